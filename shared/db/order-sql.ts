@@ -1,0 +1,118 @@
+/**
+ * Every SQL statement about orders, in one place. Column lists follow the order contract
+ * (shared/order/schema.ts) and the tables of migrations/.
+ */
+
+/**
+ * Stores a batch of orders in ONE statement (so one round trip and one implicit transaction,
+ * whatever the batch size) and says, per order_uid, what happened to it.
+ *
+ * $1 is a JSON array of contract-valid orders with distinct order_uids. The statement:
+ *  - fingerprints each order as SHA-256 of its JSON text exactly as sent in $1;
+ *  - inserts the orders with ON CONFLICT (order_uid) DO NOTHING, so a stored order_uid is never
+ *    written twice (first write wins) and a redelivered batch is harmless;
+ *  - inserts deliveries, payments and items only for the orders it actually inserted;
+ *  - returns one row per input order: 'inserted', 'duplicate' (already stored with the same
+ *    content) or 'conflict' (already stored with different content).
+ * CTEs of one statement share one snapshot: `existing` sees only rows committed before it, never
+ * the rows this statement inserts. An order_uid committed concurrently by another transaction
+ * after that snapshot is skipped by ON CONFLICT and reported as 'duplicate'.
+ */
+export const INSERT_ORDERS = /* sql */ `
+WITH input AS (
+  SELECT o.*, sha256(convert_to(doc.value::text, 'UTF8')) AS content_sha256
+  FROM json_array_elements($1::json) AS doc
+  CROSS JOIN LATERAL json_to_record(doc.value) AS o(
+    order_uid text, track_number text, entry text, locale text, internal_signature text,
+    customer_id text, delivery_service text, shardkey text, sm_id integer, date_created text,
+    oof_shard text, delivery json, payment json, items json)
+), existing AS (
+  SELECT o.order_uid, o.content_sha256 FROM orders o JOIN input i USING (order_uid)
+), inserted AS (
+  INSERT INTO orders (order_uid, track_number, entry, locale, internal_signature, customer_id,
+                      delivery_service, shardkey, sm_id, date_created, date_created_text, oof_shard,
+                      content_sha256)
+  SELECT order_uid, track_number, entry, locale, internal_signature, customer_id,
+         delivery_service, shardkey, sm_id, date_created::timestamptz, date_created, oof_shard,
+         content_sha256
+  FROM input
+  ON CONFLICT (order_uid) DO NOTHING
+  RETURNING id, order_uid
+), new_deliveries AS (
+  INSERT INTO deliveries (order_id, name, phone, zip, city, address, region, email)
+  SELECT n.id, d.name, d.phone, d.zip, d.city, d.address, d.region, d.email
+  FROM inserted n JOIN input i USING (order_uid)
+  CROSS JOIN LATERAL json_to_record(i.delivery) AS d(
+    name text, phone text, zip text, city text, address text, region text, email text)
+), new_payments AS (
+  INSERT INTO payments (order_id, transaction, request_id, currency, provider, amount, payment_dt,
+                        bank, delivery_cost, goods_total, custom_fee)
+  SELECT n.id, p.transaction, p.request_id, p.currency, p.provider, p.amount, p.payment_dt,
+         p.bank, p.delivery_cost, p.goods_total, p.custom_fee
+  FROM inserted n JOIN input i USING (order_uid)
+  CROSS JOIN LATERAL json_to_record(i.payment) AS p(
+    transaction text, request_id text, currency text, provider text, amount bigint,
+    payment_dt bigint, bank text, delivery_cost bigint, goods_total bigint, custom_fee bigint)
+), new_items AS (
+  INSERT INTO items (order_id, position, chrt_id, track_number, price, rid, name, sale, size,
+                     total_price, nm_id, brand, status)
+  SELECT n.id, e.position, it.chrt_id, it.track_number, it.price, it.rid, it.name, it.sale,
+         it.size, it.total_price, it.nm_id, it.brand, it.status
+  FROM inserted n JOIN input i USING (order_uid)
+  CROSS JOIN LATERAL json_array_elements(i.items) WITH ORDINALITY AS e(item, position)
+  CROSS JOIN LATERAL json_to_record(e.item) AS it(
+    chrt_id bigint, track_number text, price bigint, rid text, name text, sale integer,
+    size text, total_price bigint, nm_id bigint, brand text, status integer)
+)
+SELECT i.order_uid,
+       CASE WHEN n.id IS NOT NULL THEN 'inserted'
+            WHEN e.content_sha256 IS DISTINCT FROM i.content_sha256 AND e.order_uid IS NOT NULL THEN 'conflict'
+            ELSE 'duplicate' END AS outcome
+FROM input i
+LEFT JOIN inserted n USING (order_uid)
+LEFT JOIN existing e USING (order_uid)`;
+
+/**
+ * The canonical JSON of one order, built by PostgreSQL in one query: the contract's field
+ * names in the contract's order, items in the order they were sent, no internal ids.
+ * json (not jsonb) keeps that key order; json_strip_nulls drops the optional fields that were
+ * absent when the order was sent (they are the only nullable columns).
+ */
+const ORDER_JSON = /* sql */ `
+json_strip_nulls(json_build_object(
+  'order_uid', o.order_uid,
+  'track_number', o.track_number,
+  'entry', o.entry,
+  'delivery', json_build_object(
+    'name', d.name, 'phone', d.phone, 'zip', d.zip, 'city', d.city,
+    'address', d.address, 'region', d.region, 'email', d.email),
+  'payment', json_build_object(
+    'transaction', p.transaction, 'request_id', p.request_id, 'currency', p.currency,
+    'provider', p.provider, 'amount', p.amount, 'payment_dt', p.payment_dt, 'bank', p.bank,
+    'delivery_cost', p.delivery_cost, 'goods_total', p.goods_total, 'custom_fee', p.custom_fee),
+  'items', (
+    SELECT json_agg(json_build_object(
+      'chrt_id', i.chrt_id, 'track_number', i.track_number, 'price', i.price, 'rid', i.rid,
+      'name', i.name, 'sale', i.sale, 'size', i.size, 'total_price', i.total_price,
+      'nm_id', i.nm_id, 'brand', i.brand, 'status', i.status) ORDER BY i.position)
+    FROM items i WHERE i.order_id = o.id),
+  'locale', o.locale,
+  'internal_signature', o.internal_signature,
+  'customer_id', o.customer_id,
+  'delivery_service', o.delivery_service,
+  'shardkey', o.shardkey,
+  'sm_id', o.sm_id,
+  'date_created', o.date_created_text,
+  'oof_shard', o.oof_shard
+))::text`;
+
+/** $1 = order_uid → zero or one row with `order_json` (text). */
+export const SELECT_ORDER_JSON = /* sql */ `
+SELECT ${ORDER_JSON} AS order_json
+FROM orders o
+JOIN deliveries d ON d.order_id = o.id
+JOIN payments p ON p.order_id = o.id
+WHERE o.order_uid = $1`;
+
+/** Liveness of the database connection. */
+export const SELECT_ONE = 'SELECT 1';

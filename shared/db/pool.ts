@@ -1,0 +1,67 @@
+import pg from 'pg';
+import { resolveConnectionConfig } from './config.js';
+
+/**
+ * One small pg pool per container (module scope), created on first use and reused by every
+ * invocation. Lambda runs one invocation at a time per container, so two connections are plenty.
+ * A connection that breaks is dropped by pg and the next query opens a new one, so a database
+ * restart costs the invocation that hit it (the event source retries it) and nothing after.
+ */
+
+const env = process.env;
+const POOL_MAX = Number(env.DB_POOL_MAX ?? 2);
+const CONNECT_TIMEOUT_MS = Number(env.DB_CONNECT_TIMEOUT_MS ?? 5_000);
+const STATEMENT_TIMEOUT_MS = Number(env.DB_STATEMENT_TIMEOUT_MS ?? 15_000);
+
+let poolPromise: Promise<pg.Pool> | undefined;
+let refreshSecret = false;
+
+/** SQLSTATE 28P01: the password no longer works (e.g. the secret was rotated). */
+const INVALID_PASSWORD = '28P01';
+
+async function createPool(): Promise<pg.Pool> {
+  const pool = new pg.Pool({
+    ...(await resolveConnectionConfig(env, { refreshSecret })),
+    max: POOL_MAX,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: STATEMENT_TIMEOUT_MS + 1_000,
+    idleTimeoutMillis: 60_000,
+    keepAlive: true,
+    application_name: env.AWS_LAMBDA_FUNCTION_NAME ?? 'order-pipeline',
+  });
+  // An idle connection that the server closes emits 'error' on the pool; without a listener
+  // that would crash the process. pg already discards the broken client.
+  pool.on('error', () => {});
+  refreshSecret = false;
+  return pool;
+}
+
+export function getPool(): Promise<pg.Pool> {
+  poolPromise ??= createPool().catch((error: unknown) => {
+    poolPromise = undefined;
+    throw error;
+  });
+  return poolPromise;
+}
+
+/** Runs a query on the container's pool; a rejected password drops the pool so the next call re-reads the secret. */
+export async function query<Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
+  const pool = await getPool();
+  try {
+    return await pool.query<Row>(config);
+  } catch (error) {
+    if ((error as { code?: string }).code === INVALID_PASSWORD) {
+      refreshSecret = true;
+      await closePool();
+    }
+    throw error;
+  }
+}
+
+/** Ends the pool (tests, local shutdown, credential rotation). */
+export async function closePool(): Promise<void> {
+  const pending = poolPromise;
+  poolPromise = undefined;
+  if (pending) await (await pending.catch(() => undefined))?.end();
+}

@@ -1,0 +1,127 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { StoreOutcome } from '../db/orders.js';
+import { type KafkaBatchResponse, kafkaBatchResponse } from '../kafka/batch-response.js';
+import { type DecodedRecord, decodeKafkaEvent, type RecordPosition } from '../kafka/event.js';
+import { ORDER_UID_PATTERN, type Order } from '../order/schema.js';
+import { type Violation, validateOrder } from '../order/validate.js';
+
+/**
+ * The consumer's work for one Kafka event: decode and validate every record on its own, store
+ * all valid orders of the batch at once, report the invalid ones as partial batch failures.
+ * A storage error propagates (the invocation fails and the whole batch is retried): no record
+ * is acknowledged unless it is stored or reported.
+ */
+
+export type RejectionReason = 'undecodable' | 'not_json' | 'invalid_order';
+
+export interface Rejection {
+  position: RecordPosition;
+  /** Only when readable and well-formed; never any other field of the order. */
+  orderUid: string | undefined;
+  reason: RejectionReason;
+  violations: Violation[];
+}
+
+export interface IngestSummary {
+  records: number;
+  stored: number;
+  duplicates: number;
+  conflicts: number;
+  rejected: number;
+}
+
+/** The part of the Powertools Logger the core uses (a type only: tests may pass a spy). */
+export type IngestLogger = Pick<Logger, 'info' | 'warn'>;
+
+export type StoreOrders = (orders: readonly Order[]) => Promise<Map<string, StoreOutcome>>;
+
+export interface IngestResult {
+  response: KafkaBatchResponse;
+  summary: IngestSummary;
+  rejections: Rejection[];
+}
+
+type CheckedRecord = { ok: true; order: Order } | { ok: false; rejection: Omit<Rejection, 'position'> };
+
+function readableOrderUid(parsed: unknown, key: string | undefined): string | undefined {
+  const candidate = (parsed as { order_uid?: unknown } | null)?.order_uid;
+  if (typeof candidate === 'string' && ORDER_UID_PATTERN.test(candidate)) return candidate;
+  return key !== undefined && ORDER_UID_PATTERN.test(key) ? key : undefined;
+}
+
+function checkRecord(record: DecodedRecord): CheckedRecord {
+  const orderUidFromKey = readableOrderUid(undefined, record.key);
+  if (!record.value.ok) {
+    const violations = [{ path: '$', message: record.value.reason }];
+    return { ok: false, rejection: { orderUid: orderUidFromKey, reason: 'undecodable', violations } };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(record.value.text);
+  } catch (error) {
+    const violations = [{ path: '$', message: `not JSON: ${(error as Error).message}` }];
+    return { ok: false, rejection: { orderUid: orderUidFromKey, reason: 'not_json', violations } };
+  }
+  const result = validateOrder(parsed);
+  if (result.ok) return result;
+  return {
+    ok: false,
+    rejection: { orderUid: readableOrderUid(parsed, record.key), reason: 'invalid_order', violations: result.violations },
+  };
+}
+
+function logPosition(position: RecordPosition) {
+  return { topic: position.topic, partition: position.partition, offset: position.offset };
+}
+
+export async function ingestKafkaEvent(event: unknown, store: StoreOrders, logger: IngestLogger): Promise<IngestResult> {
+  const records = decodeKafkaEvent(event);
+  const firstByUid = new Map<string, { order: Order; position: RecordPosition }>();
+  const repeats: Array<{ order: Order; position: RecordPosition }> = [];
+  const rejections: Rejection[] = [];
+
+  for (const record of records) {
+    const checked = checkRecord(record);
+    if (!checked.ok) {
+      rejections.push({ position: record.position, ...checked.rejection });
+    } else if (firstByUid.has(checked.order.order_uid)) {
+      repeats.push({ order: checked.order, position: record.position });
+    } else {
+      firstByUid.set(checked.order.order_uid, { order: checked.order, position: record.position });
+    }
+  }
+
+  const outcomes = await store([...firstByUid.values()].map((entry) => entry.order));
+
+  const summary: IngestSummary = { records: records.length, stored: 0, duplicates: 0, conflicts: 0, rejected: rejections.length };
+  const conflict = (position: RecordPosition, orderUid: string, against: 'stored' | 'batch') => {
+    summary.conflicts += 1;
+    logger.warn('order conflict: order_uid already taken by different content; first write kept', {
+      ...logPosition(position),
+      order_uid: orderUid,
+      against,
+    });
+  };
+  for (const [orderUid, { position }] of firstByUid) {
+    const outcome = outcomes.get(orderUid);
+    if (outcome === 'inserted') summary.stored += 1;
+    else if (outcome === 'conflict') conflict(position, orderUid, 'stored');
+    else summary.duplicates += 1;
+  }
+  for (const { order, position } of repeats) {
+    const first = firstByUid.get(order.order_uid);
+    if (first && JSON.stringify(first.order) === JSON.stringify(order)) summary.duplicates += 1;
+    else conflict(position, order.order_uid, 'batch');
+  }
+  for (const rejection of rejections) {
+    logger.warn('order rejected', {
+      ...logPosition(rejection.position),
+      order_uid: rejection.orderUid,
+      reason: rejection.reason,
+      violations: rejection.violations,
+    });
+  }
+  logger.info('batch ingested', { ...summary });
+
+  return { response: kafkaBatchResponse(rejections.map((rejection) => rejection.position)), summary, rejections };
+}

@@ -1,0 +1,131 @@
+/**
+ * The Lambda event for Kafka event sources, and its decoding: the one place that knows its shape.
+ *
+ * Shape (https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html, "Example event", and
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-kafka.html for self-managed Kafka):
+ *   { eventSource: "aws:kafka" | "SelfManagedKafka", eventSourceArn (MSK only),
+ *     bootstrapServers: "host:port,host:port",
+ *     records: { "<topic>-<partition>": [ { topic, partition, offset, timestamp (epoch ms),
+ *       timestampType, key? (base64), value (base64), headers: [ { "<name>": [byte, ...] } ] } ] } }
+ * The map key is "<topic>-<partition>"; topic names may themselves contain "-", so the
+ * record's own `topic` and `partition` fields are authoritative.
+ */
+
+export type KafkaEventSource = 'aws:kafka' | 'SelfManagedKafka';
+
+export interface KafkaEventRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
+  key?: string | null;
+  value?: string | null;
+  headers?: Array<Record<string, number[]>>;
+}
+
+export interface KafkaEvent {
+  eventSource: KafkaEventSource;
+  eventSourceArn?: string;
+  bootstrapServers?: string;
+  records: Record<string, KafkaEventRecord[]>;
+}
+
+/** Where a record sits in the log: what a failure report and a log line name. */
+export interface RecordPosition {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface DecodedRecord {
+  position: RecordPosition;
+  timestamp: number;
+  /** The key as UTF-8 text, if the record has one. */
+  key: string | undefined;
+  headers: Record<string, string>;
+  /** The value as UTF-8 text, or why it could not be read. */
+  value: { ok: true; text: string } | { ok: false; reason: string };
+}
+
+export class InvalidKafkaEventError extends Error {
+  override name = 'InvalidKafkaEventError';
+}
+
+// Standard alphabet with padding, as Lambda encodes keys and values.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Strict base64 → bytes; `undefined` for anything Buffer.from would silently mangle. */
+export function decodeBase64(text: string): Buffer | undefined {
+  return BASE64.test(text) ? Buffer.from(text, 'base64') : undefined;
+}
+
+function decodeText(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeValue(value: string | null | undefined): DecodedRecord['value'] {
+  if (value === undefined || value === null) return { ok: false, reason: 'record has no value' };
+  const bytes = decodeBase64(value);
+  if (bytes === undefined) return { ok: false, reason: 'value is not valid base64' };
+  const text = decodeText(bytes);
+  if (text === undefined) return { ok: false, reason: 'value is not valid UTF-8' };
+  return { ok: true, text };
+}
+
+function decodeKey(key: string | null | undefined): string | undefined {
+  if (key === undefined || key === null) return undefined;
+  const bytes = decodeBase64(key);
+  return bytes === undefined ? undefined : decodeText(bytes);
+}
+
+function decodeHeaders(headers: KafkaEventRecord['headers']): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const header of headers ?? []) {
+    for (const [name, bytes] of Object.entries(header)) {
+      decoded[name] = Buffer.from(bytes).toString('utf8');
+    }
+  }
+  return decoded;
+}
+
+function assertKafkaEvent(event: unknown): asserts event is KafkaEvent {
+  const candidate = event as Partial<KafkaEvent> | null;
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    (candidate.eventSource !== 'aws:kafka' && candidate.eventSource !== 'SelfManagedKafka') ||
+    typeof candidate.records !== 'object' ||
+    candidate.records === null
+  ) {
+    throw new InvalidKafkaEventError('not a Kafka event: expected eventSource "aws:kafka" or "SelfManagedKafka" and a records map');
+  }
+}
+
+/** Every record of the event, in partition order then offset order, decoded one by one. */
+export function decodeKafkaEvent(event: unknown): DecodedRecord[] {
+  assertKafkaEvent(event);
+  const decoded: DecodedRecord[] = [];
+  for (const records of Object.values(event.records)) {
+    for (const record of records) {
+      decoded.push({
+        position: { topic: record.topic, partition: record.partition, offset: record.offset },
+        timestamp: record.timestamp,
+        key: decodeKey(record.key),
+        headers: decodeHeaders(record.headers),
+        value: decodeValue(record.value),
+      });
+    }
+  }
+  return decoded;
+}
+
+/** The "<topic>-<partition>" name Lambda uses for a partition, in events and in failure reports. */
+export function partitionName(position: Pick<RecordPosition, 'topic' | 'partition'>): string {
+  return `${position.topic}-${position.partition}`;
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/**
+ * The order contract: the one definition of what an order is, for the consumer, the submit
+ * function, the producer CLI and the tests. The TypeScript type `Order` is inferred from it.
+ *
+ * Shape as the seed services define it (the `b563feb7b2b84b6test` sample). Objects are strict:
+ * an unknown field is a violation rather than silently dropped, so what is stored is exactly
+ * what was sent and the read side can return it unchanged.
+ */
+
+/** Same rule for the consumer, the API path parameter and the submit function. */
+export const ORDER_UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+const TEXT_MAX = 255;
+const text = () => z.string().max(TEXT_MAX);
+const nonEmptyText = () => z.string().min(1).max(TEXT_MAX);
+/** Money is kept in minor units: non-negative integers that JSON and bigint both hold exactly. */
+const money = () => z.int().nonnegative();
+const count = () => z.int().nonnegative();
+/** Small counters stored as PostgreSQL `integer`. */
+const smallCount = () => z.int().nonnegative().max(2_147_483_647);
+
+export const orderUidSchema = z.string().regex(ORDER_UID_PATTERN, {
+  error: 'must be 1-64 letters, digits, "-" or "_"',
+});
+
+// E.164-like: optional "+", 7 to 15 digits (the seeds use "+9720000000").
+const phoneSchema = z.string().regex(/^\+?[0-9]{7,15}$/, { error: 'must be a phone number: optional "+" and 7-15 digits' });
+
+export const deliverySchema = z.strictObject({
+  name: nonEmptyText(),
+  phone: phoneSchema,
+  zip: text(),
+  city: nonEmptyText(),
+  address: nonEmptyText(),
+  region: text(),
+  email: z.email({ error: 'must be an email address' }).max(TEXT_MAX),
+});
+
+export const paymentSchema = z.strictObject({
+  transaction: nonEmptyText(),
+  // Absent in one seed sample and empty in others: both are valid and both round-trip.
+  request_id: text().optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/, { error: 'must be an ISO 4217 code: three capital letters' }),
+  provider: nonEmptyText(),
+  amount: money(),
+  payment_dt: count(),
+  bank: text(),
+  delivery_cost: money(),
+  goods_total: money(),
+  custom_fee: money(),
+});
+
+export const itemSchema = z.strictObject({
+  chrt_id: count(),
+  track_number: text(),
+  price: money(),
+  rid: text(),
+  name: nonEmptyText(),
+  sale: smallCount(),
+  size: text(),
+  total_price: money(),
+  nm_id: count(),
+  brand: text(),
+  status: smallCount(),
+});
+
+export const MAX_ITEMS = 1000;
+
+const orderShape = z.strictObject({
+  order_uid: orderUidSchema,
+  track_number: nonEmptyText(),
+  entry: text(),
+  delivery: deliverySchema,
+  payment: paymentSchema,
+  items: z.array(itemSchema).min(1, { error: 'an order needs at least one item' }).max(MAX_ITEMS),
+  locale: text(),
+  internal_signature: text().optional(),
+  customer_id: text(),
+  delivery_service: text(),
+  shardkey: text(),
+  sm_id: smallCount(),
+  date_created: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time with a time zone' }),
+  oof_shard: text(),
+});
+
+const isMoney = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/**
+ * The money rules need the numbers they add up; they run whenever those numbers are usable,
+ * even if other fields failed, so that a rejected order reports all of its violations at once.
+ */
+export const orderSchema = orderShape.superRefine(
+  (order, ctx) => {
+    const payment = order.payment as Partial<Record<string, unknown>> | undefined;
+    const items: unknown[] = Array.isArray(order.items) ? order.items : [];
+    const totals = items.map((item) => (item as Partial<Record<string, unknown>> | undefined)?.total_price);
+    if (payment === undefined || !totals.every(isMoney)) return;
+    const { goods_total: goodsTotal, delivery_cost: deliveryCost, custom_fee: customFee, amount } = payment;
+    if (isMoney(goodsTotal)) {
+      const itemsTotal = totals.reduce((sum, value) => sum + value, 0);
+      if (goodsTotal !== itemsTotal) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['payment', 'goods_total'],
+          message: `must equal the sum of items[].total_price (${itemsTotal}), got ${goodsTotal}`,
+          input: goodsTotal,
+        });
+      }
+    }
+    if (isMoney(amount) && isMoney(goodsTotal) && isMoney(deliveryCost) && isMoney(customFee)) {
+      const expected = goodsTotal + deliveryCost + customFee;
+      if (amount !== expected) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['payment', 'amount'],
+          message: `must equal goods_total + delivery_cost + custom_fee (${expected}), got ${amount}`,
+          input: amount,
+        });
+      }
+    }
+  },
+  { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+);
+
+export type Order = z.infer<typeof orderSchema>;
+export type Delivery = Order['delivery'];
+export type Payment = Order['payment'];
+export type Item = Order['items'][number];

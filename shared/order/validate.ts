@@ -1,0 +1,33 @@
+import type { z } from 'zod';
+import { type Order, orderSchema } from './schema.js';
+
+/** One broken rule: where (a JSONPath such as `$.items[0].price`) and what. */
+export interface Violation {
+  path: string;
+  message: string;
+}
+
+export type ValidationResult = { ok: true; order: Order } | { ok: false; violations: Violation[] };
+
+export function toJsonPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`),
+    '$',
+  );
+}
+
+export function toViolations(error: z.ZodError): Violation[] {
+  return error.issues.map((issue) => {
+    // Strict objects report unknown fields on the parent; name them in the path.
+    if (issue.code === 'unrecognized_keys') {
+      return { path: toJsonPath(issue.path), message: `unknown field(s): ${issue.keys.join(', ')}` };
+    }
+    return { path: toJsonPath(issue.path), message: issue.message };
+  });
+}
+
+/** Validates an already-parsed JSON value against the order contract, reporting every violation. */
+export function validateOrder(input: unknown): ValidationResult {
+  const result = orderSchema.safeParse(input);
+  return result.success ? { ok: true, order: result.data } : { ok: false, violations: toViolations(result.error) };
+}

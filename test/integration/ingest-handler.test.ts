@@ -1,0 +1,197 @@
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler } from '../../functions/ingest/handler.js';
+import { fakeOrders } from '../../local/fake-orders.js';
+import { buildKafkaEvent, type KafkaMessageInput } from '../../local/kafka-event.js';
+import { findOrderJson } from '../../shared/db/orders.js';
+import { closePool } from '../../shared/db/pool.js';
+import type { KafkaEvent } from '../../shared/kafka/event.js';
+import type { Order } from '../../shared/order/schema.js';
+import { createTestDatabase } from '../support/database.js';
+import { clone, lambdaContext, readFixture, seedOrders } from '../support/fixtures.js';
+
+const TOPIC = 'orders';
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let sql: pg.Client;
+
+const invoke = (event: unknown) => handler(event as KafkaEvent, lambdaContext());
+const message = (partition: number, offset: number, value: string | Buffer | null, key?: string): KafkaMessageInput => ({
+  topic: TOPIC,
+  partition,
+  offset,
+  key: key ?? null,
+  value,
+});
+const orderMessage = (partition: number, offset: number, order: Order | Record<string, unknown>) =>
+  message(partition, offset, JSON.stringify(order), String(order.order_uid));
+
+async function tableCounts() {
+  const { rows } = await sql.query<{ orders: string; deliveries: string; payments: string; items: string }>(
+    `SELECT (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM deliveries) AS deliveries,
+            (SELECT count(*) FROM payments) AS payments, (SELECT count(*) FROM items) AS items`,
+  );
+  const row = rows[0]!;
+  return { orders: Number(row.orders), deliveries: Number(row.deliveries), payments: Number(row.payments), items: Number(row.items) };
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  vi.stubEnv('DATABASE_URL', database.url);
+  sql = new pg.Client({ connectionString: database.url });
+  await sql.connect();
+});
+
+afterAll(async () => {
+  await closePool();
+  await sql.end();
+  await database.drop();
+  vi.unstubAllEnvs();
+});
+
+beforeEach(async () => {
+  await sql.query('TRUNCATE orders CASCADE');
+});
+
+describe('ingest handler', () => {
+  const [stored, fresh, other] = fakeOrders(3, 1) as [Order, Order, Order];
+
+  it('stores the valid orders of a mixed batch over several partitions and reports exactly the invalid records', async () => {
+    await invoke(buildKafkaEvent([orderMessage(0, 1, stored)]));
+    const invalidOrder = { ...clone(other), payment: { ...other.payment, amount: other.payment.amount + 1 } };
+
+    const response = await invoke(
+      buildKafkaEvent([
+        orderMessage(0, 10, fresh), // valid
+        message(0, 11, '{"order_uid": "x", '), // not JSON
+        orderMessage(1, 3, fresh), // same order again in the batch
+        orderMessage(1, 4, invalidOrder), // schema-invalid: amount does not add up
+        orderMessage(2, 0, stored), // already stored
+        { ...message(2, 1, null), value: null }, // no value at all
+        orderMessage(2, 2, other), // valid
+      ]),
+    );
+
+    expect(response).toEqual({
+      batchItemFailures: [
+        { itemIdentifier: { partition: 'orders-0', offset: 11 } },
+        { itemIdentifier: { partition: 'orders-1', offset: 4 } },
+        { itemIdentifier: { partition: 'orders-2', offset: 1 } },
+      ],
+    });
+    const { rows } = await sql.query<{ order_uid: string }>('SELECT order_uid FROM orders ORDER BY order_uid');
+    expect(rows.map((row) => row.order_uid)).toEqual([stored.order_uid, fresh.order_uid, other.order_uid].sort());
+    const itemCount = stored.items.length + fresh.items.length + other.items.length;
+    expect(await tableCounts()).toEqual({ orders: 3, deliveries: 3, payments: 3, items: itemCount });
+  });
+
+  it('changes nothing when the same event is delivered again', async () => {
+    const orders = fakeOrders(20, 2);
+    const event = buildKafkaEvent([...orders.map((order, index) => orderMessage(index % 3, index, order)), message(0, 99, 'garbage')]);
+    const first = await invoke(event);
+    const snapshot = await sql.query('SELECT o.*, d.*, p.* FROM orders o JOIN deliveries d ON d.order_id = o.id JOIN payments p ON p.order_id = o.id ORDER BY o.id');
+    const items = await sql.query('SELECT * FROM items ORDER BY order_id, position');
+
+    const second = await invoke(event);
+
+    expect(second).toEqual(first);
+    expect((await sql.query('SELECT o.*, d.*, p.* FROM orders o JOIN deliveries d ON d.order_id = o.id JOIN payments p ON p.order_id = o.id ORDER BY o.id')).rows).toEqual(snapshot.rows);
+    expect((await sql.query('SELECT * FROM items ORDER BY order_id, position')).rows).toEqual(items.rows);
+  });
+
+  it('keeps the first write when an order_uid comes back with different content', async () => {
+    await invoke(buildKafkaEvent([orderMessage(0, 1, stored)]));
+    const changed = { ...clone(stored), customer_id: 'someone-else' };
+    const changedInBatch = { ...clone(fresh), locale: 'xx' };
+
+    const response = await invoke(buildKafkaEvent([orderMessage(0, 2, changed), orderMessage(1, 1, fresh), orderMessage(1, 2, changedInBatch)]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(JSON.parse((await findOrderJson(stored.order_uid))!)).toEqual(stored);
+    expect(JSON.parse((await findOrderJson(fresh.order_uid))!)).toEqual(fresh);
+  });
+
+  it('round-trips every field of every seed sample exactly', async () => {
+    const seeds = seedOrders();
+    await invoke(buildKafkaEvent(seeds.map(({ order }, index) => orderMessage(0, index, order))));
+    for (const { order } of seeds) {
+      expect(JSON.parse((await findOrderJson(String(order.order_uid)))!)).toStrictEqual(order);
+    }
+  });
+
+  it('round-trips date_created with an offset and fractional seconds as sent, and items in their order', async () => {
+    const [order] = fakeOrders(1, 3, { minItems: 5, maxItems: 5 }) as [Order];
+    order.date_created = '2021-11-26T09:22:19.120+03:00';
+    await invoke(buildKafkaEvent([orderMessage(0, 0, order)]));
+    const text = (await findOrderJson(order.order_uid))!;
+    expect(JSON.parse(text)).toStrictEqual(order);
+    const { rows } = await sql.query<{ utc: string }>(`SELECT to_char(date_created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS utc FROM orders`);
+    expect(rows[0]?.utc).toBe('2021-11-26T06:22:19.120');
+  });
+
+  it('treats re-ordered JSON keys of an already stored order as the same order, not a conflict', async () => {
+    await invoke(buildKafkaEvent([orderMessage(0, 0, stored)]));
+    const reordered = Object.fromEntries(Object.entries(clone(stored)).reverse());
+    const warn = vi.fn();
+    const { ingestKafkaEvent } = await import('../../shared/ingest/ingest-batch.js');
+    const { storeOrders } = await import('../../shared/db/orders.js');
+    const result = await ingestKafkaEvent(buildKafkaEvent([orderMessage(0, 1, reordered)]), storeOrders, { info: vi.fn(), warn });
+    expect(result.summary).toMatchObject({ stored: 0, duplicates: 1, conflicts: 0 });
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('writes a batch in one database round trip whatever its size', async () => {
+    const querySpy = vi.spyOn(pg.Pool.prototype, 'query');
+    try {
+      for (const size of [1, 500]) {
+        querySpy.mockClear();
+        const orders = fakeOrders(size, 100 + size);
+        await invoke(buildKafkaEvent(orders.map((order, index) => orderMessage(index % 4, index, order))));
+        expect(querySpy).toHaveBeenCalledTimes(1);
+      }
+      expect((await tableCounts()).orders).toBe(501);
+    } finally {
+      querySpy.mockRestore();
+    }
+  });
+
+  it('does not touch the database for a batch without valid orders', async () => {
+    const querySpy = vi.spyOn(pg.Pool.prototype, 'query');
+    try {
+      const response = await invoke(buildKafkaEvent([message(0, 0, 'nope')]));
+      expect(response.batchItemFailures).toHaveLength(1);
+      expect(querySpy).not.toHaveBeenCalled();
+    } finally {
+      querySpy.mockRestore();
+    }
+  });
+
+  it.each([
+    ['Amazon MSK', 'events/msk-aws-example.json'],
+    ['self-managed Kafka', 'events/self-managed-aws-example.json'],
+  ])('reports the non-JSON value of the AWS %s example event as a failure', async (_source, fixture) => {
+    expect(await invoke(readFixture(fixture))).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'mytopic-0', offset: 15 } }] });
+  });
+
+  it('throws, storing nothing of the batch, when the database refuses a write', async () => {
+    // A constraint other than the idempotent one: the whole statement (and batch) must fail.
+    await sql.query(`ALTER TABLE items ADD CONSTRAINT test_no_expensive_items CHECK (price < 1000000)`);
+    try {
+      const [cheap, expensive] = fakeOrders(2, 5) as [Order, Order];
+      expensive.items[0]!.price = 5_000_000;
+      await expect(invoke(buildKafkaEvent([orderMessage(0, 0, cheap), orderMessage(0, 1, expensive)]))).rejects.toThrow(/test_no_expensive_items/);
+      expect(await tableCounts()).toEqual({ orders: 0, deliveries: 0, payments: 0, items: 0 });
+    } finally {
+      await sql.query('ALTER TABLE items DROP CONSTRAINT test_no_expensive_items');
+    }
+  });
+
+  it('recovers on the next invocation when its database connection was dropped', async () => {
+    await invoke(buildKafkaEvent([orderMessage(0, 0, stored)]));
+    await sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    const event = buildKafkaEvent([orderMessage(0, 1, fresh)]);
+    // The first call may hit the dead connection (and throw, so the batch is retried); the next one works.
+    await invoke(event).catch(() => undefined);
+    expect(await invoke(event)).toEqual({ batchItemFailures: [] });
+    expect((await tableCounts()).orders).toBe(2);
+  });
+});
