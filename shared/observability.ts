@@ -1,16 +1,34 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 
 /**
- * Powertools Logger and Metrics for one function. Structured JSON logs; metrics as CloudWatch
- * embedded metric format. The namespace is overridable with POWERTOOLS_METRICS_NAMESPACE and
- * the level with POWERTOOLS_LOG_LEVEL; POWERTOOLS_METRICS_DISABLED=true silences metrics locally.
+ * Powertools observability for one function: structured JSON logs and CloudWatch metrics
+ * (embedded metric format). The namespace is overridable with POWERTOOLS_METRICS_NAMESPACE, the
+ * level with POWERTOOLS_LOG_LEVEL; POWERTOOLS_METRICS_DISABLED=true silences metrics locally.
+ * Every handler is wrapped by `observedHandler`, so what observes a function is decided here once.
  */
 export const METRICS_NAMESPACE = 'OrderPipeline';
 
-export function createObservability(serviceName: string): { logger: Logger; metrics: Metrics } {
+export interface Observability {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export function createObservability(serviceName: string): Observability {
   return {
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName }),
   };
+}
+
+/** A middy handler with the observability middlewares applied; chain further `.use(...)` as needed. */
+export function observedHandler<TEvent, TResult>(
+  handler: (event: TEvent, context: Context) => Promise<TResult>,
+  { logger, metrics }: Observability,
+) {
+  return middy<TEvent, TResult>(handler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }

@@ -1,19 +1,17 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import { storeOrders } from '../../shared/db/orders.js';
 import { ingestKafkaEvent } from '../../shared/ingest/ingest-batch.js';
 import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
-import { createObservability } from '../../shared/observability.js';
+import { createObservability, observedHandler } from '../../shared/observability.js';
 
 /**
  * Consumer of the orders topic (Amazon MSK or self-managed Kafka event-source mapping with
  * ReportBatchItemFailures). Invalid records come back as batch item failures; a database error
  * is thrown so that the event-source mapping retries the batch and nothing is skipped.
  */
-const { logger, metrics } = createObservability('ingest');
+const observability = createObservability('ingest');
+const { logger, metrics } = observability;
 
 async function ingest(event: KafkaEvent): Promise<KafkaBatchResponse> {
   const { response, summary } = await ingestKafkaEvent(event, storeOrders, logger);
@@ -25,6 +23,4 @@ async function ingest(event: KafkaEvent): Promise<KafkaBatchResponse> {
   return response;
 }
 
-export const handler = middy(ingest)
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+export const handler = observedHandler(ingest, observability);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type Order, orderSchema } from './schema.js';
 
 /** One broken rule: where (a JSONPath such as `$.items[0].price`) and what. */
