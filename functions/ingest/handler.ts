@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { storeOrders } from '../../shared/db/orders.js';
+import * as orderStore from '../../shared/db/orders.js';
 import { ingestKafkaEvent } from '../../shared/ingest/ingest-batch.js';
 import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
@@ -14,7 +14,7 @@ const observability = createObservability('ingest');
 const { logger, metrics } = observability;
 
 async function ingest(event: KafkaEvent): Promise<KafkaBatchResponse> {
-  const { response, summary } = await ingestKafkaEvent(event, storeOrders, logger);
+  const { response, summary } = await ingestKafkaEvent(event, orderStore, logger);
   metrics.addMetric('RecordsReceived', MetricUnit.Count, summary.records);
   metrics.addMetric('OrdersStored', MetricUnit.Count, summary.stored);
   metrics.addMetric('OrdersDuplicate', MetricUnit.Count, summary.duplicates);

@@ -45,18 +45,25 @@ export function getPool(): Promise<pg.Pool> {
   return poolPromise;
 }
 
-/** Runs a query on the container's pool; a rejected password drops the pool so the next call re-reads the secret. */
+/** A rejected password (e.g. after a rotation) drops the pool, so the next call re-reads the secret. */
+async function afterDatabaseError(error: unknown): Promise<never> {
+  if ((error as { code?: string }).code === INVALID_PASSWORD) {
+    refreshSecret = true;
+    await closePool();
+  }
+  throw error;
+}
+
+/** Runs one query on the container's pool. */
 export async function query<Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
   const pool = await getPool();
-  try {
-    return await pool.query<Row>(config);
-  } catch (error) {
-    if ((error as { code?: string }).code === INVALID_PASSWORD) {
-      refreshSecret = true;
-      await closePool();
-    }
-    throw error;
-  }
+  return pool.query<Row>(config).catch(afterDatabaseError);
+}
+
+/** A connection of the container's pool for a transaction; give it back with `release(error?)`. */
+export async function connect(): Promise<pg.PoolClient> {
+  const pool = await getPool();
+  return pool.connect().catch(afterDatabaseError);
 }
 
 /** Ends the pool (tests, local shutdown, credential rotation). */

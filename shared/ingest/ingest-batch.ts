@@ -1,16 +1,25 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { StoreOutcome } from '../db/orders.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { OrderTransaction, StoreOutcome } from '../db/orders.js';
 import { type KafkaBatchResponse, kafkaBatchResponse } from '../kafka/batch-response.js';
-import { type DecodedRecord, decodeKafkaEvent, type RecordPosition } from '../kafka/event.js';
+import { countKafkaRecords, type DecodedRecord, iterateKafkaEvent, type RecordPosition } from '../kafka/event.js';
 import { ORDER_UID_PATTERN, type Order } from '../order/schema.js';
 import { type Violation, validateOrder } from '../order/validate.js';
 
 /**
  * The consumer's work for one Kafka event: decode and validate every record on its own, store
- * all valid orders of the batch at once, report the invalid ones as partial batch failures.
- * A storage error propagates (the invocation fails and the whole batch is retried): no record
- * is acknowledged unless it is stored or reported.
+ * all valid orders of the batch in one transaction, report the invalid ones as partial batch
+ * failures. A storage error propagates (the invocation fails and the whole batch is retried):
+ * no record is acknowledged unless it is stored or reported.
+ *
+ * Round trips are fixed whatever the batch size: a small batch is one INSERT statement (one
+ * round trip); a large one is BEGIN, PIPELINE_CHUNKS INSERT statements and COMMIT, so that
+ * PostgreSQL inserts one chunk while this process validates the next.
  */
+export const PIPELINE_MIN_RECORDS = 200;
+export const PIPELINE_CHUNKS = 4;
+// How often the validation loop lets pg read a finished statement's answer and send the next chunk.
+const YIELD_EVERY_RECORDS = 32;
 
 export type RejectionReason = 'undecodable' | 'not_json' | 'invalid_order';
 
@@ -33,7 +42,11 @@ export interface IngestSummary {
 /** The part of the Powertools Logger the core uses (a type only: tests may pass a spy). */
 export type IngestLogger = Pick<Logger, 'info' | 'warn'>;
 
-export type StoreOrders = (orders: readonly Order[]) => Promise<Map<string, StoreOutcome>>;
+/** Where valid orders go (shared/db/orders.ts; tests may wrap it). */
+export interface OrderStore {
+  storeOrders(orders: readonly Order[]): Promise<Map<string, StoreOutcome>>;
+  beginOrderTransaction(): Promise<OrderTransaction>;
+}
 
 export interface IngestResult {
   response: KafkaBatchResponse;
@@ -74,26 +87,49 @@ function logPosition(position: RecordPosition) {
   return { topic: position.topic, partition: position.partition, offset: position.offset };
 }
 
-export async function ingestKafkaEvent(event: unknown, store: StoreOrders, logger: IngestLogger): Promise<IngestResult> {
-  const records = decodeKafkaEvent(event);
+export async function ingestKafkaEvent(event: unknown, store: OrderStore, logger: IngestLogger): Promise<IngestResult> {
+  const total = countKafkaRecords(event);
   const firstByUid = new Map<string, { order: Order; position: RecordPosition }>();
   const repeats: Array<{ order: Order; position: RecordPosition }> = [];
   const rejections: Rejection[] = [];
 
-  for (const record of records) {
-    const checked = checkRecord(record);
-    if (!checked.ok) {
-      rejections.push({ position: record.position, ...checked.rejection });
-    } else if (firstByUid.has(checked.order.order_uid)) {
-      repeats.push({ order: checked.order, position: record.position });
-    } else {
-      firstByUid.set(checked.order.order_uid, { order: checked.order, position: record.position });
+  // Large batch: open the transaction now, so connecting overlaps with validating the first chunk.
+  const transaction = total >= PIPELINE_MIN_RECORDS ? store.beginOrderTransaction() : undefined;
+  transaction?.catch(() => undefined); // awaited below; avoids an unhandled rejection meanwhile
+  const chunkSize = Math.ceil(total / PIPELINE_CHUNKS);
+  let chunk: Order[] = [];
+  let outcomes: Map<string, StoreOutcome>;
+  try {
+    let seen = 0;
+    for (const record of iterateKafkaEvent(event)) {
+      const checked = checkRecord(record);
+      if (!checked.ok) {
+        rejections.push({ position: record.position, ...checked.rejection });
+      } else if (firstByUid.has(checked.order.order_uid)) {
+        repeats.push({ order: checked.order, position: record.position });
+      } else {
+        firstByUid.set(checked.order.order_uid, { order: checked.order, position: record.position });
+        chunk.push(checked.order);
+      }
+      seen += 1;
+      if (transaction && seen % chunkSize === 0) {
+        (await transaction).write(chunk);
+        chunk = [];
+      }
+      if (transaction && seen % YIELD_EVERY_RECORDS === 0) await yieldToEventLoop();
     }
+    if (transaction) {
+      (await transaction).write(chunk);
+      outcomes = await (await transaction).commit();
+    } else {
+      outcomes = await store.storeOrders(chunk);
+    }
+  } catch (error) {
+    await transaction?.then((open) => open.rollback()).catch(() => undefined);
+    throw error;
   }
 
-  const outcomes = await store([...firstByUid.values()].map((entry) => entry.order));
-
-  const summary: IngestSummary = { records: records.length, stored: 0, duplicates: 0, conflicts: 0, rejected: rejections.length };
+  const summary: IngestSummary = { records: total, stored: 0, duplicates: 0, conflicts: 0, rejected: rejections.length };
   const conflict = (position: RecordPosition, orderUid: string, against: 'stored' | 'batch') => {
     summary.conflicts += 1;
     logger.warn('order conflict: order_uid already taken by different content; first write kept', {

@@ -133,24 +133,51 @@ describe('ingest handler', () => {
     const reordered = Object.fromEntries(Object.entries(clone(stored)).reverse());
     const warn = vi.fn();
     const { ingestKafkaEvent } = await import('../../shared/ingest/ingest-batch.js');
-    const { storeOrders } = await import('../../shared/db/orders.js');
-    const result = await ingestKafkaEvent(buildKafkaEvent([orderMessage(0, 1, reordered)]), storeOrders, { info: vi.fn(), warn });
+    const orderStore = await import('../../shared/db/orders.js');
+    const result = await ingestKafkaEvent(buildKafkaEvent([orderMessage(0, 1, reordered)]), orderStore, { info: vi.fn(), warn });
     expect(result.summary).toMatchObject({ stored: 0, duplicates: 1, conflicts: 0 });
     expect(warn).not.toHaveBeenCalled();
   });
 
-  it('writes a batch in one database round trip whatever its size', async () => {
-    const querySpy = vi.spyOn(pg.Pool.prototype, 'query');
+  it('writes a small batch in one statement and a large one in a fixed number of statements, whatever its size', async () => {
+    const statements: string[] = [];
+    const poolQuery = vi.spyOn(pg.Pool.prototype, 'query');
+    const clientQuery = vi.spyOn(pg.Client.prototype, 'query');
+    const record = (spy: typeof poolQuery | typeof clientQuery) =>
+      spy.mock.calls.map(([config]) => (typeof config === 'string' ? config : (config as { name?: string; text: string }).name ?? (config as { text: string }).text));
     try {
-      for (const size of [1, 500]) {
-        querySpy.mockClear();
+      const sizes = [1, 150, 200, 1000, 3000];
+      for (const size of sizes) {
+        poolQuery.mockClear();
+        clientQuery.mockClear();
         const orders = fakeOrders(size, 100 + size);
         await invoke(buildKafkaEvent(orders.map((order, index) => orderMessage(index % 4, index, order))));
-        expect(querySpy).toHaveBeenCalledTimes(1);
+        // Pool.query runs on a pooled client (Client.query) too: count what reached the database.
+        statements.push(`${size}: ${record(clientQuery).filter((text) => text !== undefined).join(', ')}`);
       }
-      expect((await tableCounts()).orders).toBe(501);
+      expect(statements).toEqual([
+        '1: insert-orders',
+        '150: insert-orders',
+        '200: BEGIN, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
+        '1000: BEGIN, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
+        '3000: BEGIN, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
+      ]);
+      expect((await tableCounts()).orders).toBe(sizes.reduce((a, b) => a + b, 0));
     } finally {
-      querySpy.mockRestore();
+      poolQuery.mockRestore();
+      clientQuery.mockRestore();
+    }
+  });
+
+  it('rolls back every chunk of a large batch when one chunk fails', async () => {
+    await sql.query(`ALTER TABLE items ADD CONSTRAINT test_no_expensive_items CHECK (price < 1000000)`);
+    try {
+      const orders = fakeOrders(400, 9);
+      orders[390]!.items[0]!.price = 5_000_000; // in the last chunk
+      await expect(invoke(buildKafkaEvent(orders.map((order, index) => orderMessage(index % 4, index, order))))).rejects.toThrow(/test_no_expensive_items/);
+      expect(await tableCounts()).toEqual({ orders: 0, deliveries: 0, payments: 0, items: 0 });
+    } finally {
+      await sql.query('ALTER TABLE items DROP CONSTRAINT test_no_expensive_items');
     }
   });
 

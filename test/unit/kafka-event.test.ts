@@ -70,6 +70,11 @@ describe('Kafka event decoding', () => {
     expect(decodeBase64('aGk=')?.toString()).toBe('hi');
     expect(decodeBase64('aGk')).toBeUndefined();
     expect(decodeBase64('aG k=')).toBeUndefined();
+    expect(decodeBase64('a!Gk')).toBeUndefined();
+    expect(decodeBase64('a=Gk')).toBeUndefined();
+    expect(decodeBase64('aGk-')).toBeUndefined();
+    expect(decodeBase64('a_k=')).toBeUndefined();
+    expect(decodeBase64('aGk\n')).toBeUndefined();
     expect(decodeBase64('')?.length).toBe(0);
   });
 });
