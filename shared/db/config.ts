@@ -45,13 +45,15 @@ export async function resolveConnectionConfig(
     if (!isRdsSecret(secret)) {
       throw new DatabaseConfigError('DB_SECRET_ARN does not hold an RDS secret (host, username, password)');
     }
+    // DB_HOST: an RDS Proxy endpoint in front of the instance (same credentials, TLS required).
+    const host = env.DB_HOST ?? secret.host;
     return {
-      host: secret.host,
+      host,
       port: Number(secret.port ?? 5432),
       user: secret.username,
       password: secret.password,
       database: env.DB_NAME ?? secret.dbname ?? 'postgres',
-      ssl: { rejectUnauthorized: true, servername: secret.host },
+      ssl: { rejectUnauthorized: true, servername: host },
     };
   }
   throw new DatabaseConfigError('set DATABASE_URL (local) or DB_SECRET_ARN (AWS) to reach the database');

@@ -1,31 +1,27 @@
+import { ITEM_PARAMS, ORDER_PARAMS, unnestOf } from './order-rows.js';
+
 /**
  * Every SQL statement about orders, in one place. Column lists follow the order contract
  * (shared/order/schema.ts) and the tables of migrations/.
  */
 
 /**
- * Stores a batch of orders in ONE statement (so one round trip and one implicit transaction,
- * whatever the batch size) and says, per order_uid, what happened to it.
+ * Stores a batch of orders in ONE statement and says, per order_uid, what happened to it.
  *
- * $1 is a JSON array of contract-valid orders with distinct order_uids. The statement:
- *  - fingerprints each order as SHA-256 of its JSON text exactly as sent in $1;
+ * The parameters are column arrays (shared/db/order-rows.ts: ORDER_PARAMS, then ITEM_PARAMS) of
+ * contract-valid orders with distinct order_uids. The statement:
  *  - inserts the orders with ON CONFLICT (order_uid) DO NOTHING, so a stored order_uid is never
  *    written twice (first write wins) and a redelivered batch is harmless;
  *  - inserts deliveries, payments and items only for the orders it actually inserted;
  *  - returns one row per input order: 'inserted', 'duplicate' (already stored with the same
- *    content) or 'conflict' (already stored with different content).
+ *    content fingerprint) or 'conflict' (already stored with different content).
  * CTEs of one statement share one snapshot: `existing` sees only rows committed before it, never
  * the rows this statement inserts. An order_uid committed concurrently by another transaction
  * after that snapshot is skipped by ON CONFLICT and reported as 'duplicate'.
  */
 export const INSERT_ORDERS = /* sql */ `
 WITH input AS (
-  SELECT o.*, sha256(convert_to(doc.value::text, 'UTF8')) AS content_sha256
-  FROM json_array_elements($1::json) AS doc
-  CROSS JOIN LATERAL json_to_record(doc.value) AS o(
-    order_uid text, track_number text, entry text, locale text, internal_signature text,
-    customer_id text, delivery_service text, shardkey text, sm_id integer, date_created text,
-    oof_shard text, delivery json, payment json, items json)
+  SELECT * FROM ${unnestOf(ORDER_PARAMS, 1, 'o')}
 ), existing AS (
   SELECT o.order_uid, o.content_sha256 FROM orders o JOIN input i USING (order_uid)
 ), inserted AS (
@@ -40,29 +36,23 @@ WITH input AS (
   RETURNING id, order_uid
 ), new_deliveries AS (
   INSERT INTO deliveries (order_id, name, phone, zip, city, address, region, email)
-  SELECT n.id, d.name, d.phone, d.zip, d.city, d.address, d.region, d.email
+  SELECT n.id, i.delivery_name, i.delivery_phone, i.delivery_zip, i.delivery_city, i.delivery_address,
+         i.delivery_region, i.delivery_email
   FROM inserted n JOIN input i USING (order_uid)
-  CROSS JOIN LATERAL json_to_record(i.delivery) AS d(
-    name text, phone text, zip text, city text, address text, region text, email text)
 ), new_payments AS (
   INSERT INTO payments (order_id, transaction, request_id, currency, provider, amount, payment_dt,
                         bank, delivery_cost, goods_total, custom_fee)
-  SELECT n.id, p.transaction, p.request_id, p.currency, p.provider, p.amount, p.payment_dt,
-         p.bank, p.delivery_cost, p.goods_total, p.custom_fee
+  SELECT n.id, i.payment_transaction, i.payment_request_id, i.payment_currency, i.payment_provider,
+         i.payment_amount, i.payment_payment_dt, i.payment_bank, i.payment_delivery_cost,
+         i.payment_goods_total, i.payment_custom_fee
   FROM inserted n JOIN input i USING (order_uid)
-  CROSS JOIN LATERAL json_to_record(i.payment) AS p(
-    transaction text, request_id text, currency text, provider text, amount bigint,
-    payment_dt bigint, bank text, delivery_cost bigint, goods_total bigint, custom_fee bigint)
 ), new_items AS (
   INSERT INTO items (order_id, position, chrt_id, track_number, price, rid, name, sale, size,
                      total_price, nm_id, brand, status)
-  SELECT n.id, e.position, it.chrt_id, it.track_number, it.price, it.rid, it.name, it.sale,
+  SELECT n.id, it.position, it.chrt_id, it.track_number, it.price, it.rid, it.name, it.sale,
          it.size, it.total_price, it.nm_id, it.brand, it.status
-  FROM inserted n JOIN input i USING (order_uid)
-  CROSS JOIN LATERAL json_array_elements(i.items) WITH ORDINALITY AS e(item, position)
-  CROSS JOIN LATERAL json_to_record(e.item) AS it(
-    chrt_id bigint, track_number text, price bigint, rid text, name text, sale integer,
-    size text, total_price bigint, nm_id bigint, brand text, status integer)
+  FROM ${unnestOf(ITEM_PARAMS, ORDER_PARAMS.length + 1, 'it')}
+  JOIN inserted n USING (order_uid)
 )
 SELECT i.order_uid,
        CASE WHEN n.id IS NOT NULL THEN 'inserted'
@@ -116,3 +106,33 @@ WHERE o.order_uid = $1`;
 
 /** Liveness of the database connection. */
 export const SELECT_ONE = 'SELECT 1';
+
+/**
+ * Summaries of the newest orders for the read API, newest first by (date_created DESC, id DESC)
+ * so that the orders_newest_idx index serves the order and keyset pagination has a strict total
+ * order even when date_created ties. $1 = how many rows (the API asks one more than a page, to
+ * know whether another page follows).
+ */
+const ORDER_SUMMARY_COLUMNS = /* sql */ `
+  o.id, o.order_uid, o.date_created_text AS date_created, o.customer_id,
+  p.amount, p.currency, d.city AS delivery_city,
+  (SELECT count(*) FROM items i WHERE i.order_id = o.id)::integer AS item_count
+FROM orders o
+JOIN payments p ON p.order_id = o.id
+JOIN deliveries d ON d.order_id = o.id`;
+
+export const SELECT_NEWEST_ORDERS = /* sql */ `
+SELECT ${ORDER_SUMMARY_COLUMNS}
+ORDER BY o.date_created DESC, o.id DESC
+LIMIT $1`;
+
+/**
+ * The page after the order with id $2 (keyset: no OFFSET, so every page costs the same). The
+ * cursor names only the last row's id; its sort key is read back here, which avoids round-tripping
+ * a microsecond timestamp through the client. An id that does not exist yields an empty page.
+ */
+export const SELECT_ORDERS_AFTER = /* sql */ `
+SELECT ${ORDER_SUMMARY_COLUMNS}
+WHERE (o.date_created, o.id) < (SELECT c.date_created, c.id FROM orders c WHERE c.id = $2)
+ORDER BY o.date_created DESC, o.id DESC
+LIMIT $1`;

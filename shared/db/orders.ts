@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Order } from '../order/schema.js';
+import { orderParams } from './order-rows.js';
 import { INSERT_ORDERS, SELECT_NEWEST_ORDERS, SELECT_ONE, SELECT_ORDER_JSON, SELECT_ORDERS_AFTER } from './order-sql.js';
 import { connect, query } from './pool.js';
 
@@ -12,7 +13,7 @@ type OutcomeRow = { order_uid: string; outcome: StoreOutcome };
 const insertOrders = (orders: readonly Order[]): pg.QueryConfig => ({
   name: 'insert-orders',
   text: INSERT_ORDERS,
-  values: [JSON.stringify(orders)],
+  values: orderParams(orders),
 });
 
 const toOutcomes = (rows: OutcomeRow[], into = new Map<string, StoreOutcome>()) => {
@@ -36,9 +37,9 @@ export async function storeOrders(orders: readonly Order[]): Promise<Map<string,
  * chunks; a later chunk sees the earlier chunks' rows, so outcomes stay exact.
  */
 export interface OrderTransaction {
-  /** Sends one chunk at once, without waiting for the database. */
-  write(orders: readonly Order[]): void;
-  /** Waits for every chunk, commits, and returns the outcome per order_uid. Rolls back and rejects on any error. */
+  /** Waits for the previous chunk's statement (which ran meanwhile), then sends this chunk. */
+  write(orders: readonly Order[]): Promise<void>;
+  /** Waits for the last chunk, commits, and returns the outcome per order_uid. Rolls back and rejects on any error. */
   commit(): Promise<Map<string, StoreOutcome>>;
   /** Abandons the transaction (e.g. the caller failed before committing). */
   rollback(): Promise<void>;
@@ -46,7 +47,8 @@ export interface OrderTransaction {
 
 export async function beginOrderTransaction(): Promise<OrderTransaction> {
   const client = await connect();
-  const pending: Array<Promise<pg.QueryResult<OutcomeRow>>> = [];
+  const outcomes = new Map<string, StoreOutcome>();
+  let inFlight: Promise<pg.QueryResult<OutcomeRow>> | undefined;
   let open = true;
   const end = async (error?: Error) => {
     if (!open) return;
@@ -56,31 +58,40 @@ export async function beginOrderTransaction(): Promise<OrderTransaction> {
     const broken = error ? await client.query('ROLLBACK').then(() => undefined, (rollbackError: Error) => rollbackError) : undefined;
     client.release(broken);
   };
-  try {
-    await client.query('BEGIN');
-  } catch (error) {
-    await end(error as Error);
-    throw error;
-  }
+  const settle = async () => {
+    const sent = inFlight;
+    inFlight = undefined;
+    if (sent) toOutcomes((await sent).rows, outcomes);
+  };
+  const failing = async (work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      await end(error as Error);
+      throw error;
+    }
+  };
+  // The statement's generic plan is known good (an index lookup per order_uid for `existing`);
+  // planning its 42 parameters afresh costs about as much as inserting a few hundred rows, and
+  // PostgreSQL would re-plan it after every invalidation (autovacuum's ANALYZE of orders).
+  await failing(async () => void (await client.query('BEGIN; SET LOCAL plan_cache_mode = force_generic_plan')));
   return {
-    write(orders) {
-      if (orders.length === 0) return;
-      const sent = client.query<OutcomeRow>(insertOrders(orders));
-      sent.catch(() => undefined); // observed in commit(); avoids an unhandled rejection meanwhile
-      pending.push(sent);
-    },
+    write: (orders) =>
+      failing(async () => {
+        // Encode while the previous chunk's statement is still running, then wait for it.
+        const statement = orders.length > 0 ? insertOrders(orders) : undefined;
+        await settle();
+        if (!statement) return;
+        inFlight = client.query<OutcomeRow>(statement);
+        inFlight.catch(() => undefined); // settled by the next write or commit; avoids an unhandled rejection meanwhile
+      }),
     async commit() {
-      try {
-        const results = await Promise.all(pending);
+      await failing(async () => {
+        await settle();
         await client.query('COMMIT');
-        await end();
-        const outcomes = new Map<string, StoreOutcome>();
-        for (const result of results) toOutcomes(result.rows, outcomes);
-        return outcomes;
-      } catch (error) {
-        await end(error as Error);
-        throw error;
-      }
+      });
+      await end();
+      return outcomes;
     },
     rollback: () => end(new Error('order transaction abandoned')),
   };

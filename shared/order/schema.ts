@@ -1,5 +1,6 @@
 // Namespace import: lets the bundler drop zod's unused locales (443 KB → 90 KB minified).
 import * as z from 'zod';
+import { ORDER_UID_PATTERN } from './order-uid.js';
 
 /**
  * The order contract: the one definition of what an order is, for the consumer, the submit
@@ -10,12 +11,13 @@ import * as z from 'zod';
  * what was sent and the read side can return it unchanged.
  */
 
-/** Same rule for the consumer, the API path parameter and the submit function. */
-export const ORDER_UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 const TEXT_MAX = 255;
-const text = () => z.string().max(TEXT_MAX);
-const nonEmptyText = () => z.string().min(1).max(TEXT_MAX);
+// PostgreSQL text cannot hold NUL, and a lone UTF-16 surrogate cannot become UTF-8: either would
+// fail or alter the stored order, so the contract refuses them up front.
+const storable = (value: string) => value.isWellFormed() && !value.includes('\u0000');
+const text = () => z.string().max(TEXT_MAX).refine(storable, { error: 'must be valid Unicode text without NUL characters' });
+const nonEmptyText = () => text().min(1);
 /** Money is kept in minor units: non-negative integers that JSON and bigint both hold exactly. */
 const money = () => z.int().nonnegative();
 const count = () => z.int().nonnegative();

@@ -1,18 +1,16 @@
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/ingest/handler.js';
 import { fakeOrders } from '../../local/fake-orders.js';
 import { buildKafkaEvent, type KafkaMessageInput } from '../../local/kafka-event.js';
 import { findOrderJson } from '../../shared/db/orders.js';
-import { closePool } from '../../shared/db/pool.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import type { Order } from '../../shared/order/schema.js';
-import { createTestDatabase } from '../support/database.js';
+import { useTestDatabase } from '../support/database.js';
 import { clone, lambdaContext, readFixture, seedOrders } from '../support/fixtures.js';
 
 const TOPIC = 'orders';
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let sql: pg.Client;
+const database = useTestDatabase();
 
 const invoke = (event: unknown) => handler(event as KafkaEvent, lambdaContext());
 const message = (partition: number, offset: number, value: string | Buffer | null, key?: string): KafkaMessageInput => ({
@@ -26,7 +24,7 @@ const orderMessage = (partition: number, offset: number, order: Order | Record<s
   message(partition, offset, JSON.stringify(order), String(order.order_uid));
 
 async function tableCounts() {
-  const { rows } = await sql.query<{ orders: string; deliveries: string; payments: string; items: string }>(
+  const { rows } = await database.sql.query<{ orders: string; deliveries: string; payments: string; items: string }>(
     `SELECT (SELECT count(*) FROM orders) AS orders, (SELECT count(*) FROM deliveries) AS deliveries,
             (SELECT count(*) FROM payments) AS payments, (SELECT count(*) FROM items) AS items`,
   );
@@ -34,22 +32,8 @@ async function tableCounts() {
   return { orders: Number(row.orders), deliveries: Number(row.deliveries), payments: Number(row.payments), items: Number(row.items) };
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  vi.stubEnv('DATABASE_URL', database.url);
-  sql = new pg.Client({ connectionString: database.url });
-  await sql.connect();
-});
-
-afterAll(async () => {
-  await closePool();
-  await sql.end();
-  await database.drop();
-  vi.unstubAllEnvs();
-});
-
 beforeEach(async () => {
-  await sql.query('TRUNCATE orders CASCADE');
+  await database.sql.query('TRUNCATE orders CASCADE');
 });
 
 describe('ingest handler', () => {
@@ -78,7 +62,7 @@ describe('ingest handler', () => {
         { itemIdentifier: { partition: 'orders-2', offset: 1 } },
       ],
     });
-    const { rows } = await sql.query<{ order_uid: string }>('SELECT order_uid FROM orders ORDER BY order_uid');
+    const { rows } = await database.sql.query<{ order_uid: string }>('SELECT order_uid FROM orders ORDER BY order_uid');
     expect(rows.map((row) => row.order_uid)).toEqual([stored.order_uid, fresh.order_uid, other.order_uid].sort());
     const itemCount = stored.items.length + fresh.items.length + other.items.length;
     expect(await tableCounts()).toEqual({ orders: 3, deliveries: 3, payments: 3, items: itemCount });
@@ -88,14 +72,14 @@ describe('ingest handler', () => {
     const orders = fakeOrders(20, 2);
     const event = buildKafkaEvent([...orders.map((order, index) => orderMessage(index % 3, index, order)), message(0, 99, 'garbage')]);
     const first = await invoke(event);
-    const snapshot = await sql.query('SELECT o.*, d.*, p.* FROM orders o JOIN deliveries d ON d.order_id = o.id JOIN payments p ON p.order_id = o.id ORDER BY o.id');
-    const items = await sql.query('SELECT * FROM items ORDER BY order_id, position');
+    const snapshot = await database.sql.query('SELECT o.*, d.*, p.* FROM orders o JOIN deliveries d ON d.order_id = o.id JOIN payments p ON p.order_id = o.id ORDER BY o.id');
+    const items = await database.sql.query('SELECT * FROM items ORDER BY order_id, position');
 
     const second = await invoke(event);
 
     expect(second).toEqual(first);
-    expect((await sql.query('SELECT o.*, d.*, p.* FROM orders o JOIN deliveries d ON d.order_id = o.id JOIN payments p ON p.order_id = o.id ORDER BY o.id')).rows).toEqual(snapshot.rows);
-    expect((await sql.query('SELECT * FROM items ORDER BY order_id, position')).rows).toEqual(items.rows);
+    expect((await database.sql.query('SELECT o.*, d.*, p.* FROM orders o JOIN deliveries d ON d.order_id = o.id JOIN payments p ON p.order_id = o.id ORDER BY o.id')).rows).toEqual(snapshot.rows);
+    expect((await database.sql.query('SELECT * FROM items ORDER BY order_id, position')).rows).toEqual(items.rows);
   });
 
   it('keeps the first write when an order_uid comes back with different content', async () => {
@@ -124,7 +108,7 @@ describe('ingest handler', () => {
     await invoke(buildKafkaEvent([orderMessage(0, 0, order)]));
     const text = (await findOrderJson(order.order_uid))!;
     expect(JSON.parse(text)).toStrictEqual(order);
-    const { rows } = await sql.query<{ utc: string }>(`SELECT to_char(date_created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS utc FROM orders`);
+    const { rows } = await database.sql.query<{ utc: string }>(`SELECT to_char(date_created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS utc FROM orders`);
     expect(rows[0]?.utc).toBe('2021-11-26T06:22:19.120');
   });
 
@@ -158,9 +142,9 @@ describe('ingest handler', () => {
       expect(statements).toEqual([
         '1: insert-orders',
         '150: insert-orders',
-        '200: BEGIN, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
-        '1000: BEGIN, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
-        '3000: BEGIN, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
+        '200: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, COMMIT',
+        '1000: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, COMMIT',
+        '3000: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, COMMIT',
       ]);
       expect((await tableCounts()).orders).toBe(sizes.reduce((a, b) => a + b, 0));
     } finally {
@@ -170,14 +154,14 @@ describe('ingest handler', () => {
   });
 
   it('rolls back every chunk of a large batch when one chunk fails', async () => {
-    await sql.query(`ALTER TABLE items ADD CONSTRAINT test_no_expensive_items CHECK (price < 1000000)`);
+    await database.sql.query(`ALTER TABLE items ADD CONSTRAINT test_no_expensive_items CHECK (price < 1000000)`);
     try {
       const orders = fakeOrders(400, 9);
-      orders[390]!.items[0]!.price = 5_000_000; // in the last chunk
+      orders[390]!.items[0]!.price = 5_000_000; // in the last chunk, after two chunks were written
       await expect(invoke(buildKafkaEvent(orders.map((order, index) => orderMessage(index % 4, index, order))))).rejects.toThrow(/test_no_expensive_items/);
       expect(await tableCounts()).toEqual({ orders: 0, deliveries: 0, payments: 0, items: 0 });
     } finally {
-      await sql.query('ALTER TABLE items DROP CONSTRAINT test_no_expensive_items');
+      await database.sql.query('ALTER TABLE items DROP CONSTRAINT test_no_expensive_items');
     }
   });
 
@@ -201,20 +185,20 @@ describe('ingest handler', () => {
 
   it('throws, storing nothing of the batch, when the database refuses a write', async () => {
     // A constraint other than the idempotent one: the whole statement (and batch) must fail.
-    await sql.query(`ALTER TABLE items ADD CONSTRAINT test_no_expensive_items CHECK (price < 1000000)`);
+    await database.sql.query(`ALTER TABLE items ADD CONSTRAINT test_no_expensive_items CHECK (price < 1000000)`);
     try {
       const [cheap, expensive] = fakeOrders(2, 5) as [Order, Order];
       expensive.items[0]!.price = 5_000_000;
       await expect(invoke(buildKafkaEvent([orderMessage(0, 0, cheap), orderMessage(0, 1, expensive)]))).rejects.toThrow(/test_no_expensive_items/);
       expect(await tableCounts()).toEqual({ orders: 0, deliveries: 0, payments: 0, items: 0 });
     } finally {
-      await sql.query('ALTER TABLE items DROP CONSTRAINT test_no_expensive_items');
+      await database.sql.query('ALTER TABLE items DROP CONSTRAINT test_no_expensive_items');
     }
   });
 
   it('recovers on the next invocation when its database connection was dropped', async () => {
     await invoke(buildKafkaEvent([orderMessage(0, 0, stored)]));
-    await sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    await database.sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
     const event = buildKafkaEvent([orderMessage(0, 1, fresh)]);
     // The first call may hit the dead connection (and throw, so the batch is retried); the next one works.
     await invoke(event).catch(() => undefined);

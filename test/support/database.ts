@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject, vi } from 'vitest';
+import { closePool } from '../../shared/db/pool.js';
 
 /** A fresh database for one test file, cloned from the migrated template (fast: a file copy). */
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -23,4 +24,37 @@ async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promi
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * A fresh database for the calling test file, set as DATABASE_URL for the code under test, with
+ * a client for the test's own queries; the pool of shared/db/pool.ts is closed afterwards.
+ */
+export function useTestDatabase(): { readonly url: string; readonly sql: pg.Client } {
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let client: pg.Client | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    vi.stubEnv('DATABASE_URL', database.url);
+    client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await closePool();
+    await client?.end();
+    await database?.drop();
+    vi.unstubAllEnvs();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useTestDatabase: the database is created in beforeAll');
+    return value;
+  };
+  return {
+    get url() {
+      return ready(database).url;
+    },
+    get sql() {
+      return ready(client);
+    },
+  };
 }

@@ -65,6 +65,10 @@ describe('order schema', () => {
     ['missing delivery', (o: Draft) => delete o.delivery, '$.delivery'],
     ['missing item field', (o: Draft) => delete o.items[0].rid, '$.items[0].rid'],
     ['unknown field', (o: Draft) => (o.extra = 1), '$'],
+    ['a NUL character in a name', (o: Draft) => (o.items[0].name = 'Mas\u0000caras'), '$.items[0].name'],
+    ['a lone surrogate in a brand', (o: Draft) => (o.items[0].brand = 'Viv\ud800'), '$.items[0].brand'],
+    ['an empty city', (o: Draft) => (o.delivery.city = ''), '$.delivery.city'],
+    ['a text over 255 characters', (o: Draft) => (o.delivery.address = 'x'.repeat(256)), '$.delivery.address'],
   ])('rejects %s at the right path', (_name, mutate, path) => {
     expect(paths(violationsOf(mutate))).toContain(path);
   });
