@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { handler as apiHandler } from '../functions/api/handler.js';
+
+/**
+ * A local stand-in for the API Gateway HTTP API: a real HTTP server that turns each request into
+ * a payload format 2.0 event, calls the same Lambda handler the cloud runs, and turns its result
+ * back into an HTTP response. Event and result shapes follow
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
+ * (header names lower-cased; repeated headers and query parameters joined with commas; cookies in
+ * `cookies`; a result without `statusCode` is sent as a 200 JSON body).
+ *
+ * Routes: POST /orders → functions/submit/handler.ts, everything else → functions/api/handler.ts.
+ * No authorization here (in AWS, POST /orders requires IAM auth).
+ */
+
+type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export interface GatewayOptions {
+  /** 0 or absent: a free port. */
+  port?: number;
+  host?: string;
+}
+
+export interface Gateway {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** API Gateway's own request limit for HTTP APIs. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+const TEXT_TYPES = /^(text\/|application\/(json|.*\+json|x-www-form-urlencoded|xml|.*\+xml|javascript))/i;
+const SUBMIT_HANDLER = '../functions/submit/handler.js';
+
+let submitHandler: Promise<LambdaHandler> | undefined;
+
+/** Loaded on the first POST (and retried after a failure), so the gateway runs before that function exists. */
+function loadSubmitHandler(): Promise<LambdaHandler> {
+  submitHandler ??= (import(/* @vite-ignore */ new URL(SUBMIT_HANDLER, import.meta.url).href) as Promise<{ handler?: LambdaHandler }>)
+    .then((module) => {
+      if (typeof module.handler !== 'function') throw new Error('it does not export `handler`');
+      return module.handler;
+    })
+    .catch((error: unknown) => {
+      submitHandler = undefined;
+      throw error;
+    });
+  return submitHandler;
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
+/** "12/Mar/2020:19:03:58 +0000", as API Gateway writes requestContext.time. */
+function requestTime(date: Date): string {
+  const [, day, month, year, time] = /^\w+, (\d+) (\w+) (\d+) ([\d:]+)/.exec(date.toUTCString())!;
+  return `${day!.padStart(2, '0')}/${month}/${year}:${time} +0000`;
+}
+
+export function toEvent(request: http.IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+  const url = new URL(request.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i]!.toLowerCase();
+    const value = request.rawHeaders[i + 1]!;
+    if (name === 'cookie') continue;
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  const queryStringParameters: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) {
+    queryStringParameters[name] = queryStringParameters[name] === undefined ? value : `${queryStringParameters[name]},${value}`;
+  }
+  const cookies = request.headers.cookie?.split(/;\s*/).filter(Boolean);
+  const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
+  const now = new Date();
+  const requestId = randomUUID();
+  const rawQueryString = url.search.slice(1);
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString,
+    ...(cookies?.length ? { cookies } : {}),
+    headers,
+    ...(rawQueryString ? { queryStringParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0]!,
+      http: {
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey,
+      stage: '$default',
+      time: requestTime(now),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0 && !isText,
+  };
+}
+
+function send(response: http.ServerResponse, result: APIGatewayProxyResultV2): void {
+  if (typeof result !== 'object' || result === null || result.statusCode === undefined) {
+    // Payload 2.0: a result without statusCode is a 200 JSON body.
+    const body = typeof result === 'string' ? result : JSON.stringify(result);
+    response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    return;
+  }
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  const body = result.body === undefined ? '' : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  response.writeHead(result.statusCode, headers).end(body);
+}
+
+function sendJson(response: http.ServerResponse, status: number, body: object): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+}
+
+function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(undefined);
+        request.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+async function serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const body = await readBody(request);
+  if (body === undefined) return sendJson(response, 413, { message: 'Request Entity Too Large' });
+  const isSubmit = request.method === 'POST' && new URL(request.url ?? '/', 'http://local').pathname === '/orders';
+  let target: LambdaHandler = apiHandler;
+  if (isSubmit) {
+    try {
+      target = await loadSubmitHandler();
+    } catch (error) {
+      return sendJson(response, 503, {
+        error: 'service_unavailable',
+        message: `the submit function (functions/submit/handler.ts) could not be loaded: ${(error as Error).message}`,
+      });
+    }
+  }
+  const event = toEvent(request, body, isSubmit ? 'POST /orders' : '$default');
+  try {
+    send(response, await target(event, lambdaContext(isSubmit ? 'submit-local' : 'api-local', event.requestContext.requestId)));
+  } catch {
+    // What API Gateway answers when the function fails.
+    sendJson(response, 500, { message: 'Internal Server Error' });
+  }
+}
+
+export async function startGateway({ port = 0, host = '127.0.0.1' }: GatewayOptions = {}): Promise<Gateway> {
+  const server = http.createServer((request, response) => {
+    serve(request, response).catch(() => {
+      if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,137 @@
+import { LRUCache } from 'lru-cache';
+
+/**
+ * The per-container warm cache of canonical order JSON (module scope: it lives as long as the
+ * Lambda container, empty at cold start, filled lazily). Orders are immutable once stored
+ * (first write wins), so entries are never invalidated; least-recently-used entries are evicted
+ * when the entry or byte bound is reached. The cached value is the JSON text itself, so a hit
+ * costs a map lookup and never a JSON.stringify.
+ *
+ * Environment (read once, at first use):
+ *  - CACHE_MAX_ENTRIES (default 50000)
+ *  - CACHE_MAX_BYTES (default 64 MiB of UTF-8 JSON: room to spare in a 512 MB function)
+ *  - CACHE_TTL_SECONDS (optional; 0 or absent: no expiry)
+ */
+
+export interface OrderCacheConfig {
+  maxEntries: number;
+  maxBytes: number;
+  ttlSeconds: number;
+}
+
+export interface OrderCacheStats {
+  entries: number;
+  bytes: number;
+  max_entries: number;
+  max_bytes: number;
+  ttl_seconds: number | null;
+  hits: number;
+  misses: number;
+  /** Database reads caused by misses (concurrent misses for one id share one read). */
+  loads: number;
+  evictions: number;
+  hit_ratio: number | null;
+  container_age_seconds: number;
+}
+
+export type CacheOutcome = 'hit' | 'miss';
+
+export interface CachedRead {
+  json: string;
+  cache: CacheOutcome;
+}
+
+const DEFAULTS: OrderCacheConfig = { maxEntries: 50_000, maxBytes: 64 * 1024 * 1024, ttlSeconds: 0 };
+/** When this module was loaded: the container's age as the cache sees it. */
+const CONTAINER_STARTED_AT = Date.now();
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, { allowZero = false } = {}): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0 || (value === 0 && !allowZero)) {
+    throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${raw}"`);
+  }
+  return value;
+}
+
+export function cacheConfigFromEnv(env: NodeJS.ProcessEnv = process.env): OrderCacheConfig {
+  return {
+    maxEntries: positiveInteger(env, 'CACHE_MAX_ENTRIES', DEFAULTS.maxEntries),
+    maxBytes: positiveInteger(env, 'CACHE_MAX_BYTES', DEFAULTS.maxBytes),
+    ttlSeconds: positiveInteger(env, 'CACHE_TTL_SECONDS', DEFAULTS.ttlSeconds, { allowZero: true }),
+  };
+}
+
+export class OrderCache {
+  private readonly lru: LRUCache<string, string>;
+  private readonly inFlight = new Map<string, Promise<string | undefined>>();
+  private hits = 0;
+  private misses = 0;
+  private loads = 0;
+  private evictions = 0;
+
+  constructor(
+    readonly config: OrderCacheConfig,
+    private readonly load: (orderUid: string) => Promise<string | undefined>,
+    /** The TTL clock in milliseconds (tests pass their own). */
+    clock: { now(): number } = performance,
+  ) {
+    this.lru = new LRUCache<string, string>({
+      max: config.maxEntries,
+      maxSize: config.maxBytes,
+      // UTF-8 bytes of the JSON plus the key: what the bound is about. An order larger than
+      // the whole bound is simply not cached (lru-cache refuses it).
+      sizeCalculation: (json, orderUid) => Buffer.byteLength(json) + orderUid.length,
+      ...(config.ttlSeconds > 0 ? { ttl: config.ttlSeconds * 1000, ttlResolution: 0, perf: clock } : {}),
+      dispose: (_json, _uid, reason) => {
+        if (reason === 'evict') this.evictions += 1;
+      },
+    });
+  }
+
+  /** The order's JSON from the cache, or from one database read shared by concurrent callers; undefined if unknown. */
+  async get(orderUid: string): Promise<CachedRead | undefined> {
+    const cached = this.lru.get(orderUid);
+    if (cached !== undefined) {
+      this.hits += 1;
+      return { json: cached, cache: 'hit' };
+    }
+    this.misses += 1;
+    const json = await this.loadOnce(orderUid);
+    return json === undefined ? undefined : { json, cache: 'miss' };
+  }
+
+  private loadOnce(orderUid: string): Promise<string | undefined> {
+    let pending = this.inFlight.get(orderUid);
+    if (!pending) {
+      this.loads += 1;
+      // Unknown ids are not cached: the order may be ingested a moment later.
+      pending = this.load(orderUid)
+        .then((json) => {
+          if (json !== undefined) this.lru.set(orderUid, json);
+          return json;
+        })
+        .finally(() => this.inFlight.delete(orderUid));
+      this.inFlight.set(orderUid, pending);
+    }
+    return pending;
+  }
+
+  stats(now = Date.now()): OrderCacheStats {
+    const lookups = this.hits + this.misses;
+    return {
+      entries: this.lru.size,
+      bytes: this.lru.calculatedSize,
+      max_entries: this.config.maxEntries,
+      max_bytes: this.config.maxBytes,
+      ttl_seconds: this.config.ttlSeconds > 0 ? this.config.ttlSeconds : null,
+      hits: this.hits,
+      misses: this.misses,
+      loads: this.loads,
+      evictions: this.evictions,
+      hit_ratio: lookups === 0 ? null : this.hits / lookups,
+      container_age_seconds: Math.round((now - CONTAINER_STARTED_AT) / 1000),
+    };
+  }
+}

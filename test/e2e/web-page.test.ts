@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { handler as ingestHandler } from '../../functions/ingest/handler.js';
+import { fakeOrders } from '../../local/fake-orders.js';
+import { startGateway, type Gateway } from '../../local/gateway.js';
+import { buildKafkaEvent } from '../../local/kafka-event.js';
+import { closePool } from '../../shared/db/pool.js';
+import type { KafkaEvent } from '../../shared/kafka/event.js';
+import type { Order } from '../../shared/order/schema.js';
+import { createTestDatabase } from '../support/database.js';
+import { lambdaContext, readFixture } from '../support/fixtures.js';
+
+/**
+ * The order page in real Chromium (Debian's chromium-headless-shell) against the local gateway,
+ * the real API handler and a real PostgreSQL. Orders are stored through the ingest handler;
+ * Kafka is not needed here.
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium-headless-shell';
+const SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'web-page.png');
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let gateway: Gateway;
+let browser: Browser;
+let page: Page;
+const seed = readFixture<Order>('orders/seed-wildberries-b563feb7b2b84b6test.json');
+const others = fakeOrders(12, 51, { minItems: 2, maxItems: 4 });
+const problems: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`the browser test needs Chromium at ${CHROMIUM}: apt-get install -y chromium-headless-shell (or set CHROMIUM_PATH)`);
+  }
+  database = await createTestDatabase();
+  vi.stubEnv('DATABASE_URL', database.url);
+  const orders = [...others, seed];
+  const response = await ingestHandler(
+    buildKafkaEvent(orders.map((order, offset) => ({ topic: 'orders', partition: 0, offset, key: order.order_uid, value: JSON.stringify(order) }))) as KafkaEvent,
+    lambdaContext(),
+  );
+  expect(response.batchItemFailures).toEqual([]);
+  gateway = await startGateway({ port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
+  // A CSP violation or a script error would show up here; the 404 and 400 answers the tests
+  // ask for are logged by Chromium as failed loads and are expected.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/^Failed to load resource: .* status of 40[04]/.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await gateway?.close();
+  await closePool();
+  await database?.drop();
+  vi.unstubAllEnvs();
+});
+
+describe('order lookup page', () => {
+  it('lists recent orders newest first', async () => {
+    await page.goto(`${gateway.url}/`);
+    await expect.poll(() => page.locator('#recent-list li').count()).toBe(10);
+    expect(await page.locator('#recent-more').isVisible()).toBe(true);
+  });
+
+  it('looks up a stored order with the keyboard and shows its facts, payment and items', async () => {
+    await page.locator('#search-input').focus();
+    await page.keyboard.type(seed.order_uid);
+    await page.keyboard.press('Enter');
+
+    await expect.poll(() => page.locator('#order').isVisible()).toBe(true);
+    expect(await page.locator('#order-uid').textContent()).toBe(seed.order_uid);
+    expect(await page.locator('#cache-badge').textContent()).toBe('cache miss (database)');
+    const payment = await page.locator('#payment').textContent();
+    expect(payment).toContain('$18.17'); // amount 1817 minor units of USD
+    expect(payment).toContain('$15.00');
+    const rows = page.locator('#items tbody tr');
+    expect(await rows.count()).toBe(seed.items.length);
+    const firstRow = await rows.first().locator('td').allTextContents();
+    expect(firstRow).toEqual(['1', seed.items[0]!.name, seed.items[0]!.brand, seed.items[0]!.size, '$4.53', '30%', '$3.17', '202', String(seed.items[0]!.nm_id)]);
+    expect(await page.locator('#delivery').textContent()).toContain(seed.delivery.city);
+  });
+
+  it('shows the raw JSON on demand and says when the answer came from the cache', async () => {
+    await page.locator('#search-form button[type=submit]').click();
+    await expect.poll(() => page.locator('#cache-badge').textContent()).toBe('cache hit');
+
+    await mkdir(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true, animations: 'disabled' });
+
+    await page.locator('#raw-toggle').click();
+    expect(await page.locator('#raw-toggle').getAttribute('aria-expanded')).toBe('true');
+    expect(JSON.parse((await page.locator('#raw-json').textContent())!)).toEqual(seed);
+    await page.locator('#raw-toggle').click();
+    expect(await page.locator('#raw-json').isVisible()).toBe(false);
+  });
+
+  it('says so when an order is unknown, and when an id is invalid', async () => {
+    await page.locator('#search-input').fill('doesnotexist123');
+    await page.locator('#search-input').press('Enter');
+    await expect.poll(() => page.locator('#message').textContent()).toContain('Order not found');
+    expect(await page.locator('#order').isVisible()).toBe(false);
+
+    await page.locator('#search-input').fill('not valid!');
+    await page.locator('#search-input').press('Enter');
+    await expect.poll(() => page.locator('#message').textContent()).toContain('Invalid order UID');
+  });
+
+  it('opens an order from the recent list', async () => {
+    const newest = [...others, seed].sort((a, b) => Date.parse(b.date_created) - Date.parse(a.date_created))[0]!;
+    const first = page.locator('#recent-list button').first();
+    expect(await first.getAttribute('data-order-uid')).toBe(newest.order_uid);
+
+    await first.focus();
+    await page.keyboard.press('Enter');
+
+    await expect.poll(() => page.locator('#order-uid').textContent()).toBe(newest.order_uid);
+    expect(await page.locator('#items tbody tr').count()).toBe(newest.items.length);
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('order-heading');
+    expect(problems).toEqual([]);
+  });
+});

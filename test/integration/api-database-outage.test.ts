@@ -1,0 +1,79 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { handler } from '../../functions/api/handler.js';
+import { fakeOrders } from '../../local/fake-orders.js';
+import { startLocalPostgres, type LocalPostgres } from '../../local/postgres.js';
+import { migrateUp } from '../../shared/db/migrate.js';
+import { storeOrders } from '../../shared/db/orders.js';
+import { closePool } from '../../shared/db/pool.js';
+import type { Order } from '../../shared/order/schema.js';
+import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
+
+/**
+ * A private PostgreSQL server (not the shared test server), so that stopping it mid-test
+ * affects no other test file.
+ */
+let server: LocalPostgres;
+
+function get(path: string) {
+  const event = clone(readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-get-order.json'));
+  event.rawPath = path;
+  event.requestContext.http.path = path;
+  return handler(event, lambdaContext());
+}
+
+beforeAll(async () => {
+  server = await startLocalPostgres({ dataDir: join(await mkdtemp(join(tmpdir(), 'api-outage-pg-')), 'data') });
+  await migrateUp({ connection: server.url });
+  vi.stubEnv('DATABASE_URL', server.url);
+  vi.stubEnv('DB_CONNECT_TIMEOUT_MS', '2000');
+});
+
+afterAll(async () => {
+  await closePool();
+  await server?.destroy();
+  vi.unstubAllEnvs();
+});
+
+describe('read API during a database outage', () => {
+  it('keeps serving cached orders, answers 503 for the rest, and recovers when the database is back', async () => {
+    const [cached, uncached] = fakeOrders(2, 31) as [Order, Order];
+    await storeOrders([cached, uncached]);
+    expect((await get(`/orders/${cached.order_uid}`)).headers['x-cache']).toBe('miss');
+
+    await server.stop();
+
+    const hit = await get(`/orders/${cached.order_uid}`);
+    expect(hit.statusCode).toBe(200);
+    expect(hit.headers['x-cache']).toBe('hit');
+    expect(JSON.parse(hit.body!)).toEqual(cached);
+
+    const miss = await get(`/orders/${uncached.order_uid}`);
+    expect(miss.statusCode).toBe(503);
+    expect(miss.headers['cache-control']).toBe('no-store');
+    // The stable error shape only: no stack, no SQL, no driver message.
+    expect(JSON.parse(miss.body!)).toEqual({ error: 'service_unavailable', message: 'the database is unavailable; try again shortly' });
+
+    const list = await get('/orders');
+    expect(list.statusCode).toBe(503);
+    expect(JSON.parse(list.body!)).toMatchObject({ error: 'service_unavailable' });
+
+    const health = await get('/health');
+    expect(health.statusCode).toBe(503);
+    expect(JSON.parse(health.body!)).toMatchObject({ status: 'unavailable', database: 'unreachable', error: 'service_unavailable' });
+
+    const stats = await get('/cache/stats');
+    expect(stats.statusCode).toBe(200);
+    expect(JSON.parse(stats.body!)).toMatchObject({ entries: 1, hits: 1 });
+
+    await server.start();
+
+    const recovered = await get(`/orders/${uncached.order_uid}`);
+    expect(recovered.statusCode).toBe(200);
+    expect(JSON.parse(recovered.body!)).toEqual(uncached);
+    expect((await get('/health')).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,280 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { handler as apiHandler } from '../../functions/api/handler.js';
+import { handler as ingestHandler } from '../../functions/ingest/handler.js';
+import { fakeOrders } from '../../local/fake-orders.js';
+import { buildKafkaEvent } from '../../local/kafka-event.js';
+import { resetOrderCache } from '../../shared/api/read-api.js';
+import { getPool } from '../../shared/db/pool.js';
+import type { KafkaEvent } from '../../shared/kafka/event.js';
+import type { Order } from '../../shared/order/schema.js';
+import { useTestDatabase } from '../support/database.js';
+import { clone, lambdaContext, readFixture, seedOrders } from '../support/fixtures.js';
+
+/** A request as API Gateway (HTTP API, payload 2.0) delivers it, from the fixture event. */
+function apiEvent(method: string, path: string, query = ''): APIGatewayProxyEventV2 {
+  const event = clone(readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-get-order.json'));
+  event.rawPath = path;
+  event.requestContext.http.path = path;
+  event.requestContext.http.method = method;
+  event.rawQueryString = query;
+  if (query) {
+    // Repeated parameters arrive joined with commas (payload format 2.0).
+    const parameters: Record<string, string> = {};
+    for (const [name, value] of new URLSearchParams(query)) parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
+    event.queryStringParameters = parameters;
+  }
+  return event;
+}
+const call = (method: string, path: string, query = '') => apiHandler(apiEvent(method, path, query), lambdaContext());
+const get = (path: string, query = '') => call('GET', path, query);
+const body = (response: { body?: string }) => JSON.parse(response.body ?? 'null') as Record<string, unknown>;
+
+const database = useTestDatabase();
+
+async function ingest(orders: ReadonlyArray<Order | Record<string, unknown>>): Promise<void> {
+  const event = buildKafkaEvent(
+    orders.map((order, offset) => ({ topic: 'orders', partition: 0, offset, key: String(order.order_uid), value: JSON.stringify(order) })),
+  );
+  const response = await ingestHandler(event as KafkaEvent, lambdaContext());
+  expect(response.batchItemFailures).toEqual([]);
+}
+
+beforeEach(async () => {
+  await database.sql.query('TRUNCATE orders CASCADE');
+  resetOrderCache();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('GET /orders/{order_uid}', () => {
+  it('returns every ingested order exactly as it was sent: same fields, values, key order and item order', async () => {
+    const seeds = seedOrders().map(({ order }) => order);
+    const generated = fakeOrders(10, 3, { minItems: 1, maxItems: 6 });
+    await ingest([...seeds, ...generated]);
+
+    for (const order of [...seeds, ...generated]) {
+      const response = await get(`/orders/${String(order.order_uid)}`);
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body!)).toEqual(order);
+      // Key order too: the text equals the input re-serialized.
+      expect(response.body).toBe(JSON.stringify(order));
+    }
+  });
+
+  it('answers a miss from the database, then hits from the cache, with the cache and security headers', async () => {
+    const [order] = fakeOrders(1, 11) as [Order];
+    await ingest([order]);
+
+    const first = await get(`/orders/${order.order_uid}`);
+    const second = await get(`/orders/${order.order_uid}`);
+
+    expect(first.headers).toMatchObject({
+      'x-cache': 'miss',
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'public, max-age=31536000, immutable',
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+    });
+    expect(first.headers['server-timing']).toMatch(/^db;desc="miss";dur=\d+\.\d{3}$/);
+    expect(second.headers['x-cache']).toBe('hit');
+    expect(second.headers['server-timing']).toMatch(/^cache;desc="hit";dur=\d+\.\d{3}$/);
+    expect(second.body).toBe(first.body);
+    expect(first.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(first.headers['content-security-policy']).not.toContain('unsafe-inline');
+  });
+
+  it('reads the database once for a miss, and once for concurrent misses of the same order', async () => {
+    const [order] = fakeOrders(1, 12) as [Order];
+    await ingest([order]);
+    const pool = await getPool();
+    const queries = vi.spyOn(pool, 'query');
+
+    const responses = await Promise.all(Array.from({ length: 5 }, () => get(`/orders/${order.order_uid}`)));
+
+    expect(responses.map((response) => response.statusCode)).toEqual([200, 200, 200, 200, 200]);
+    expect(responses.map((response) => response.headers['x-cache'])).toEqual(['miss', 'miss', 'miss', 'miss', 'miss']);
+    expect(queries).toHaveBeenCalledTimes(1);
+    await get(`/orders/${order.order_uid}`);
+    expect(queries).toHaveBeenCalledTimes(1);
+    const stats = body(await get('/cache/stats'));
+    expect(stats).toMatchObject({ entries: 1, hits: 1, misses: 5, loads: 1, evictions: 0 });
+  });
+
+  it('answers 404 with the error shape for an unknown order, and does not cache the absence', async () => {
+    const [order] = fakeOrders(1, 13) as [Order];
+
+    const missing = await get(`/orders/${order.order_uid}`);
+    expect(missing.statusCode).toBe(404);
+    expect(body(missing)).toEqual({ error: 'not_found', message: `no order with order_uid "${order.order_uid}"` });
+    expect(missing.headers['cache-control']).toBe('no-store');
+
+    await ingest([order]);
+    expect((await get(`/orders/${order.order_uid}`)).statusCode).toBe(200);
+  });
+
+  it.each(['bad%20id', 'a.b', 'x'.repeat(65), '%F0%9F%98%80'])('answers 400 for the invalid order_uid %s', async (id) => {
+    const response = await get(`/orders/${id}`);
+    expect(response.statusCode).toBe(400);
+    expect(body(response)).toMatchObject({ error: 'invalid_order_uid' });
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+
+  it('evicts least recently used orders to stay under the byte bound', async () => {
+    const orders = fakeOrders(6, 14, { minItems: 2, maxItems: 2 });
+    await ingest(orders);
+    const sizes = await Promise.all(orders.map(async (order) => Buffer.byteLength((await get(`/orders/${order.order_uid}`)).body!)));
+    const bound = Math.max(...sizes) * 3 + 200; // room for three orders, not four
+    vi.stubEnv('CACHE_MAX_BYTES', String(bound));
+    try {
+      resetOrderCache();
+      for (const order of orders) await get(`/orders/${order.order_uid}`);
+
+      const stats = body(await get('/cache/stats'));
+      expect(stats.bytes).toBeLessThanOrEqual(bound);
+      expect(stats.max_bytes).toBe(bound);
+      expect(stats.entries).toBe(3);
+      expect(stats.evictions).toBe(3);
+      expect((await get(`/orders/${orders[5]!.order_uid}`)).headers['x-cache']).toBe('hit');
+      expect((await get(`/orders/${orders[0]!.order_uid}`)).headers['x-cache']).toBe('miss');
+    } finally {
+      vi.stubEnv('CACHE_MAX_BYTES', '');
+    }
+  });
+});
+
+describe('GET /orders (newest first)', () => {
+  /** 55 orders over 5 instants, so most neighbours tie on date_created (some written with other offsets). */
+  async function ingestWithTies(): Promise<Order[]> {
+    const instants = ['2024-03-01T10:00:00Z', '2024-03-01T12:00:00+02:00', '2024-02-01T08:30:00.250Z', '2024-01-15T00:00:00Z', '2023-12-31T23:59:59.999999Z'];
+    const orders = fakeOrders(55, 21).map((order, index) => ({ ...order, date_created: instants[index % instants.length]! }));
+    await ingest(orders.slice(0, 30));
+    await ingest(orders.slice(30));
+    return orders;
+  }
+
+  it('pages through every order once, in (date_created, id) descending order, with no duplicates or gaps', async () => {
+    await ingestWithTies();
+    const seen: string[] = [];
+    const pageSizes: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await get('/orders', cursor ? `limit=20&cursor=${cursor}` : 'limit=20');
+      expect(response.statusCode).toBe(200);
+      const page = body(response) as { orders: Array<{ order_uid: string }>; next_cursor: string | null };
+      pageSizes.push(page.orders.length);
+      seen.push(...page.orders.map((summary) => summary.order_uid));
+      cursor = page.next_cursor;
+    } while (cursor);
+
+    expect(pageSizes).toEqual([20, 20, 15]);
+    const { rows } = await database.sql.query<{ order_uid: string }>('SELECT order_uid FROM orders ORDER BY date_created DESC, id DESC');
+    expect(seen).toEqual(rows.map((row) => row.order_uid));
+    expect(new Set(seen).size).toBe(55);
+  });
+
+  it('summarises each order: uid, date as sent, customer, total and currency, item count, delivery city', async () => {
+    const [order] = fakeOrders(1, 22, { minItems: 3, maxItems: 3 }) as [Order];
+    await ingest([order]);
+
+    const response = await get('/orders');
+
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(body(response)).toEqual({
+      orders: [
+        {
+          order_uid: order.order_uid,
+          date_created: order.date_created,
+          customer_id: order.customer_id,
+          amount: order.payment.amount,
+          currency: order.payment.currency,
+          item_count: 3,
+          delivery_city: order.delivery.city,
+        },
+      ],
+      next_cursor: null,
+    });
+  });
+
+  it('defaults to 20 orders a page', async () => {
+    await ingestWithTies();
+    const page = body(await get('/orders')) as { orders: unknown[]; next_cursor: string | null };
+    expect(page.orders).toHaveLength(20);
+    expect(page.next_cursor).toEqual(expect.any(String));
+  });
+
+  it.each([
+    ['limit=0'],
+    ['limit=101'],
+    ['limit=abc'],
+    ['limit=2.5'],
+    ['limit=20&limit=30'],
+    ['cursor=not-a-cursor!'],
+    [`cursor=${Buffer.from('{"v":1,"after":"1 OR 1=1"}').toString('base64url')}`],
+    [`cursor=${Buffer.from('{"v":2,"after":"5"}').toString('base64url')}`],
+    [`cursor=${Buffer.from('nonsense').toString('base64url')}`],
+  ])('answers 400 for %s', async (query) => {
+    const response = await get('/orders', query);
+    expect(response.statusCode).toBe(400);
+    expect(body(response)).toMatchObject({ error: 'bad_request', message: expect.any(String) });
+  });
+});
+
+describe('other routes', () => {
+  it('reports a reachable database on GET /health', async () => {
+    const response = await get('/health');
+    expect(response.statusCode).toBe(200);
+    expect(body(response)).toEqual({ status: 'ok', database: 'reachable' });
+  });
+
+  it('reports the cache on GET /cache/stats', async () => {
+    const stats = body(await get('/cache/stats'));
+    expect(stats).toEqual({
+      entries: 0,
+      bytes: 0,
+      max_entries: 50_000,
+      max_bytes: 64 * 1024 * 1024,
+      ttl_seconds: null,
+      hits: 0,
+      misses: 0,
+      loads: 0,
+      evictions: 0,
+      hit_ratio: null,
+      container_age_seconds: expect.any(Number),
+    });
+  });
+
+  it('serves the page, its script and its stylesheet with the security headers', async () => {
+    const page = await get('/');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('<script src="/app.js" defer></script>');
+    expect(page.body).not.toMatch(/<script>|<style|style="|\son[a-z]+="/i);
+    expect((await get('/app.js')).headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect((await get('/app.css')).headers['content-type']).toBe('text/css; charset=utf-8');
+    for (const response of [page, await get('/app.js')]) {
+      expect(response.headers).toMatchObject({ 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' });
+      expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
+  });
+
+  it('answers 404 JSON for an unknown path', async () => {
+    const response = await get('/nothing/here');
+    expect(response.statusCode).toBe(404);
+    expect(body(response)).toEqual({ error: 'not_found', message: 'no route for /nothing/here' });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it.each([
+    ['POST', '/orders/b563feb7b2b84b6test'],
+    ['DELETE', '/orders'],
+    ['PUT', '/health'],
+  ])('answers 405 JSON with allow for %s %s', async (method, path) => {
+    const response = await call(method, path);
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe('GET');
+    expect(body(response)).toMatchObject({ error: 'method_not_allowed' });
+  });
+});
