@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 /**
@@ -10,6 +10,8 @@ import type { Context } from 'aws-lambda';
  * (embedded metric format). The namespace is overridable with POWERTOOLS_METRICS_NAMESPACE, the
  * level with POWERTOOLS_LOG_LEVEL; POWERTOOLS_METRICS_DISABLED=true silences metrics locally.
  * Every handler is wrapped by `observedHandler`, so what observes a function is decided here once.
+ * X-Ray tracing is opt-in per function (shared/tracing.ts): the Tracer's SDK is ~117 KB of
+ * bundle, and X-Ray does not trace functions invoked by a Kafka event-source mapping at all.
  */
 export const METRICS_NAMESPACE = 'OrderPipeline';
 
@@ -25,10 +27,14 @@ export function createObservability(serviceName: string): Observability {
   };
 }
 
-/** A middy handler with the observability middlewares applied; chain further `.use(...)` as needed. */
+/**
+ * A middy handler with the observability middlewares applied, after `outermost` (e.g. tracing,
+ * which should see the whole invocation); chain further `.use(...)` as needed.
+ */
 export function observedHandler<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
   { logger, metrics }: Observability,
+  ...outermost: MiddlewareObj[]
 ) {
-  return middy<TEvent, TResult>(handler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  return middy<TEvent, TResult>(handler).use(outermost).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }

@@ -1,0 +1,123 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../shared/observability.js';
+import type { PipelineConfig } from '../config.js';
+import type { Database } from './database.js';
+import type { OrdersHttpApi } from './http-api.js';
+import type { Ingest } from './ingest.js';
+
+export interface MonitoringProps {
+  config: PipelineConfig;
+  database: Database;
+  ingest: Ingest;
+  httpApi: OrdersHttpApi;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** Alarms to an encrypted SNS topic (optional e-mail subscription) and one dashboard. */
+export class Monitoring extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, { config, database, ingest, httpApi }: MonitoringProps) {
+    super(scope, id);
+    // A customer-managed key: CloudWatch cannot publish to a topic under the AWS-managed SNS key.
+    const key = new kms.Key(this, 'AlarmsKey', { enableKeyRotation: true, description: 'order-pipeline alarm topic' });
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true, displayName: 'order-pipeline alarms' });
+    if (config.alarms.email) this.topic.addSubscription(new subscriptions.EmailSubscription(config.alarms.email));
+
+    const consumer = ingest.function.function;
+    const deadLetters = ingest.deadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' });
+    const consumerErrors = consumer.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' });
+    // Lambda's OffsetLag: records between the topic's end and the group's committed offset,
+    // per function. Source: aws.amazon.com/blogs/compute/offset-lag-metric-for-amazon-msk-as-an-event-source-for-lambda/
+    const offsetLag = new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'OffsetLag',
+      dimensionsMap: { FunctionName: consumer.functionName },
+      period: FIVE_MINUTES,
+      statistic: 'Maximum',
+    });
+    const api5xx = httpApi.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' });
+    const dbCpu = database.instance.metricCPUUtilization({ period: FIVE_MINUTES, statistic: 'Average' });
+    const dbConnections = database.instance.metricDatabaseConnections({ period: FIVE_MINUTES, statistic: 'Maximum' });
+
+    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
+      const created = new cloudwatch.Alarm(this, name, {
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(new actions.SnsAction(this.topic));
+      this.alarms.push(created);
+      return created;
+    };
+    alarm('FailedBatchesAlarm', deadLetters, 0, 'Kafka batches were given up on: read docs/deploy.md "Failed batches" to replay them.');
+    alarm('ConsumerErrorsAlarm', consumerErrors, 0, 'The ingest function threw (database unreachable?): the batch is being retried.');
+    alarm('OffsetLagAlarm', offsetLag, config.alarms.offsetLagThreshold, 'The consumer is falling behind the orders topic.', 3);
+    alarm('Api5xxAlarm', api5xx, 5, 'The HTTP API answered 5xx.');
+    alarm('DatabaseCpuAlarm', dbCpu, 80, 'PostgreSQL CPU above 80 %.', 3);
+    // t4g.micro allows ~80 connections; each function container holds at most 2.
+    alarm('DatabaseConnectionsAlarm', dbConnections, 60, 'PostgreSQL connections near the instance limit (consider useRdsProxy).', 2);
+
+    const ordersMetric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: 'ingest' },
+        period: FIVE_MINUTES,
+        statistic: 'Sum',
+      });
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${config.appName}-${config.stage}`,
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Orders ingested',
+            left: ['RecordsReceived', 'OrdersStored', 'OrdersDuplicate', 'OrdersConflict', 'OrdersRejected'].map(ordersMetric),
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({ title: 'Consumer offset lag (records)', left: [offsetLag], width: 12 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'Consumer errors / failed batches', left: [consumerErrors], right: [deadLetters], width: 12 }),
+          new cloudwatch.GraphWidget({
+            title: 'Consumer duration (ms)',
+            left: [consumer.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }), consumer.metricDuration({ period: FIVE_MINUTES, statistic: 'Average' })],
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'HTTP API requests / errors',
+            left: [httpApi.api.metricCount({ period: FIVE_MINUTES })],
+            right: [httpApi.api.metricClientError({ period: FIVE_MINUTES }), api5xx],
+            width: 12,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'HTTP API latency (ms)',
+            left: [httpApi.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' }), httpApi.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p50' })],
+            width: 12,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'PostgreSQL CPU (%)', left: [dbCpu], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'PostgreSQL connections', left: [dbConnections], width: 12 }),
+        ],
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+      ],
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { Annotations, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { PipelineConfig } from './config.js';
+import { Database } from './constructs/database.js';
+import { OrdersHttpApi } from './constructs/http-api.js';
+import { Ingest } from './constructs/ingest.js';
+import { Monitoring } from './constructs/monitoring.js';
+import { Network } from './constructs/network.js';
+
+export interface PipelineStackProps extends StackProps {
+  config: PipelineConfig;
+}
+
+/**
+ * The whole order pipeline in one environment-agnostic stack (synth needs no account):
+ * network, database + deploy-time migrations, MSK consumer, HTTP API, alarms and dashboard.
+ */
+export class PipelineStack extends Stack {
+  readonly network: Network;
+  readonly database: Database;
+  readonly ingest: Ingest;
+  readonly httpApi: OrdersHttpApi;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    Tags.of(this).add('app', config.appName);
+    Tags.of(this).add('stage', config.stage);
+    if (config.msk.isExample) {
+      Annotations.of(this).addWarningV2(
+        'order-pipeline:example-msk',
+        'mskClusterArn/mskBootstrapBrokers are the example values: set them (docs/deploy.md) before deploying.',
+      );
+    }
+
+    this.network = new Network(this, 'Network', { config });
+    this.database = new Database(this, 'Database', { config, network: this.network });
+    this.ingest = new Ingest(this, 'Ingest', { config, network: this.network, database: this.database });
+    this.httpApi = new OrdersHttpApi(this, 'Http', { config, network: this.network, database: this.database });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      config,
+      database: this.database,
+      ingest: this.ingest,
+      httpApi: this.httpApi,
+    });
+    // Migrations first: the consumer's mapping (a child of the function) and the read API are
+    // created or updated only after the Trigger has run them.
+    this.database.migrations.executeBefore(this.ingest.function, this.httpApi.read);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'HTTPS endpoint of the read API, web page and POST /orders' });
+    new CfnOutput(this, 'SubmitAuth', { value: config.api.submitAuth, description: 'Authorization of POST /orders' });
+    new CfnOutput(this, 'FailedBatchesQueueUrl', { value: this.ingest.deadLetters.queueUrl });
+    new CfnOutput(this, 'DatabaseSecretArn', { value: this.database.instance.secret?.secretArn ?? '' });
+    new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: `${config.appName}-${config.stage}` });
+    new CfnOutput(this, 'KafkaClientsSecurityGroupId', {
+      value: this.network.kafkaClients.securityGroupId,
+      description: 'Allow inbound 9098 from this group on the brokers (done for you with mskSecurityGroupId)',
+    });
+  }
+}

@@ -1,0 +1,159 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from '../../infra/constructs/pipeline-function.js';
+
+/**
+ * The deploy path as a user runs it: the pinned CDK CLI reads cdk.json and synthesizes offline,
+ * with no AWS credentials in its environment. Then the bundles it produced are measured, and the
+ * migrate bundle is run for real against PostgreSQL.
+ */
+const run = promisify(execFile);
+const CDK_CLI = join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+const MAX_BUNDLE_BYTES = 1024 * 1024;
+const TARGET_BUNDLE_BYTES = 300 * 1024;
+
+let outdir: string;
+let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Metadata?: Record<string, string> }> };
+let synthSeconds: number;
+
+/** Node 24 first on PATH (npx tsx must run the app with it); AWS credentials and profiles removed. */
+function offlineEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^AWS_|^CDK_DEFAULT_/.test(name)) env[name] = value;
+  }
+  return {
+    ...env,
+    PATH: `${dirname(process.execPath)}:${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_CONFIG_FILE: '/dev/null',
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+  };
+}
+
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), 'order-pipeline-cli-'));
+  const started = performance.now();
+  await run(process.execPath, [CDK_CLI, 'synth', '--quiet', '--no-notices', '--output', outdir], {
+    cwd: REPO_ROOT,
+    env: offlineEnvironment(),
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  synthSeconds = (performance.now() - started) / 1000;
+  template = JSON.parse(readFileSync(join(outdir, 'OrderPipeline-dev.template.json'), 'utf8'));
+}, 240_000);
+
+/** The asset folder of the function whose POWERTOOLS_SERVICE_NAME is `service`. */
+function bundleDir(service: string): string {
+  const fn = Object.values(template.Resources).find(
+    (resource) =>
+      resource.Type === 'AWS::Lambda::Function' &&
+      (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+  );
+  const assetPath = fn?.Metadata?.['aws:asset:path'];
+  if (!assetPath) throw new Error(`no bundled asset for ${service}`);
+  return join(outdir, assetPath);
+}
+
+describe('cdk synth with the pinned CLI', () => {
+  it('is the 2.1148 CLI that reads this aws-cdk-lib', async () => {
+    const { stdout } = await run(process.execPath, [CDK_CLI, '--version'], { env: offlineEnvironment() });
+    expect(stdout).toMatch(/^2\.1148\./);
+  });
+
+  it('synthesizes the dev stack offline without credentials', () => {
+    console.log(`cdk synth (CLI, 4 bundles, cdk-nag): ${synthSeconds.toFixed(1)} s`);
+    expect(Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(1);
+  });
+});
+
+describe('function bundles', () => {
+  it.each(['ingest', 'api', 'submit', 'migrate'])('%s is one ES module well under 1 MB', (service) => {
+    const bytes = statSync(join(bundleDir(service), 'index.mjs')).size;
+    const note = bytes <= TARGET_BUNDLE_BYTES ? 'within the 300 KB target' : 'above the 300 KB target';
+    console.log(`bundle ${service.padEnd(8)} ${(bytes / 1024).toFixed(1).padStart(7)} KB  (${note})`);
+    expect(bytes).toBeLessThan(MAX_BUNDLE_BYTES);
+  });
+
+  it('leaves only @aws-sdk modules to the runtime, the Secrets Manager client alone in the database functions', () => {
+    for (const service of ['ingest', 'api', 'submit', 'migrate']) {
+      const code = readFileSync(join(bundleDir(service), 'index.mjs'), 'utf8');
+      const fromRuntime = [...new Set([...code.matchAll(/(?:from\s*|\()"(@aws-sdk\/[\w/-]+)"/g)].map((m) => m[1]))].sort();
+      console.log(`bundle ${service.padEnd(8)} loads from the Lambda runtime: ${fromRuntime.join(', ') || 'nothing'}`);
+      if (service === 'submit') expect(fromRuntime).toEqual(['@aws-sdk/client-sts', '@aws-sdk/credential-providers', '@aws-sdk/util-format-url']);
+      else expect(fromRuntime).toEqual(['@aws-sdk/client-secrets-manager']);
+    }
+  });
+
+  it('ships migrations/*.sql inside the migrate bundle', () => {
+    const shipped = readdirSync(join(bundleDir('migrate'), 'migrations')).filter((file) => file.endsWith('.sql')).sort();
+    const source = readdirSync(join(REPO_ROOT, 'migrations')).filter((file) => file.endsWith('.sql')).sort();
+    expect(shipped).toEqual(source);
+    expect(shipped.length).toBeGreaterThan(0);
+  });
+});
+
+describe('migrate bundle', () => {
+  const adminUrl = () => inject('postgresAdminUrl');
+  const database = `orders_migrate_${process.pid}_${Date.now()}`;
+  const databaseUrl = () => {
+    const url = new URL(adminUrl());
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: adminUrl() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+
+  beforeAll(() => admin(`CREATE DATABASE ${database}`));
+  afterAll(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+
+  /**
+   * Runs index.mjs in its own Node process as Lambda would load it. The Lambda runtime provides
+   * @aws-sdk/*; here the repository's node_modules, linked next to the bundle, stands in for it.
+   */
+  async function invokeBundle(): Promise<{ applied: string[] }> {
+    const dir = bundleDir('migrate');
+    try {
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const script = `const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
+const context = { functionName: 'migrate', awsRequestId: 'test', getRemainingTimeInMillis: () => 60000 };
+process.stdout.write('RESULT' + JSON.stringify(await handler({}, context)));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: tmpdir(),
+      env: { ...offlineEnvironment(), DATABASE_URL: databaseUrl(), LAMBDA_TASK_ROOT: dir, POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    });
+    return JSON.parse(stdout.slice(stdout.indexOf('RESULT') + 'RESULT'.length)) as { applied: string[] };
+  }
+
+  it('applies the shipped migrations to an empty database, then finds nothing to do', async () => {
+    const first = await invokeBundle();
+    expect(first.applied).toEqual(readdirSync(join(REPO_ROOT, 'migrations')).filter((f) => f.endsWith('.sql')).sort().map((f) => f.replace(/\.sql$/, '')));
+    const client = new pg.Client({ connectionString: databaseUrl() });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+      );
+      expect(rows.map((row) => row.table_name)).toEqual(expect.arrayContaining(['deliveries', 'items', 'orders', 'payments']));
+    } finally {
+      await client.end();
+    }
+    expect((await invokeBundle()).applied).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,47 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { App } from 'aws-cdk-lib';
+import { buildApp } from '../../infra/app-builder.js';
+import type { PipelineStack } from '../../infra/pipeline-stack.js';
+
+/**
+ * Synthesizes the real app in-process, offline: the stack is environment-agnostic, so nothing
+ * asks AWS for zones or account details, and no credentials are needed.
+ * `bundle: false` skips esbuild (CDK's own switch) for variants whose code is covered elsewhere.
+ */
+export function synthPipeline(context: Record<string, unknown> = {}, { bundle = true } = {}): {
+  app: App;
+  stack: PipelineStack;
+  template: Template;
+  outdir: string;
+} {
+  const outdir = mkdtempSync(join(tmpdir(), 'order-pipeline-cdk-'));
+  const { app, stack } = buildApp({
+    outdir,
+    context: { ...context, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  });
+  app.synth();
+  return { app, stack, template: Template.fromStack(stack), outdir };
+}
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] }>;
+
+/** Logical id and properties of the resources of one type. */
+export function resourcesOf(template: Template, type: string): Array<[string, Record<string, unknown>]> {
+  const resources = template.toJSON().Resources as Resources;
+  return Object.entries(resources)
+    .filter(([, resource]) => resource.Type === type)
+    .map(([id, resource]) => [id, resource.Properties ?? {}]);
+}
+
+/** The Lambda function whose POWERTOOLS_SERVICE_NAME is `service`. */
+export function functionByService(template: Template, service: string): [string, Record<string, unknown>] {
+  const match = resourcesOf(template, 'AWS::Lambda::Function').find(([, props]) => {
+    const variables = (props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+    return variables?.POWERTOOLS_SERVICE_NAME === service;
+  });
+  if (!match) throw new Error(`no function with POWERTOOLS_SERVICE_NAME=${service}`);
+  return match;
+}
