@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type Kafka, logLevel, Partitioners } from 'kafkajs';
+import { createKafka } from '../shared/kafka/client.js';
+import { ORDER_UID_PATTERN } from '../shared/order/order-uid.js';
+import { DEFAULT_DLQ_TOPIC, type DlqEntry, fromDlqMessage } from './esm/dlq-record.js';
+import { connectionArgs, exitWith, kafkaConnection } from './kafka/connection-args.js';
+
+/**
+ * `npm run dlq`: lists the records the event-source mapping emulator gave up on (reason, source
+ * position, order_uid when readable; never names, addresses or other contents), and with
+ * `--redrive` sends them back to their source topic after a fix. Re-driving is tracked by the
+ * consumer group `<dlq topic>.redrive`, so each DLQ record is re-driven once.
+ */
+
+export const redriveGroup = (dlqTopic: string) => `${dlqTopic}.redrive`;
+
+/**
+ * Reads a topic up to its current end. With `groupId`, starts at that group's committed offsets
+ * and returns `commit()` to acknowledge what was read; without, reads everything.
+ */
+export async function readTopicToEnd(
+  kafka: Kafka,
+  topic: string,
+  { groupId }: { groupId?: string } = {},
+): Promise<{ entries: DlqEntry[]; commit: () => Promise<void>; close: () => Promise<void> }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<number, number>();
+  const starts = new Map<number, number>();
+  try {
+    for (const entry of await admin.fetchTopicOffsets(topic)) {
+      ends.set(entry.partition, Number(entry.high));
+      starts.set(entry.partition, Number(entry.low));
+    }
+    if (groupId) {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      for (const entry of committed?.partitions ?? []) {
+        if (Number(entry.offset) >= 0) starts.set(entry.partition, Number(entry.offset));
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const pending = new Set([...ends].filter(([partition, end]) => (starts.get(partition) ?? 0) < end).map(([partition]) => partition));
+  const nothing = { entries: [], commit: async () => {}, close: async () => {} };
+  if (pending.size === 0) return nothing;
+
+  const consumer = kafka.consumer({ groupId: groupId ?? `dlq-reader-${randomUUID()}`, maxWaitTimeInMs: 250, allowAutoTopicCreation: false });
+  const entries: DlqEntry[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await new Promise<void>((resolveRead, rejectRead) => {
+    const timer = setTimeout(() => rejectRead(new Error(`could not read "${topic}" to its end within 60 s`)), 60_000);
+    consumer
+      .run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          const end = ends.get(partition) ?? 0;
+          if (Number(message.offset) >= end || !pending.has(partition)) return;
+          entries.push(fromDlqMessage(partition, message));
+          if (Number(message.offset) + 1 >= end) pending.delete(partition);
+          if (pending.size === 0) {
+            clearTimeout(timer);
+            consumer.pause([{ topic }]);
+            resolveRead();
+          }
+        },
+      })
+      .catch(rejectRead);
+  });
+  entries.sort((a, b) => a.dlqPartition - b.dlqPartition || a.dlqOffset - b.dlqOffset);
+  return {
+    entries,
+    commit: () => consumer.commitOffsets([...ends].map(([partition, end]) => ({ topic, partition, offset: String(end) }))),
+    close: () => consumer.disconnect(),
+  };
+}
+
+/** The order_uid of a DLQ record when one can be read: its key, or the value's `order_uid`. */
+export function readableOrderUid(entry: Pick<DlqEntry, 'key' | 'value'>): string | undefined {
+  const key = entry.key?.toString('utf8');
+  if (key && ORDER_UID_PATTERN.test(key)) return key;
+  try {
+    const uid = (JSON.parse(entry.value?.toString('utf8') ?? '') as { order_uid?: unknown }).order_uid;
+    return typeof uid === 'string' && ORDER_UID_PATTERN.test(uid) ? uid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends DLQ entries back to their source topic (original key, value and headers). */
+export async function redrive(kafka: Kafka, entries: readonly DlqEntry[], fallbackTopic: string): Promise<number> {
+  if (entries.length === 0) return 0;
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    const byTopic = new Map<string, DlqEntry[]>();
+    for (const entry of entries) {
+      const topic = entry.source.topic ?? fallbackTopic;
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), entry]);
+    }
+    for (const [topic, group] of byTopic) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: group.map((entry) => ({ key: entry.key, value: entry.value, headers: entry.originalHeaders })),
+      });
+    }
+    return entries.length;
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+const usage = `usage: npm run dlq -- [--dlq-topic ${DEFAULT_DLQ_TOPIC}] [--pending] [--redrive] [--brokers host:port,...] [--topic orders] [--tls] [--iam --region eu-west-1]
+  (no flag)   list every DLQ record
+  --pending   list only the records not re-driven yet
+  --redrive   send the records not re-driven yet back to their source topic`;
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      ...connectionArgs,
+      'dlq-topic': { type: 'string' },
+      pending: { type: 'boolean', default: false },
+      redrive: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  const connection = kafkaConnection(values);
+  const dlqTopic = values['dlq-topic'] ?? `${connection.topic}.dlq`;
+  const kafka = createKafka({ brokers: connection.brokers, clientId: 'dlq-cli', ...connection.client, logLevel: logLevel.ERROR });
+  const onlyPending = values.pending || values.redrive;
+  const read = await readTopicToEnd(kafka, dlqTopic, onlyPending ? { groupId: redriveGroup(dlqTopic) } : {});
+  try {
+    for (const entry of read.entries) {
+      const source = `${entry.source.topic ?? '?'}-${entry.source.partition ?? '?'}@${entry.source.offset ?? '?'}`;
+      process.stdout.write(
+        `${dlqTopic}-${entry.dlqPartition}@${entry.dlqOffset}  from ${source}  order_uid=${readableOrderUid(entry) ?? '(unreadable)'}  ` +
+          `attempts=${entry.attempts ?? '?'}  ${entry.condition ?? ''}\n    reason: ${entry.reason ?? '(none)'}\n`,
+      );
+    }
+    process.stdout.write(`${read.entries.length} ${onlyPending ? 'pending ' : ''}record(s) in ${dlqTopic}\n`);
+    if (values.redrive && read.entries.length > 0) {
+      const sent = await redrive(kafka, read.entries, connection.topic);
+      await read.commit();
+      process.stdout.write(`re-drove ${sent} record(s) to their source topic\n`);
+    }
+  } finally {
+    await read.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main().catch(exitWith);

@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { handler } from '../../functions/ingest/handler.js';
+import { closePool } from '../../shared/db/pool.js';
+import { connectionArgs, exitWith, kafkaConnection } from '../kafka/connection-args.js';
+import { ESM_DEFAULTS, startEmulator } from './emulator.js';
+
+/**
+ * `npm run esm:local`: the MSK event-source mapping emulator in the foreground, invoking
+ * functions/ingest/handler.ts. Needs DATABASE_URL and a broker (KAFKA_BROKERS or --brokers).
+ * Ctrl+C (SIGINT/SIGTERM) lets the invocation in flight finish and commits what is done.
+ */
+const usage = `usage: npm run esm:local -- [--brokers host:port,...] [--topic orders] [--dlq-topic orders.dlq]
+  [--group ${ESM_DEFAULTS.groupId}] [--batch-size ${ESM_DEFAULTS.batchSize}] [--batch-window-ms ${ESM_DEFAULTS.batchWindowMs}]
+  [--retries ${ESM_DEFAULTS.maxRetryAttempts}] [--no-bisect] [--concurrency ${ESM_DEFAULTS.concurrency}] [--tls] [--iam --region eu-west-1]`;
+
+function integer(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value)) throw new Error(`--${name} must be an integer, not "${text}"\n${usage}`);
+  return value;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      ...connectionArgs,
+      'dlq-topic': { type: 'string' },
+      group: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'batch-window-ms': { type: 'string' },
+      retries: { type: 'string' },
+      'no-bisect': { type: 'boolean', default: false },
+      concurrency: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  if (!process.env.DATABASE_URL && !process.env.DB_SECRET_ARN) {
+    throw new Error('set DATABASE_URL: the consumer stores orders in PostgreSQL (`npm start` sets everything up)');
+  }
+  const connection = kafkaConnection(values);
+  const emulator = await startEmulator({
+    brokers: connection.brokers,
+    topic: connection.topic,
+    client: connection.client,
+    handler,
+    dlqTopic: values['dlq-topic'],
+    groupId: values.group,
+    batchSize: integer('batch-size', values['batch-size']),
+    batchWindowMs: integer('batch-window-ms', values['batch-window-ms']),
+    maxRetryAttempts: integer('retries', values.retries),
+    bisectOnError: !values['no-bisect'],
+    concurrency: integer('concurrency', values.concurrency),
+  });
+  process.stdout.write(`esm: consuming "${connection.topic}" from ${connection.brokers.join(',')} as group "${emulator.groupId}"\n`);
+
+  let last = '';
+  const report = setInterval(() => {
+    const { invocations, recordsCommitted, recordsToDlq, functionErrors } = emulator.stats;
+    const line = `esm: ${invocations} invocations, ${recordsCommitted} records committed, ${recordsToDlq} to the DLQ, ${functionErrors} function errors`;
+    if (line !== last && !values.quiet) process.stdout.write(`${line}\n`);
+    last = line;
+  }, 5_000);
+
+  const shutdown = async (exitCode: number) => {
+    clearInterval(report);
+    await emulator.stop();
+    await closePool();
+    process.exit(exitCode);
+  };
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  emulator.failed.catch((error: unknown) => {
+    process.stderr.write(`esm: stopped: ${(error as Error).message}\n`);
+    void shutdown(1);
+  });
+}
+
+main().catch(exitWith);
