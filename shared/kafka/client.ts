@@ -1,0 +1,154 @@
+import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
+import { Kafka, type KafkaConfig, type LogEntry, logLevel, type RetryOptions } from 'kafkajs';
+
+/**
+ * The one place a kafkajs client is built: the submit function, the producer CLI and the tests
+ * all connect the same way. Locally: plaintext, no auth. In AWS: MSK with IAM over TLS.
+ */
+
+/** Where kafkajs log lines go. Powertools' `Logger` satisfies it. */
+export interface KafkaLogSink {
+  error(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  info(message: string, extra: Record<string, unknown>): void;
+  debug(message: string, extra: Record<string, unknown>): void;
+}
+
+export interface KafkaClientOptions {
+  /** `host:port` list, or one comma-separated string as in a bootstrap-servers setting. */
+  brokers: string[] | string;
+  clientId: string;
+  /** TLS to the brokers; forced on with `iam` (MSK's IAM listener is TLS only). */
+  tls?: boolean;
+  /** Authenticate to MSK with IAM: SASL/OAUTHBEARER, token signed from the default credential chain. */
+  iam?: { region: string };
+  /** Defaults: kafkajs' own (1 s connect, 30 s request, 5 retries). Callers that must answer fast set them. */
+  connectionTimeout?: number;
+  requestTimeout?: number;
+  retry?: RetryOptions;
+  /** Structured sink for kafkajs' log lines (default: JSON lines on stderr). */
+  logger?: KafkaLogSink;
+  /** Least severe level passed on (default WARN). */
+  logLevel?: logLevel;
+}
+
+export function parseBrokers(brokers: string[] | string): string[] {
+  const list = (Array.isArray(brokers) ? brokers : brokers.split(','))
+    .map((broker) => broker.trim())
+    .filter((broker) => broker.length > 0);
+  if (list.length === 0) throw new Error('Kafka brokers: at least one host:port is required');
+  return list;
+}
+
+export function createKafka(options: KafkaClientOptions): Kafka {
+  return new Kafka(kafkaClientConfig(options));
+}
+
+/** The kafkajs configuration `createKafka` uses (exported so tests can inspect auth and logging). */
+export function kafkaClientConfig(options: KafkaClientOptions): KafkaConfig {
+  const config: KafkaConfig = {
+    clientId: options.clientId,
+    brokers: parseBrokers(options.brokers),
+    ssl: options.iam ? true : (options.tls ?? false),
+    logLevel: options.logLevel ?? logLevel.WARN,
+    logCreator: structuredLogCreator(options.logger ?? stderrJsonSink),
+  };
+  if (options.iam) {
+    const { region } = options.iam;
+    // The signer's documented use with kafkajs: SASL `oauthbearer`, a provider returning
+    // `{ value: token }`, `ssl: true`. Source: github.com/aws/aws-msk-iam-sasl-signer-js README.
+    // kafkajs calls the provider on every (re)authentication, so tokens never go stale.
+    config.sasl = {
+      mechanism: 'oauthbearer',
+      oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
+    };
+  }
+  if (options.connectionTimeout !== undefined) config.connectionTimeout = options.connectionTimeout;
+  if (options.requestTimeout !== undefined) config.requestTimeout = options.requestTimeout;
+  if (options.retry !== undefined) config.retry = options.retry;
+  return config;
+}
+
+export type KafkaAuth = 'iam' | 'none';
+
+export interface KafkaEnvConfig {
+  brokers: string[];
+  topic: string;
+  auth: KafkaAuth;
+  tls: boolean;
+  /** Set when `auth` is `iam`. */
+  region?: string;
+}
+
+export const DEFAULT_ORDERS_TOPIC = 'orders';
+
+/**
+ * Reads KAFKA_BROKERS (comma list, required), KAFKA_TOPIC (default `orders`), KAFKA_AUTH
+ * (`iam` | `none`, default `none`), KAFKA_TLS (`true` | `false`; default true with iam) and
+ * AWS_REGION (required with iam). Throws a message that names the variable at fault.
+ */
+export function kafkaConfigFromEnv(env: Record<string, string | undefined> = process.env): KafkaEnvConfig {
+  const rawBrokers = env.KAFKA_BROKERS?.trim();
+  if (!rawBrokers) throw new Error('KAFKA_BROKERS is not set (comma-separated host:port list)');
+  const auth = (env.KAFKA_AUTH?.trim() || 'none').toLowerCase();
+  if (auth !== 'iam' && auth !== 'none') throw new Error(`KAFKA_AUTH must be "iam" or "none", not "${auth}"`);
+  const tls = parseBoolean('KAFKA_TLS', env.KAFKA_TLS) ?? auth === 'iam';
+  const config: KafkaEnvConfig = {
+    brokers: parseBrokers(rawBrokers),
+    topic: env.KAFKA_TOPIC?.trim() || DEFAULT_ORDERS_TOPIC,
+    auth,
+    tls,
+  };
+  if (auth === 'iam') {
+    const region = env.AWS_REGION?.trim();
+    if (!region) throw new Error('AWS_REGION is required when KAFKA_AUTH=iam');
+    config.region = region;
+  }
+  return config;
+}
+
+/** Client options for an env config: `createKafka({ ...kafkaClientOptions(config), clientId })`. */
+export function kafkaClientOptions(config: KafkaEnvConfig): Pick<KafkaClientOptions, 'brokers' | 'tls' | 'iam'> {
+  return {
+    brokers: config.brokers,
+    tls: config.tls,
+    ...(config.auth === 'iam' && config.region ? { iam: { region: config.region } } : {}),
+  };
+}
+
+function parseBoolean(name: string, value: string | undefined): boolean | undefined {
+  const normalized = value?.trim().toLowerCase();
+  if (!normalized) return undefined;
+  if (normalized === 'true' || normalized === '1') return true;
+  if (normalized === 'false' || normalized === '0') return false;
+  throw new Error(`${name} must be "true" or "false", not "${value}"`);
+}
+
+/**
+ * kafkajs log entries carry free-form extras; only these operational fields are passed on, so a
+ * record's key or value (personal data) can never reach the logs through them.
+ */
+const LOGGED_FIELDS = ['broker', 'clientId', 'groupId', 'topic', 'retryCount', 'retryTime', 'error'] as const;
+
+function structuredLogCreator(sink: KafkaLogSink) {
+  return () =>
+    ({ namespace, level, log }: LogEntry) => {
+      const extra: Record<string, unknown> = { kafkaNamespace: namespace };
+      for (const field of LOGGED_FIELDS) if (log[field] !== undefined) extra[field] = String(log[field]);
+      const write =
+        level === logLevel.ERROR ? sink.error : level === logLevel.WARN ? sink.warn : level === logLevel.INFO ? sink.info : sink.debug;
+      write.call(sink, log.message, extra);
+    };
+}
+
+function writeStderrJson(level: string, message: string, extra: Record<string, unknown>): void {
+  const line = { level, source: 'kafkajs', message, ...extra, timestamp: new Date().toISOString() };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+}
+
+const stderrJsonSink: KafkaLogSink = {
+  error: (message, extra) => writeStderrJson('ERROR', message, extra),
+  warn: (message, extra) => writeStderrJson('WARN', message, extra),
+  info: (message, extra) => writeStderrJson('INFO', message, extra),
+  debug: (message, extra) => writeStderrJson('DEBUG', message, extra),
+};

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { BrokerUnavailableError, type KeyedRecord, type RecordProducer } from '../../shared/kafka/producer.js';
+import { bodyByteLength } from '../../shared/submit/middleware.js';
+import { orderProducerFromEnv, submitOrder } from '../../shared/submit/submit-order.js';
+import { clone, readFixture } from '../support/fixtures.js';
+
+/**
+ * The broker is replaced by a recorder here, to see exactly what would be sent; the real broker is
+ * exercised in test/e2e/submit-handler.test.ts.
+ */
+function recordingProducer(failWith?: Error): RecordProducer & { sent: KeyedRecord[] } {
+  const sent: KeyedRecord[] = [];
+  return {
+    sent,
+    async send(record) {
+      if (failWith) throw failWith;
+      sent.push(record);
+      return { topic: 'orders', partition: 0, offset: String(sent.length - 1) };
+    },
+    async disconnect() {},
+  };
+}
+
+const order = () => clone(readFixture<Record<string, unknown>>('orders/seed-wildberries-b563feb7b2b84b6test.json'));
+
+describe('submitOrder', () => {
+  it('sends one record keyed by order_uid whose value is the order, and answers 202 with its location', async () => {
+    const producer = recordingProducer();
+    const submitted = order();
+    const outcome = await submitOrder(submitted, producer);
+    expect(outcome.kind).toBe('accepted');
+    expect(outcome.response.statusCode).toBe(202);
+    expect(outcome.response.headers.location).toBe(`/orders/${submitted.order_uid}`);
+    expect(outcome.response.headers['content-type']).toMatch(/^application\/json/);
+    expect(JSON.parse(outcome.response.body!)).toEqual({ order_uid: submitted.order_uid, status: 'accepted' });
+    expect(producer.sent).toHaveLength(1);
+    expect(producer.sent[0]!.key).toBe(submitted.order_uid);
+    expect(JSON.parse(producer.sent[0]!.value)).toEqual(submitted);
+  });
+
+  it('answers 400 with every violation and sends nothing for an invalid order', async () => {
+    const producer = recordingProducer();
+    const invalid = order() as { payment: { currency: string }; items: Array<{ price: number }>; extra?: boolean };
+    invalid.payment.currency = 'usd';
+    invalid.items[0]!.price = -1;
+    invalid.extra = true;
+    const outcome = await submitOrder(invalid, producer);
+    expect(outcome.response.statusCode).toBe(400);
+    const body = JSON.parse(outcome.response.body!) as { error: string; message: string; violations: Array<{ path: string; message: string }> };
+    expect(body.error).toBe('invalid_order');
+    expect(body.violations.map((violation) => violation.path).sort()).toEqual(['$', '$.items[0].price', '$.payment.currency']);
+    expect(body.violations.every((violation) => violation.message.length > 0)).toBe(true);
+    expect(producer.sent).toEqual([]);
+  });
+
+  it.each([null, 42, 'an order', [], {}])('answers 400 for the JSON value %j', async (value) => {
+    const outcome = await submitOrder(value, recordingProducer());
+    expect(outcome.response.statusCode).toBe(400);
+    expect(JSON.parse(outcome.response.body!).error).toBe('invalid_order');
+  });
+
+  it('answers 503 with retry-after when the broker does not take the record', async () => {
+    const outcome = await submitOrder(order(), recordingProducer(new BrokerUnavailableError('Connection error')));
+    expect(outcome.kind).toBe('unavailable');
+    expect(outcome.response.statusCode).toBe(503);
+    expect(outcome.response.headers['retry-after']).toBe('1');
+    expect(JSON.parse(outcome.response.body!)).toMatchObject({ error: 'service_unavailable' });
+  });
+
+  it('lets a bug (anything but a broker failure) through to the error middleware', async () => {
+    await expect(submitOrder(order(), recordingProducer(new TypeError('bug')))).rejects.toThrow('bug');
+  });
+});
+
+describe('orderProducerFromEnv', () => {
+  it('reports a missing broker setting as a configuration error (a 500), not as a broker outage', async () => {
+    const silent = { error() {}, warn() {}, info() {}, debug() {} };
+    const failure = await orderProducerFromEnv(silent, {})
+      .send({ key: 'k', value: 'v' })
+      .catch((error: unknown) => error);
+    expect(failure).not.toBeInstanceOf(BrokerUnavailableError);
+    expect((failure as Error).message).toMatch(/KAFKA_BROKERS is not set/);
+  });
+});
+
+describe('bodyByteLength', () => {
+  it('counts UTF-8 bytes, not characters', () => {
+    expect(bodyByteLength({ body: 'é€', isBase64Encoded: false })).toBe(5);
+  });
+
+  it('counts the decoded bytes of a base64 body', () => {
+    const bytes = Buffer.from('{"a":"ü"}');
+    expect(bodyByteLength({ body: bytes.toString('base64'), isBase64Encoded: true })).toBe(bytes.length);
+  });
+
+  it('counts a missing body as empty', () => {
+    expect(bodyByteLength({ body: undefined, isBase64Encoded: false })).toBe(0);
+  });
+});
