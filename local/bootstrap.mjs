@@ -61,10 +61,18 @@ const nodeDir = ensureNode(env);
 env.PATH = [nodeDir, join(root, 'node_modules', '.bin'), env.PATH].join(':');
 ensureDependencies(env);
 
-const child = spawn(command, args, { cwd: process.cwd(), env, stdio: 'inherit' });
-// Ctrl+C reaches the child directly (same process group); forwarding SIGINT too would send it twice.
-process.on('SIGINT', () => {});
-for (const signal of ['SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => child.kill(signal));
+// The command runs in its own process group, so that a terminal's Ctrl+C reaches it once, from
+// here, whether the signal came from the terminal, from npm (which forwards it too) or from a
+// `kill` of npm alone. Repeats within two seconds are the same Ctrl+C delivered twice; a later one
+// is forwarded again (a second Ctrl+C forces the command to quit).
+const child = spawn(command, args, { cwd: process.cwd(), env, stdio: 'inherit', detached: true });
+const lastForwarded = new Map();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    const now = Date.now();
+    if (now - (lastForwarded.get(signal) ?? 0) < 2_000) return;
+    lastForwarded.set(signal, now);
+    child.kill(signal);
+  });
 }
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
