@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { handler as apiHandler } from '../functions/api/handler.js';
+import { localLambdaContext } from './lambda-context.js';
 
 /**
  * A local stand-in for the API Gateway HTTP API: a real HTTP server that turns each request into
@@ -48,24 +49,6 @@ function loadSubmitHandler(): Promise<LambdaHandler> {
       throw error;
     });
   return submitHandler;
-}
-
-function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 30_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
 }
 
 /** "12/Mar/2020:19:03:58 +0000", as API Gateway writes requestContext.time. */
@@ -176,7 +159,7 @@ async function serve(request: http.IncomingMessage, response: http.ServerRespons
   }
   const event = toEvent(request, body, isSubmit ? 'POST /orders' : '$default');
   try {
-    send(response, await target(event, lambdaContext(isSubmit ? 'submit-local' : 'api-local', event.requestContext.requestId)));
+    send(response, await target(event, localLambdaContext({ functionName: isSubmit ? 'submit-local' : 'api-local', timeoutMs: 30_000, requestId: event.requestContext.requestId })));
   } catch {
     // What API Gateway answers when the function fails.
     sendJson(response, 500, { message: 'Internal Server Error' });

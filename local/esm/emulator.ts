@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { type Consumer, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { createKafka, DEFAULT_ORDERS_TOPIC, type KafkaClientOptions, parseBrokers } from '../../shared/kafka/client.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import { partitionName } from '../../shared/kafka/event.js';
 import { buildKafkaEvent, LOCAL_CLUSTER_ARN } from '../kafka-event.js';
+import { localLambdaContext } from '../lambda-context.js';
 import { type BackoffOptions, backoffDelay, bisect, judgeResponse, type SourceRecord, takeBatch } from './batch.js';
 import { DEFAULT_DLQ_TOPIC, diagnoseRecord, type DlqFailure, toDlqMessage } from './dlq-record.js';
 
@@ -110,24 +110,6 @@ function firstHeaderValues(headers: KafkaMessage['headers']): SourceRecord['head
   return flat;
 }
 
-function lambdaContext(functionName: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local/esm',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
 const defaultLog: NonNullable<EmulatorOptions['log']> = (level, message, fields) => {
   if (level === 'info') return;
   process.stderr.write(`${JSON.stringify({ level: level.toUpperCase(), source: 'esm', message, ...fields, timestamp: new Date().toISOString() })}\n`);
@@ -215,7 +197,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     });
     let outcome: { result?: unknown; error?: Error };
     try {
-      outcome = { result: await Promise.race([options.handler(event, lambdaContext(functionName, functionTimeoutMs)), timeout]) };
+      outcome = { result: await Promise.race([options.handler(event, localLambdaContext({ functionName, timeoutMs: functionTimeoutMs })), timeout]) };
     } catch (error) {
       outcome = { error: error instanceof Error ? error : new Error(String(error)) };
     } finally {

@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/ingest/handler.js';
 import { type EmulatorOptions, type Invocation, startEmulator } from '../../local/esm/emulator.js';
@@ -13,7 +12,7 @@ import { readableOrderUid } from '../../local/dlq.js';
 import { startLocalPostgres } from '../../local/postgres.js';
 import { migrateUp } from '../../shared/db/migrate.js';
 import { closePool } from '../../shared/db/pool.js';
-import { createTestDatabase } from '../support/database.js';
+import { createTestDatabase, withClient } from '../support/database.js';
 import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
 
 /**
@@ -37,15 +36,6 @@ afterAll(async () => {
   vi.unstubAllEnvs();
 });
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** How many rows each of the given order_uids has (absent uids: 0), and how many rows in all. */
 async function storedCounts(url: string, uids: readonly string[]) {

@@ -142,9 +142,9 @@ describe('ingest handler', () => {
       expect(statements).toEqual([
         '1: insert-orders',
         '150: insert-orders',
-        '200: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, COMMIT',
-        '1000: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, COMMIT',
-        '3000: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, COMMIT',
+        '200: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
+        '1000: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
+        '3000: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
       ]);
       expect((await tableCounts()).orders).toBe(sizes.reduce((a, b) => a + b, 0));
     } finally {
