@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createKafka } from '../shared/kafka/client.js';
-import { ORDER_UID_PATTERN } from '../shared/order/order-uid.js';
+import { asOrderUid } from '../shared/order/order-uid.js';
 import { DEFAULT_DLQ_TOPIC, type DlqEntry, fromDlqMessage } from './esm/dlq-record.js';
 import { connectionArgs, exitWith, kafkaConnection } from './kafka/connection-args.js';
 
@@ -80,11 +80,10 @@ export async function readTopicToEnd(
 
 /** The order_uid of a DLQ record when one can be read: its key, or the value's `order_uid`. */
 export function readableOrderUid(entry: Pick<DlqEntry, 'key' | 'value'>): string | undefined {
-  const key = entry.key?.toString('utf8');
-  if (key && ORDER_UID_PATTERN.test(key)) return key;
+  const key = asOrderUid(entry.key?.toString('utf8'));
+  if (key) return key;
   try {
-    const uid = (JSON.parse(entry.value?.toString('utf8') ?? '') as { order_uid?: unknown }).order_uid;
-    return typeof uid === 'string' && ORDER_UID_PATTERN.test(uid) ? uid : undefined;
+    return asOrderUid((JSON.parse(entry.value?.toString('utf8') ?? '') as { order_uid?: unknown }).order_uid);
   } catch {
     return undefined;
   }

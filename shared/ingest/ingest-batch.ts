@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { OrderTransaction, StoreOutcome } from '../db/orders.js';
 import { type KafkaBatchResponse, kafkaBatchResponse } from '../kafka/batch-response.js';
 import { countKafkaRecords, type DecodedRecord, iterateKafkaEvent, type RecordPosition } from '../kafka/event.js';
-import { ORDER_UID_PATTERN } from '../order/order-uid.js';
+import { asOrderUid } from '../order/order-uid.js';
 import type { Order } from '../order/schema.js';
 import { type Violation, validateOrder } from '../order/validate.js';
 
@@ -70,9 +70,7 @@ export interface IngestResult {
 type CheckedRecord = { ok: true; order: Order } | { ok: false; rejection: Omit<Rejection, 'position'> };
 
 function readableOrderUid(parsed: unknown, key: string | undefined): string | undefined {
-  const candidate = (parsed as { order_uid?: unknown } | null)?.order_uid;
-  if (typeof candidate === 'string' && ORDER_UID_PATTERN.test(candidate)) return candidate;
-  return key !== undefined && ORDER_UID_PATTERN.test(key) ? key : undefined;
+  return asOrderUid((parsed as { order_uid?: unknown } | null)?.order_uid) ?? asOrderUid(key);
 }
 
 function checkRecord(record: DecodedRecord): CheckedRecord {

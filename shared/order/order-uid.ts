@@ -3,3 +3,8 @@
  * Kept free of zod so that a function that only checks ids does not bundle the schema library.
  */
 export const ORDER_UID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** `value` when it is a well-formed order_uid (safe to log), else undefined. */
+export function asOrderUid(value: unknown): string | undefined {
+  return typeof value === 'string' && ORDER_UID_PATTERN.test(value) ? value : undefined;
+}
