@@ -8,24 +8,21 @@ import { resolveConnectionConfig } from './config.js';
  * restart costs the invocation that hit it (the event source retries it) and nothing after.
  */
 
-const env = process.env;
-const POOL_MAX = Number(env.DB_POOL_MAX ?? 2);
-const CONNECT_TIMEOUT_MS = Number(env.DB_CONNECT_TIMEOUT_MS ?? 5_000);
-const STATEMENT_TIMEOUT_MS = Number(env.DB_STATEMENT_TIMEOUT_MS ?? 15_000);
-
 let poolPromise: Promise<pg.Pool> | undefined;
 let refreshSecret = false;
 
 /** SQLSTATE 28P01: the password no longer works (e.g. the secret was rotated). */
 const INVALID_PASSWORD = '28P01';
 
-async function createPool(): Promise<pg.Pool> {
+/** Settings are read when the pool is created, like the connection itself, not at import. */
+async function createPool(env: NodeJS.ProcessEnv = process.env): Promise<pg.Pool> {
+  const statementTimeoutMs = Number(env.DB_STATEMENT_TIMEOUT_MS ?? 15_000);
   const pool = new pg.Pool({
     ...(await resolveConnectionConfig(env, { refreshSecret })),
-    max: POOL_MAX,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    statement_timeout: STATEMENT_TIMEOUT_MS,
-    query_timeout: STATEMENT_TIMEOUT_MS + 1_000,
+    max: Number(env.DB_POOL_MAX ?? 2),
+    connectionTimeoutMillis: Number(env.DB_CONNECT_TIMEOUT_MS ?? 5_000),
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + 1_000,
     idleTimeoutMillis: 60_000,
     keepAlive: true,
     application_name: env.AWS_LAMBDA_FUNCTION_NAME ?? 'order-pipeline',

@@ -1,22 +1,17 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/api/handler.js';
 import { fakeOrders } from '../../local/fake-orders.js';
-import { startLocalPostgres, type LocalPostgres } from '../../local/postgres.js';
-import { migrateUp } from '../../shared/db/migrate.js';
 import { storeOrders } from '../../shared/db/orders.js';
-import { closePool } from '../../shared/db/pool.js';
 import type { Order } from '../../shared/order/schema.js';
+import { usePrivatePostgres } from '../support/database.js';
 import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
 
 /**
  * A private PostgreSQL server (not the shared test server), so that stopping it mid-test
  * affects no other test file.
  */
-let server: LocalPostgres;
+const postgres = usePrivatePostgres('api-outage-pg-');
 
 function get(path: string) {
   const event = clone(readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-get-order.json'));
@@ -25,17 +20,8 @@ function get(path: string) {
   return handler(event, lambdaContext());
 }
 
-beforeAll(async () => {
-  server = await startLocalPostgres({ dataDir: join(await mkdtemp(join(tmpdir(), 'api-outage-pg-')), 'data') });
-  await migrateUp({ connection: server.url });
-  vi.stubEnv('DATABASE_URL', server.url);
+beforeAll(() => {
   vi.stubEnv('DB_CONNECT_TIMEOUT_MS', '2000');
-});
-
-afterAll(async () => {
-  await closePool();
-  await server?.destroy();
-  vi.unstubAllEnvs();
 });
 
 describe('read API during a database outage', () => {
@@ -44,7 +30,7 @@ describe('read API during a database outage', () => {
     await storeOrders([cached, uncached]);
     expect((await get(`/orders/${cached.order_uid}`)).headers['x-cache']).toBe('miss');
 
-    await server.stop();
+    await postgres.server.stop();
 
     const hit = await get(`/orders/${cached.order_uid}`);
     expect(hit.statusCode).toBe(200);
@@ -69,7 +55,7 @@ describe('read API during a database outage', () => {
     expect(stats.statusCode).toBe(200);
     expect(JSON.parse(stats.body!)).toMatchObject({ entries: 1, hits: 1 });
 
-    await server.start();
+    await postgres.server.start();
 
     const recovered = await get(`/orders/${uncached.order_uid}`);
     expect(recovered.statusCode).toBe(200);

@@ -1,56 +1,32 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/ingest/handler.js';
 import { fakeOrders } from '../../local/fake-orders.js';
 import { buildKafkaEvent } from '../../local/kafka-event.js';
-import { startLocalPostgres, type LocalPostgres } from '../../local/postgres.js';
-import { migrateUp } from '../../shared/db/migrate.js';
-import { closePool } from '../../shared/db/pool.js';
+import { usePrivatePostgres, withClient } from '../support/database.js';
 import { lambdaContext } from '../support/fixtures.js';
 
 // A private PostgreSQL server, because this test stops it.
-let server: LocalPostgres;
+const postgres = usePrivatePostgres('orders-outage-');
 
 const orders = fakeOrders(50, 11);
 const event = buildKafkaEvent(orders.map((order, index) => ({ topic: 'orders', partition: index % 2, offset: index, key: order.order_uid, value: JSON.stringify(order) })));
 
 async function countOrders(): Promise<number> {
-  const client = new pg.Client({ connectionString: server.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM orders');
-    return Number(rows[0]?.n);
-  } finally {
-    await client.end();
-  }
+  const { rows } = await withClient(postgres.server.url, (client) => client.query<{ n: string }>('SELECT count(*) AS n FROM orders'));
+  return Number(rows[0]?.n);
 }
-
-beforeAll(async () => {
-  server = await startLocalPostgres({ dataDir: join(await mkdtemp(join(tmpdir(), 'orders-outage-')), 'data') });
-  await migrateUp({ connection: server.url });
-  vi.stubEnv('DATABASE_URL', server.url);
-});
-
-afterAll(async () => {
-  await closePool();
-  await server?.destroy();
-  vi.unstubAllEnvs();
-});
 
 describe('ingest handler during a database outage', () => {
   it('throws while the database is down, stores nothing partial, and stores the batch once it is back', async () => {
     // Warm the pool with the first order, so the outage also breaks a live connection.
     const [first] = Object.values(event.records)[0]!;
     await handler({ ...event, records: { 'orders-0': [first!] } }, lambdaContext());
-    await server.stop();
+    await postgres.server.stop();
 
     await expect(handler(event, lambdaContext())).rejects.toThrow();
     await expect(handler(event, lambdaContext())).rejects.toThrow();
 
-    await server.start();
+    await postgres.server.start();
     expect(await countOrders()).toBe(1);
     // The event-source mapping retries the same batch; the next attempt succeeds on a new connection.
     let response = await handler(event, lambdaContext()).catch(() => undefined);

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, inject, vi } from 'vitest';
+import { startLocalPostgres, type LocalPostgres } from '../../local/postgres.js';
+import { migrateUp } from '../../shared/db/migrate.js';
 import { closePool } from '../../shared/db/pool.js';
 
 /** A fresh database for one test file, cloned from the migrated template (fast: a file copy). */
@@ -56,6 +61,30 @@ export function useTestDatabase(): { readonly url: string; readonly sql: pg.Clie
     },
     get sql() {
       return ready(client);
+    },
+  };
+}
+
+/**
+ * A private, migrated PostgreSQL server for a test that stops and starts it, set as DATABASE_URL;
+ * the pool of shared/db/pool.ts is closed and the server deleted afterwards.
+ */
+export function usePrivatePostgres(prefix: string): { readonly server: LocalPostgres } {
+  let server: LocalPostgres | undefined;
+  beforeAll(async () => {
+    server = await startLocalPostgres({ dataDir: join(await mkdtemp(join(tmpdir(), prefix)), 'data') });
+    await migrateUp({ connection: server.url });
+    vi.stubEnv('DATABASE_URL', server.url);
+  });
+  afterAll(async () => {
+    await closePool();
+    await server?.destroy();
+    vi.unstubAllEnvs();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('usePrivatePostgres: the server is started in beforeAll');
+      return server;
     },
   };
 }
