@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -95,7 +96,7 @@ async function main() {
       return summary;
     });
     for (;;) {
-      await new Promise((resolveTick) => setTimeout(resolveTick, 1_000));
+      await delay(1_000);
       const [{ produced, committed }, stored] = await Promise.all([offsets(), storedRows()]);
       samples.push({ seconds: (performance.now() - started) / 1000, produced, committed, stored });
       process.stderr.write(`t=${samples.at(-1)!.seconds.toFixed(0)}s produced=${produced} committed=${committed} stored=${stored}\n`);

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -128,7 +129,7 @@ export async function sendRecords(records: readonly PlannedRecord[], options: Se
       if (options.rate) {
         const due = started + (sent / options.rate) * 1000;
         const wait = due - performance.now();
-        if (wait > 0) await new Promise((resolveWait) => setTimeout(resolveWait, wait));
+        if (wait > 0) await delay(wait);
       }
     }
     const seconds = (performance.now() - started) / 1000;

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { type Consumer, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { createKafka, DEFAULT_ORDERS_TOPIC, type KafkaClientOptions, parseBrokers } from '../../shared/kafka/client.js';
@@ -377,7 +378,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       // Back-pressure: fetch no further ahead than a few batches.
       while (waiting.length >= maxWaiting && !stopping && isRunning() && !isStale()) {
-        await new Promise((resolveDelay) => setTimeout(resolveDelay, 50));
+        await delay(50);
         await heartbeat();
       }
       if (stopping || !isRunning() || isStale() || batch.messages.length === 0) return;

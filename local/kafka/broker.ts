@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -194,7 +195,7 @@ async function waitForBroker(brokers: string, isAlive: () => boolean, output: ()
         // not ready yet
       }
       if (Date.now() > deadline) throw new KafkaSetupError(`the Kafka broker did not become ready in 90 s:\n${output()}`);
-      await new Promise((resolveDelay) => setTimeout(resolveDelay, 250));
+      await delay(250);
     }
   } finally {
     await admin.disconnect().catch(() => undefined);
@@ -326,7 +327,7 @@ export async function createTopic(brokers: string, topic: string, partitions: nu
         return;
       }
       if (Date.now() > deadline) throw new KafkaSetupError(`topic "${topic}" has no leader for every partition after 30 s`);
-      await new Promise((resolveDelay) => setTimeout(resolveDelay, 200));
+      await delay(200);
     }
   } finally {
     await admin.disconnect();

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -171,7 +172,7 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
         const sending = sendRecords(records, { brokers: [kafka.brokers], topic: topics.topic, client: {}, rate: 1_000 });
         await waitFor(async () => (await storedRows(postgres.url)) >= 300, 60_000, 'the first orders to be stored');
         await postgres.stop();
-        await new Promise((resolveOutage) => setTimeout(resolveOutage, 4_000));
+        await delay(4_000);
         await postgres.start();
         await sending;
         await waitForCaughtUp(kafka.brokers, topics.groupId, topics.topic);
@@ -198,7 +199,7 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, wha
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolveDelay) => setTimeout(resolveDelay, 100));
+    await delay(100);
   }
 }
 

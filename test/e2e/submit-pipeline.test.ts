@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ async function getWhenStored(path: string): Promise<Response> {
     if (response.status === 200) return response;
     expect(response.status).toBe(404);
     if (Date.now() > deadline) throw new Error(`${path} was still 404 after 60 s (emulator stats: ${JSON.stringify(emulator.stats)})`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await delay(200);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,7 @@ export async function waitForCaughtUp(brokers: string, groupId: string, topic: s
   while (Date.now() < deadline) {
     lag = await consumerLag(brokers, groupId, topic);
     if (lag === 0) return;
-    await new Promise((resolveDelay) => setTimeout(resolveDelay, 250));
+    await delay(250);
   }
   throw new Error(`group "${groupId}" still ${lag} records behind on "${topic}" after ${timeoutMs / 1000} s`);
 }
