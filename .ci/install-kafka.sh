@@ -3,4 +3,4 @@
 # so that the e2e tests' broker start does not include the download.
 set -eu
 cd "$(dirname "$0")/.."
-node local/bootstrap.mjs tsx -e "import('./local/kafka/broker.ts').then(async (m) => console.log('Kafka jars in', await m.ensureKafkaJars()))"
+node local/services/bootstrap.mjs tsx -e "import('./local/services/kafka/broker.ts').then(async (m) => console.log('Kafka jars in', await m.ensureKafkaJars()))"

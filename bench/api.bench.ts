@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import autocannon from 'autocannon';
 import type pg from 'pg';
-import { fakeOrders } from '../local/fake-orders.js';
+import { fakeOrders } from '../local/tools/fake-orders.js';
 import { benchDatabase, markdownTable, median, percentile, writeBenchmarkSection } from './support.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -28,10 +28,10 @@ const CONNECTIONS = 10;
 const database = await benchDatabase('orders_bench_api');
 process.env.DATABASE_URL = database.url;
 const { handler } = await import('../functions/api/handler.js');
-const { resetOrderCache } = await import('../shared/api/read-api.js');
+const { resetOrderCache } = await import('../functions/api/read-api.js');
 const { storeOrders } = await import('../shared/db/orders.js');
 const { closePool, getPool } = await import('../shared/db/pool.js');
-const { startGateway } = await import('../local/gateway.js');
+const { startGateway } = await import('../local/emulators/gateway.js');
 const context = { functionName: 'bench-api', awsRequestId: 'bench' } as Context;
 
 // Round trips: each ReadyForQuery message from the server closes one (a query with Parse/Bind/Execute/Sync is one).

@@ -5,10 +5,10 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logLevel } from 'kafkajs';
 import pg from 'pg';
-import { DEFAULT_DLQ_TOPIC } from '../local/esm/dlq-record.js';
-import { createTopic, KAFKA_VERSION, startLocalKafka } from '../local/kafka/broker.js';
-import { planRecords, sendRecords } from '../local/produce.js';
-import { startLocalPostgres } from '../local/postgres.js';
+import { DEFAULT_DLQ_TOPIC } from '../local/emulators/esm/dlq-record.js';
+import { createTopic, KAFKA_VERSION, startLocalKafka } from '../local/services/kafka/broker.js';
+import { planRecords, sendRecords } from '../local/tools/produce.js';
+import { startLocalPostgres } from '../local/services/postgres.js';
 import { migrateUp } from '../shared/db/migrate.js';
 import { createKafka } from '../shared/kafka/client.js';
 
@@ -58,7 +58,7 @@ async function main() {
     const records = planRecords({ count: COUNT, seed: 2024 });
     const [{ handler }, { startEmulator, ESM_DEFAULTS }, { closePool }] = await Promise.all([
       import('../functions/ingest/handler.js'),
-      import('../local/esm/emulator.js'),
+      import('../local/emulators/esm/emulator.js'),
       import('../shared/db/pool.js'),
     ]);
     const batchSize = Number(values['batch-size'] ?? ESM_DEFAULTS.batchSize);

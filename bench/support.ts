@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startLocalPostgres } from '../local/postgres.js';
+import { startLocalPostgres } from '../local/services/postgres.js';
 import { migrateUp } from '../shared/db/migrate.js';
 
 /** Helpers shared by the benchmarks: a migrated scratch database and the docs table writer. */

@@ -1,8 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { respond, type HttpResponse } from '../../shared/api/http.js';
-import { cacheStats, getOrder, health, listOrders } from '../../shared/api/read-api.js';
-import { dispatch, type Route } from '../../shared/api/router.js';
+import { respond, type HttpResponse } from '../../shared/http/http.js';
+import { cacheStats, getOrder, health, listOrders } from './read-api.js';
+import { dispatch, type Route } from './router.js';
 import { createObservability, observedHandler } from '../../shared/observability.js';
 import { tracing } from '../../shared/tracing.js';
 import { APP_CSS } from './web/app-css.js';

@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as orderStore from '../../shared/db/orders.js';
-import { ingestKafkaEvent } from '../../shared/ingest/ingest-batch.js';
+import { ingestKafkaEvent } from './ingest-batch.js';
 import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import { createObservability, observedHandler } from '../../shared/observability.js';

@@ -1,11 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { HttpResponse } from '../../shared/api/http.js';
+import type { HttpResponse } from '../../shared/http/http.js';
 import { createObservability, observedHandler } from '../../shared/observability.js';
 import { tracing } from '../../shared/tracing.js';
-import { bodySizeLimit, httpErrorResponses } from '../../shared/submit/middleware.js';
-import { MAX_ORDER_BYTES, orderProducerFromEnv, submitOrder } from '../../shared/submit/submit-order.js';
+import { bodySizeLimit, httpErrorResponses } from './middleware.js';
+import { MAX_ORDER_BYTES, orderProducerFromEnv, submitOrder } from './submit-order.js';
 
 /**
  * POST /orders (API Gateway HTTP API, payload 2.0): validates an order and puts it on the orders

@@ -1,7 +1,7 @@
 import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EsmFunction, type Invocation, startEmulator } from '../../local/esm/emulator.js';
-import { sendRecords } from '../../local/produce.js';
+import { type EsmFunction, type Invocation, startEmulator } from '../../local/emulators/esm/emulator.js';
+import { sendRecords } from '../../local/tools/produce.js';
 import { decodeKafkaEvent, type KafkaEvent } from '../../shared/kafka/event.js';
 import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
 

@@ -6,11 +6,11 @@ import { join, resolve } from 'node:path';
 import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/ingest/handler.js';
-import { type EmulatorOptions, type Invocation, startEmulator } from '../../local/esm/emulator.js';
-import { startGateway } from '../../local/gateway.js';
-import { type PlannedRecord, planRecords, sendRecords } from '../../local/produce.js';
-import { readableOrderUid } from '../../local/dlq.js';
-import { startLocalPostgres } from '../../local/postgres.js';
+import { type EmulatorOptions, type Invocation, startEmulator } from '../../local/emulators/esm/emulator.js';
+import { startGateway } from '../../local/emulators/gateway.js';
+import { type PlannedRecord, planRecords, sendRecords } from '../../local/tools/produce.js';
+import { readableOrderUid } from '../../local/tools/dlq.js';
+import { startLocalPostgres } from '../../local/services/postgres.js';
 import { migrateUp } from '../../shared/db/migrate.js';
 import { closePool } from '../../shared/db/pool.js';
 import { createTestDatabase, withClient } from '../support/database.js';
@@ -206,7 +206,7 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, wha
 /** `npm run esm:local` as a real child process (same Node, same tsx). Resolves once it consumes. */
 async function spawnEmulator(topics: { topic: string; dlqTopic: string; groupId: string }, databaseUrl: string): Promise<ChildProcess> {
   const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const args = [tsx, 'local/esm/cli.ts', '--brokers', kafka.brokers, '--topic', topics.topic, '--dlq-topic', topics.dlqTopic, '--group', topics.groupId, '--retries', '2', '--quiet'];
+  const args = [tsx, 'local/emulators/esm/cli.ts', '--brokers', kafka.brokers, '--topic', topics.topic, '--dlq-topic', topics.dlqTopic, '--group', topics.groupId, '--retries', '2', '--quiet'];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type Admin, type Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTopic, type LocalKafka, startLocalKafka } from '../../local/kafka/broker.js';
+import { createTopic, type LocalKafka, startLocalKafka } from '../../local/services/kafka/broker.js';
 import { createKafka } from '../../shared/kafka/client.js';
-import { MAX_ORDER_BYTES } from '../../shared/submit/submit-order.js';
+import { MAX_ORDER_BYTES } from '../../functions/submit/submit-order.js';
 import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
 
 /**
- * The submit function against a real Kafka broker (local/kafka/broker.ts): what it answers and
+ * The submit function against a real Kafka broker (local/services/kafka/broker.ts): what it answers and
  * exactly what lands on the topic, including while the broker is down.
  */
 const TOPIC = `orders-submit-${process.pid}`;

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as ingestHandler } from '../../functions/ingest/handler.js';
-import { startEmulator, type RunningEmulator } from '../../local/esm/emulator.js';
-import { fakeOrders } from '../../local/fake-orders.js';
-import { startGateway, type Gateway } from '../../local/gateway.js';
-import { createTopic, type LocalKafka, startLocalKafka } from '../../local/kafka/broker.js';
+import { startEmulator, type RunningEmulator } from '../../local/emulators/esm/emulator.js';
+import { fakeOrders } from '../../local/tools/fake-orders.js';
+import { startGateway, type Gateway } from '../../local/emulators/gateway.js';
+import { createTopic, type LocalKafka, startLocalKafka } from '../../local/services/kafka/broker.js';
 import { closePool } from '../../shared/db/pool.js';
-import type { EsmFunction } from '../../local/esm/emulator.js';
+import type { EsmFunction } from '../../local/emulators/esm/emulator.js';
 import { createTestDatabase } from '../support/database.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/api/handler.js';
-import { fakeOrders } from '../../local/fake-orders.js';
+import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { storeOrders } from '../../shared/db/orders.js';
 import type { Order } from '../../shared/order/schema.js';
 import { usePrivatePostgres } from '../support/database.js';

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { fakeOrders } from '../../local/fake-orders.js';
-import { startGateway, toEvent, type Gateway } from '../../local/gateway.js';
+import { fakeOrders } from '../../local/tools/fake-orders.js';
+import { startGateway, toEvent, type Gateway } from '../../local/emulators/gateway.js';
 import { storeOrders } from '../../shared/db/orders.js';
 import { closePool } from '../../shared/db/pool.js';
 import type { Order } from '../../shared/order/schema.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/ingest/handler.js';
-import { fakeOrders } from '../../local/fake-orders.js';
-import { buildKafkaEvent } from '../../local/kafka-event.js';
+import { fakeOrders } from '../../local/tools/fake-orders.js';
+import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
 import { usePrivatePostgres, withClient } from '../support/database.js';
 import { lambdaContext } from '../support/fixtures.js';
 

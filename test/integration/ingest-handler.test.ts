@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/ingest/handler.js';
-import { fakeOrders } from '../../local/fake-orders.js';
-import { buildKafkaEvent, type KafkaMessageInput } from '../../local/kafka-event.js';
+import { fakeOrders } from '../../local/tools/fake-orders.js';
+import { buildKafkaEvent, type KafkaMessageInput } from '../../local/emulators/kafka-event.js';
 import { findOrderJson } from '../../shared/db/orders.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import type { Order } from '../../shared/order/schema.js';
@@ -116,7 +116,7 @@ describe('ingest handler', () => {
     await invoke(buildKafkaEvent([orderMessage(0, 0, stored)]));
     const reordered = Object.fromEntries(Object.entries(clone(stored)).reverse());
     const warn = vi.fn();
-    const { ingestKafkaEvent } = await import('../../shared/ingest/ingest-batch.js');
+    const { ingestKafkaEvent } = await import('../../functions/ingest/ingest-batch.js');
     const orderStore = await import('../../shared/db/orders.js');
     const result = await ingestKafkaEvent(buildKafkaEvent([orderMessage(0, 1, reordered)]), orderStore, { info: vi.fn(), warn });
     expect(result.summary).toMatchObject({ stored: 0, duplicates: 1, conflicts: 0 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { fakeOrders } from '../../local/fake-orders.js';
-import { buildKafkaEvent } from '../../local/kafka-event.js';
+import { fakeOrders } from '../../local/tools/fake-orders.js';
+import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
 import { closePool } from '../../shared/db/pool.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import type { Order } from '../../shared/order/schema.js';

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { freePort } from '../../local/postgres.js';
-import { MAX_ORDER_BYTES } from '../../shared/submit/submit-order.js';
+import { freePort } from '../../local/services/postgres.js';
+import { MAX_ORDER_BYTES } from '../../functions/submit/submit-order.js';
 import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
 
 /**

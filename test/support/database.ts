@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, inject, vi } from 'vitest';
-import { startLocalPostgres, type LocalPostgres } from '../../local/postgres.js';
+import { startLocalPostgres, type LocalPostgres } from '../../local/services/postgres.js';
 import { migrateUp } from '../../shared/db/migrate.js';
 import { closePool } from '../../shared/db/pool.js';
 

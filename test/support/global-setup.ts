@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startLocalPostgres, type LocalPostgres } from '../../local/postgres.js';
+import { startLocalPostgres, type LocalPostgres } from '../../local/services/postgres.js';
 import { migrateUp } from '../../shared/db/migrate.js';
 
 /**

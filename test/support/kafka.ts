@@ -4,14 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logLevel } from 'kafkajs';
-import { readTopicToEnd } from '../../local/dlq.js';
-import type { DlqEntry } from '../../local/esm/dlq-record.js';
-import { createTopic, type LocalKafka, startLocalKafka } from '../../local/kafka/broker.js';
+import { readTopicToEnd } from '../../local/tools/dlq.js';
+import type { DlqEntry } from '../../local/emulators/esm/dlq-record.js';
+import { createTopic, type LocalKafka, startLocalKafka } from '../../local/services/kafka/broker.js';
 import { createKafka } from '../../shared/kafka/client.js';
 
 /**
  * A real Kafka broker for one e2e file: KAFKA_BROKERS when set (then it cannot be stopped here),
- * else a local broker (local/kafka/broker.ts) in a temp dir on a free port.
+ * else a local broker (local/services/kafka/broker.ts) in a temp dir on a free port.
  */
 export interface TestKafka {
   brokers: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, InvalidCursorError } from '../../shared/api/cursor.js';
+import { decodeCursor, encodeCursor, InvalidCursorError } from '../../functions/api/cursor.js';
 
 describe('order list cursor', () => {
   it('round-trips the id it points after, as URL-safe text', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { cacheConfigFromEnv, OrderCache } from '../../shared/api/order-cache.js';
+import { cacheConfigFromEnv, OrderCache } from '../../functions/api/order-cache.js';
 
 const config = { maxEntries: 100, maxBytes: 10_000, ttlSeconds: 0 };
 const orderJson = (uid: string, size = 100) => JSON.stringify({ order_uid: uid, pad: 'x'.repeat(size) });

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
-import { isDatabaseUnavailable, json } from '../../shared/api/http.js';
-import { dispatch, type Route } from '../../shared/api/router.js';
+import { isDatabaseUnavailable, json } from '../../shared/http/http.js';
+import { dispatch, type Route } from '../../functions/api/router.js';
 import { clone, readFixture } from '../support/fixtures.js';
 
 function event(method: string, path: string): APIGatewayProxyEventV2 {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, bisect, judgeResponse, type SourceRecord, takeBatch, totalBackoff } from '../../local/esm/batch.js';
-import { ESM_DEFAULTS } from '../../local/esm/emulator.js';
+import { backoffDelay, bisect, judgeResponse, type SourceRecord, takeBatch, totalBackoff } from '../../local/emulators/esm/batch.js';
+import { ESM_DEFAULTS } from '../../local/emulators/esm/emulator.js';
 
 const record = (partition: number, offset: number): SourceRecord => ({
   topic: 'orders',

@@ -1,6 +1,6 @@
 import { KafkaMskEventSchema, KafkaSelfManagedEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { describe, expect, it } from 'vitest';
-import { buildKafkaEvent } from '../../local/kafka-event.js';
+import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
 import { kafkaBatchResponse } from '../../shared/kafka/batch-response.js';
 import { decodeBase64, decodeKafkaEvent, InvalidKafkaEventError, type KafkaEvent } from '../../shared/kafka/event.js';
 import { clone, readFixture } from '../support/fixtures.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fakeOrders } from '../../local/fake-orders.js';
+import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { validateOrder, type Violation } from '../../shared/order/validate.js';
 import { clone, seedOrders } from '../support/fixtures.js';
 

@@ -1,8 +1,8 @@
 import type middy from '@middy/core';
 import { describe, expect, it, vi } from 'vitest';
-import type { HttpResponse } from '../../shared/api/http.js';
+import type { HttpResponse } from '../../shared/http/http.js';
 import { createObservability } from '../../shared/observability.js';
-import { httpErrorResponses, PayloadTooLargeError } from '../../shared/submit/middleware.js';
+import { httpErrorResponses, PayloadTooLargeError } from '../../functions/submit/middleware.js';
 
 /** Runs the error mapper on one thrown error, as middy would, and returns the response it set. */
 function mapError(error: unknown) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerUnavailableError, type KeyedRecord, type RecordProducer } from '../../shared/kafka/producer.js';
-import { bodyByteLength } from '../../shared/submit/middleware.js';
-import { orderProducerFromEnv, submitOrder } from '../../shared/submit/submit-order.js';
+import { bodyByteLength } from '../../functions/submit/middleware.js';
+import { orderProducerFromEnv, submitOrder } from '../../functions/submit/submit-order.js';
 import { clone, readFixture } from '../support/fixtures.js';
 
 /**

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../local/postgres.js';
+import { freePort } from '../../local/services/postgres.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { BrokerUnavailableError, createLazyProducer, FAST_FAIL_CLIENT_SETTINGS } from '../../shared/kafka/producer.js';
 

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
-import { DEFAULT_ORDERS_TOPIC } from '../shared/kafka/client.js';
-import { DEFAULT_DLQ_TOPIC } from './esm/dlq-record.js';
+import { DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/client.js';
+import { DEFAULT_DLQ_TOPIC } from '../emulators/esm/dlq-record.js';
 import { createTopic, type LocalKafka, startLocalKafka } from './kafka/broker.js';
 import { type LocalPostgres, startLocalPostgres } from './postgres.js';
 
@@ -14,7 +14,7 @@ import { type LocalPostgres, startLocalPostgres } from './postgres.js';
  * Ctrl+C stops them in reverse order: in-flight work finishes and is committed, the broker and
  * the database shut down cleanly, no process is left behind.
  */
-const ROOT = resolve(import.meta.dirname, '..');
+const ROOT = resolve(import.meta.dirname, '..', '..');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const stops: Array<[string, () => Promise<void>]> = [];
@@ -54,17 +54,17 @@ async function main() {
   process.env.DATABASE_URL = databaseUrl;
   process.env.KAFKA_BROKERS = brokers;
 
-  const { migrateUp } = await import('../shared/db/migrate.js');
+  const { migrateUp } = await import('../../shared/db/migrate.js');
   const applied = await migrateUp({ connection: databaseUrl, dir: join(ROOT, 'migrations') });
   await createTopic(brokers, topic, 6);
   await createTopic(brokers, DEFAULT_DLQ_TOPIC, 1);
 
   // Imported now: the handlers read their environment when they load.
   const [{ handler }, { startEmulator }, { startGateway }, { closePool }] = await Promise.all([
-    import('../functions/ingest/handler.js'),
-    import('./esm/emulator.js'),
-    import('./gateway.js'),
-    import('../shared/db/pool.js'),
+    import('../../functions/ingest/handler.js'),
+    import('../emulators/esm/emulator.js'),
+    import('../emulators/gateway.js'),
+    import('../../shared/db/pool.js'),
   ]);
   stops.push(['database pool', () => closePool()]);
   const emulator = await startEmulator({ brokers, topic, dlqTopic: DEFAULT_DLQ_TOPIC, handler });

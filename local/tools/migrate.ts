@@ -1,5 +1,5 @@
 // `npm run db:migrate`: applies migrations/ to DATABASE_URL.
-import { migrateUp } from '../shared/db/migrate.js';
+import { migrateUp } from '../../shared/db/migrate.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 if (!databaseUrl) {

@@ -1,5 +1,5 @@
 import { Faker, en } from '@faker-js/faker';
-import type { Item, Order } from '../shared/order/schema.js';
+import type { Item, Order } from '../../shared/order/schema.js';
 
 /**
  * Realistic, internally consistent orders (the contract's money rules hold) for the producer

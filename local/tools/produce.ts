@@ -4,10 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { type Message, Partitioners } from 'kafkajs';
-import { createKafka } from '../shared/kafka/client.js';
-import type { Order } from '../shared/order/schema.js';
+import { createKafka } from '../../shared/kafka/client.js';
+import type { Order } from '../../shared/order/schema.js';
 import { createFaker, fakeOrder } from './fake-orders.js';
-import { connectionArgs, exitWith, type KafkaConnection, kafkaConnection } from './kafka/connection-args.js';
+import { connectionArgs, exitWith, type KafkaConnection, kafkaConnection } from './connection-args.js';
 
 /**
  * `npm run produce -- --count N`: realistic orders (faker; the money rules hold), a chosen share

@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import { type Consumer, type KafkaMessage, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { createKafka, DEFAULT_ORDERS_TOPIC, type KafkaClientOptions, parseBrokers } from '../../shared/kafka/client.js';
-import type { KafkaEvent } from '../../shared/kafka/event.js';
-import { partitionName } from '../../shared/kafka/event.js';
+import { createKafka, DEFAULT_ORDERS_TOPIC, type KafkaClientOptions, parseBrokers } from '../../../shared/kafka/client.js';
+import type { KafkaEvent } from '../../../shared/kafka/event.js';
+import { partitionName } from '../../../shared/kafka/event.js';
 import { buildKafkaEvent, LOCAL_CLUSTER_ARN } from '../kafka-event.js';
 import { localLambdaContext } from '../lambda-context.js';
 import { type BackoffOptions, backoffDelay, bisect, judgeResponse, type SourceRecord, takeBatch } from './batch.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { handler as apiHandler } from '../functions/api/handler.js';
+import { handler as apiHandler } from '../../functions/api/handler.js';
 import { localLambdaContext } from './lambda-context.js';
 
 /**
@@ -33,7 +33,7 @@ export interface Gateway {
 /** API Gateway's own request limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(text\/|application\/(json|.*\+json|x-www-form-urlencoded|xml|.*\+xml|javascript))/i;
-const SUBMIT_HANDLER = '../functions/submit/handler.js';
+const SUBMIT_HANDLER = '../../functions/submit/handler.js';
 
 let submitHandler: Promise<LambdaHandler> | undefined;
 

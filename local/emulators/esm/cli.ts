@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { handler } from '../../functions/ingest/handler.js';
-import { closePool } from '../../shared/db/pool.js';
-import { connectionArgs, exitWith, kafkaConnection } from '../kafka/connection-args.js';
+import { handler } from '../../../functions/ingest/handler.js';
+import { closePool } from '../../../shared/db/pool.js';
+import { connectionArgs, exitWith, kafkaConnection } from '../../tools/connection-args.js';
 import { ESM_DEFAULTS, startEmulator } from './emulator.js';
 
 /**

@@ -2,14 +2,14 @@
 // Runs a project command under Node 24 with the project's dependencies installed.
 // Plain JavaScript with no dependencies on purpose: it must run on whatever Node the
 // machine has (Node 20 here) before anything is installed.
-//   node local/bootstrap.mjs <command> [args...]
+//   node local/services/bootstrap.mjs <command> [args...]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const REQUIRED_NODE_MAJOR = 24;
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const toolsDir = join(root, '.tools');
 const toolsBin = join(toolsDir, 'node_modules', '.bin');
 
@@ -52,7 +52,7 @@ function ensureDependencies(env) {
 
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
-  log('usage: node local/bootstrap.mjs <command> [args...]');
+  log('usage: node local/services/bootstrap.mjs <command> [args...]');
   process.exit(2);
 }
 

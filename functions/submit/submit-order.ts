@@ -1,14 +1,14 @@
-import { type HttpResponse, json } from '../api/http.js';
-import { createKafka, type KafkaLogSink, kafkaClientOptions, kafkaConfigFromEnv } from '../kafka/client.js';
+import { type HttpResponse, json } from '../../shared/http/http.js';
+import { createKafka, type KafkaLogSink, kafkaClientOptions, kafkaConfigFromEnv } from '../../shared/kafka/client.js';
 import {
   BrokerUnavailableError,
   createLazyProducer,
   FAST_FAIL_CLIENT_SETTINGS,
   type RecordProducer,
   type SentRecord,
-} from '../kafka/producer.js';
-import type { Violation } from '../order/validate.js';
-import { validateOrder } from '../order/validate.js';
+} from '../../shared/kafka/producer.js';
+import type { Violation } from '../../shared/order/validate.js';
+import { validateOrder } from '../../shared/order/validate.js';
 
 /**
  * POST /orders: an order that passes the consumer's contract is put on the orders topic, keyed by
@@ -30,7 +30,7 @@ export type SubmitErrorCode =
   | 'service_unavailable'
   | 'internal_error';
 
-/** Same shape as the read API's errors (`shared/api/http.ts`), plus `violations` for an invalid order. */
+/** Same shape as the read API's errors (`shared/http/http.ts`), plus `violations` for an invalid order. */
 export function submitError(
   statusCode: number,
   error: SubmitErrorCode,

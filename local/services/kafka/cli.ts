@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
-import { DEFAULT_DLQ_TOPIC } from '../esm/dlq-record.js';
-import { DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/client.js';
-import { exitWith } from './connection-args.js';
+import { DEFAULT_DLQ_TOPIC } from '../../emulators/esm/dlq-record.js';
+import { DEFAULT_ORDERS_TOPIC } from '../../../shared/kafka/client.js';
+import { exitWith } from '../../tools/connection-args.js';
 import { createTopic, startLocalKafka } from './broker.js';
 
 /**
@@ -12,7 +12,7 @@ export const ORDERS_PARTITIONS = 6;
 export const DLQ_PARTITIONS = 1;
 
 async function main() {
-  const dataDir = join(resolve(import.meta.dirname, '..', '..'), '.local', 'kafka');
+  const dataDir = join(resolve(import.meta.dirname, '..', '..', '..'), '.local', 'kafka');
   const port = Number(process.env.KAFKA_PORT ?? 9092);
   const topic = process.env.KAFKA_TOPIC ?? DEFAULT_ORDERS_TOPIC;
   const started = Date.now();

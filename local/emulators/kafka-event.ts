@@ -1,4 +1,4 @@
-import type { KafkaEvent, KafkaEventRecord, KafkaEventSource } from '../shared/kafka/event.js';
+import type { KafkaEvent, KafkaEventRecord, KafkaEventSource } from '../../shared/kafka/event.js';
 
 /**
  * Builds the Lambda event for Kafka event sources from Kafka messages, exactly as the

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Kafka, logLevel, Partitioners } from 'kafkajs';
-import { createKafka } from '../shared/kafka/client.js';
-import { asOrderUid } from '../shared/order/order-uid.js';
-import { DEFAULT_DLQ_TOPIC, type DlqEntry, fromDlqMessage } from './esm/dlq-record.js';
-import { connectionArgs, exitWith, kafkaConnection } from './kafka/connection-args.js';
+import { createKafka } from '../../shared/kafka/client.js';
+import { asOrderUid } from '../../shared/order/order-uid.js';
+import { DEFAULT_DLQ_TOPIC, type DlqEntry, fromDlqMessage } from '../emulators/esm/dlq-record.js';
+import { connectionArgs, exitWith, kafkaConnection } from './connection-args.js';
 
 /**
  * `npm run dlq`: lists the records the event-source mapping emulator gave up on (reason, source

@@ -1,4 +1,4 @@
-import { partitionName } from '../../shared/kafka/event.js';
+import { partitionName } from '../../../shared/kafka/event.js';
 
 /**
  * The pure part of the event-source mapping emulator: what a function's answer means for the

@@ -1,5 +1,5 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { validateOrder } from '../../shared/order/validate.js';
+import { validateOrder } from '../../../shared/order/validate.js';
 import type { SourceRecord } from './batch.js';
 
 /**
@@ -37,7 +37,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Why the consumer rejects a record, for the DLQ's reason header: the same checks in the same
- * order as shared/ingest/ingest-batch.ts (readable text, JSON, the order contract), reporting
+ * order as functions/ingest/ingest-batch.ts (readable text, JSON, the order contract), reporting
  * reason and violated paths only, never values (no personal data).
  */
 export function diagnoseRecord(record: Pick<SourceRecord, 'value'>): string | undefined {

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises
 import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { logLevel } from 'kafkajs';
-import { createKafka } from '../../shared/kafka/client.js';
+import { createKafka } from '../../../shared/kafka/client.js';
 import { freePort } from '../postgres.js';
 
 /**
@@ -20,7 +20,7 @@ import { freePort } from '../postgres.js';
 export const KAFKA_VERSION = '4.3.1';
 const LOG4J_VERSION = '2.25.4';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const DIST_DIR = join(ROOT, '.local', 'kafka-dist', KAFKA_VERSION);
 const ALTERNATIVE = 'Alternatively run Kafka elsewhere (e.g. `docker compose -f docker-compose.localstack.yml up`) and set KAFKA_BROKERS.';
 

@@ -1,6 +1,6 @@
-// `npm run api:local`: the read API and the order page on a local HTTP server (local/gateway.ts)
+// `npm run api:local`: the read API and the order page on a local HTTP server (local/emulators/gateway.ts)
 // against DATABASE_URL. PORT overrides the default port 3000; HOST the loopback address.
-import { closePool } from '../shared/db/pool.js';
+import { closePool } from '../../shared/db/pool.js';
 import { startGateway } from './gateway.js';
 
 if (!process.env.DATABASE_URL) {

@@ -1,7 +1,7 @@
-import { databaseIsReachable, findOrderJson, listOrderSummaries } from '../db/orders.js';
-import { ORDER_UID_PATTERN } from '../order/order-uid.js';
+import { databaseIsReachable, findOrderJson, listOrderSummaries } from '../../shared/db/orders.js';
+import { ORDER_UID_PATTERN } from '../../shared/order/order-uid.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.js';
-import { errorResponse, IMMUTABLE, json, jsonText, type HttpResponse } from './http.js';
+import { errorResponse, IMMUTABLE, json, jsonText, type HttpResponse } from '../../shared/http/http.js';
 import { cacheConfigFromEnv, OrderCache } from './order-cache.js';
 
 /** The read API's operations, each returning a complete HTTP response. */

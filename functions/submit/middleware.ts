@@ -1,8 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { HttpResponse } from '../api/http.js';
-import type { Observability } from '../observability.js';
+import type { HttpResponse } from '../../shared/http/http.js';
+import type { Observability } from '../../shared/observability.js';
 import { submitError } from './submit-order.js';
 
 /** Thrown by `bodySizeLimit`; answered with 413. */

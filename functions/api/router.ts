@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { errorResponse, isDatabaseUnavailable, type HttpResponse } from './http.js';
+import { errorResponse, isDatabaseUnavailable, type HttpResponse } from '../../shared/http/http.js';
 
 /**
  * A small path router for one Lambda behind an HTTP API `$default` (or explicit) route: the

@@ -1,10 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { OrderTransaction, StoreOutcome } from '../db/orders.js';
-import { type KafkaBatchResponse, kafkaBatchResponse } from '../kafka/batch-response.js';
-import { countKafkaRecords, type DecodedRecord, iterateKafkaEvent, type RecordPosition } from '../kafka/event.js';
-import { asOrderUid } from '../order/order-uid.js';
-import type { Order } from '../order/schema.js';
-import { type Violation, validateOrder } from '../order/validate.js';
+import type { OrderTransaction, StoreOutcome } from '../../shared/db/orders.js';
+import { type KafkaBatchResponse, kafkaBatchResponse } from '../../shared/kafka/batch-response.js';
+import { countKafkaRecords, type DecodedRecord, iterateKafkaEvent, type RecordPosition } from '../../shared/kafka/event.js';
+import { asOrderUid } from '../../shared/order/order-uid.js';
+import type { Order } from '../../shared/order/schema.js';
+import { type Violation, validateOrder } from '../../shared/order/validate.js';
 
 /**
  * The consumer's work for one Kafka event: decode and validate every record on its own, store
