@@ -13,7 +13,8 @@ import type { Context } from 'aws-lambda';
  * X-Ray tracing is opt-in per function (shared/tracing.ts): the Tracer's SDK is ~117 KB of
  * bundle, and X-Ray does not trace functions invoked by a Kafka event-source mapping at all.
  */
-export const METRICS_NAMESPACE = 'OrderPipeline';
+import { METRICS_NAMESPACE } from './metrics.js';
+export { METRICS_NAMESPACE };
 
 export interface Observability {
   logger: Logger;

@@ -1,0 +1,86 @@
+/**
+ * The HTTP API's routes, declared once: the read and submit functions dispatch on them, the local
+ * gateway enforces their authorization, and infra/ creates the API Gateway routes and JWT
+ * authorizer scopes from the same table.
+ *
+ * Paths use API Gateway's syntax (`{order_uid}`); `$default` catches every other request and
+ * reaches the read function (its JSON 404/405), so it needs the read scope too.
+ */
+
+/** OAuth 2.0 scopes, as Cognito names resource-server scopes (`<identifier>/<name>`). */
+export const SCOPES = {
+  read: 'orders/read',
+  write: 'orders/write',
+  admin: 'orders/admin',
+} as const;
+export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
+
+export type RouteFunction = 'api' | 'submit';
+export type HttpMethod = 'GET' | 'POST';
+
+/** `public`: no authorizer. `jwt`: a token with one of `scopes`. `iam`: SigV4 (or jwt with `scopes` when configured). */
+export type RouteAuth =
+  | { kind: 'public' }
+  | { kind: 'jwt'; scopes: readonly Scope[] }
+  | { kind: 'iam'; scopes: readonly Scope[] };
+
+export interface RouteSpec {
+  /** API Gateway route key: `GET /orders/{order_uid}`, or `$default`. */
+  readonly key: string;
+  readonly method: HttpMethod | 'ANY';
+  readonly path: string;
+  readonly function: RouteFunction;
+  readonly auth: RouteAuth;
+}
+
+const route = (method: HttpMethod, path: string, fn: RouteFunction, auth: RouteAuth): RouteSpec => ({
+  key: `${method} ${path}`,
+  method,
+  path,
+  function: fn,
+  auth,
+});
+
+const PUBLIC: RouteAuth = { kind: 'public' };
+const READ: RouteAuth = { kind: 'jwt', scopes: [SCOPES.read] };
+
+export const ROUTES: readonly RouteSpec[] = [
+  route('GET', '/', 'api', PUBLIC),
+  route('GET', '/app.js', 'api', PUBLIC),
+  route('GET', '/app.css', 'api', PUBLIC),
+  route('GET', '/health', 'api', PUBLIC),
+  route('GET', '/orders', 'api', READ),
+  route('GET', '/orders/{order_uid}', 'api', READ),
+  route('GET', '/cache/stats', 'api', { kind: 'jwt', scopes: [SCOPES.admin] }),
+  route('POST', '/orders', 'submit', { kind: 'iam', scopes: [SCOPES.write] }),
+];
+
+/** Every request no route above matches: the read function answers 404/405, after the read scope. */
+export const DEFAULT_ROUTE: RouteSpec = { key: '$default', method: 'ANY', path: '$default', function: 'api', auth: READ };
+
+/** The route an API Gateway would select for a request (exact paths first, then `{param}` segments, then `$default`). */
+export function matchRoute(method: string, path: string): { route: RouteSpec; params: Record<string, string> } {
+  const wanted = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
+  for (const candidate of ROUTES) {
+    if (candidate.method !== wanted) continue;
+    const params = matchPath(candidate.path, path);
+    if (params) return { route: candidate, params };
+  }
+  return { route: DEFAULT_ROUTE, params: {} };
+}
+
+function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const want = template.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, part] of want.entries()) {
+    const actual = got[index]!;
+    const name = /^\{(\w+)\}$/.exec(part)?.[1];
+    if (name) {
+      if (actual === '') return undefined;
+      params[name] = decodeURIComponent(actual);
+    } else if (part !== actual) return undefined;
+  }
+  return params;
+}
