@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, bisect, judgeResponse, type SourceRecord, takeBatch, totalBackoff } from '../../local/emulators/esm/batch.js';
-import { ESM_DEFAULTS } from '../../local/emulators/esm/emulator.js';
+import { bisect, judgeResponse, type SourceRecord } from '../../local/emulators/esm/batch.js';
 
 const record = (partition: number, offset: number): SourceRecord => ({
   topic: 'orders',
@@ -34,6 +33,9 @@ describe('judgeResponse (partial batch response, as the event-source mapping rea
     expect(judgeResponse(batch, { batchItemFailures: [failure('other-0', 10)] }).kind).toBe('invalid-response');
     expect(judgeResponse(batch, { batchItemFailures: [{ itemIdentifier: 'orders-0' }] }).kind).toBe('invalid-response');
     expect(judgeResponse(batch, { batchItemFailures: 'all' }).kind).toBe('invalid-response');
+    expect(judgeResponse(batch, { batchItemFailures: [null] }).kind).toBe('invalid-response');
+    expect(judgeResponse(batch, { batchItemFailures: [{ itemIdentifier: { partition: 'orders-0', offset: 'eleven' } }] }).kind).toBe('invalid-response');
+    expect(judgeResponse(batch, { batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'orders-0', offset: 11 } }] }).kind).toBe('invalid-response');
   });
 });
 
@@ -42,27 +44,5 @@ describe('bisect', () => {
     const [first, second] = bisect([record(0, 1), record(0, 2), record(1, 1), record(0, 3), record(1, 2)]);
     expect(positions(first)).toEqual(['0@1', '0@2', '1@1']);
     expect(positions(second)).toEqual(['0@3', '1@2']);
-  });
-});
-
-describe('takeBatch', () => {
-  it('takes at most batchSize waiting records in arrival order, skipping busy partitions', () => {
-    const waiting = [record(0, 1), record(1, 1), record(0, 2), record(2, 1), record(1, 2)];
-    const taken = takeBatch(waiting, 3, new Set(['orders-1']));
-    expect(positions(taken)).toEqual(['0@1', '0@2', '2@1']);
-    expect(positions(waiting)).toEqual(['1@1', '1@2']);
-  });
-});
-
-describe('retry backoff', () => {
-  it('doubles from the initial delay up to the cap', () => {
-    const backoff = { initialMs: 500, multiplier: 2, maxMs: 10_000 };
-    expect([1, 2, 3, 4, 5, 6, 7].map((retry) => backoffDelay(retry, backoff))).toEqual([500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
-  });
-
-  it('lets the default retries wait about a minute before a record goes to the DLQ', () => {
-    const total = totalBackoff(ESM_DEFAULTS.maxRetryAttempts, ESM_DEFAULTS.backoff);
-    expect(total).toBeGreaterThanOrEqual(60_000);
-    expect(total).toBeLessThan(90_000);
   });
 });

@@ -1,8 +1,8 @@
 import { partitionName } from '../../../shared/kafka/event.js';
 
 /**
- * The pure part of the event-source mapping emulator: what a function's answer means for the
- * records of a batch. No Kafka, no timers: unit-tested on its own (test/unit/esm-batch.test.ts).
+ * What a function's answer means for the records of a batch (the retry policy in policy.ts acts
+ * on it). No Kafka, no timers: unit-tested on its own (test/unit/esm-batch.test.ts).
  *
  * AWS semantics followed (docs.aws.amazon.com/lambda/latest/dg/kafka-retry-configurations.html and,
  * for the checkpoint rule that Kafka shares with streams,
@@ -10,7 +10,9 @@ import { partitionName } from '../../../shared/kafka/event.js';
  *  - an empty or absent `batchItemFailures` is a complete success;
  *  - per partition, the lowest reported offset is the checkpoint: records before it are done,
  *    records from it on are retried (successful ones included);
- *  - an item identifier that names no record of the batch makes the whole batch a failure.
+ *  - an item identifier that names no record of the batch, or is malformed, makes the whole batch a
+ *    failure (the Kinesis page lists an empty, null or wrongly keyed itemIdentifier as "complete
+ *    failure"; Lambda then retries it by its retry policy, as a function error).
  */
 
 export interface SourceRecord {
@@ -77,38 +79,4 @@ export function judgeResponse(records: readonly SourceRecord[], response: unknow
 export function bisect(records: readonly SourceRecord[]): [SourceRecord[], SourceRecord[]] {
   const middle = Math.ceil(records.length / 2);
   return [records.slice(0, middle), records.slice(middle)];
-}
-
-export interface BackoffOptions {
-  initialMs: number;
-  multiplier: number;
-  maxMs: number;
-}
-
-/** Delay before retry number `retry` (1-based) after a function error: exponential, capped. */
-export function backoffDelay(retry: number, { initialMs, multiplier, maxMs }: BackoffOptions): number {
-  return Math.min(maxMs, initialMs * multiplier ** Math.max(0, retry - 1));
-}
-
-/** Total time the retries of one batch may wait before it goes to the DLQ. */
-export function totalBackoff(retries: number, backoff: BackoffOptions): number {
-  let total = 0;
-  for (let retry = 1; retry <= retries; retry += 1) total += backoffDelay(retry, backoff);
-  return total;
-}
-
-/**
- * Takes the next batch from records waiting in arrival order: at most `batchSize` records, only
- * from partitions not `busy` (one batch per partition at a time keeps each partition in order).
- */
-export function takeBatch<T extends SourceRecord>(waiting: T[], batchSize: number, busy: ReadonlySet<string>): T[] {
-  const taken: T[] = [];
-  const kept: T[] = [];
-  for (const record of waiting) {
-    if (taken.length < batchSize && !busy.has(partitionName(record))) taken.push(record);
-    else kept.push(record);
-  }
-  waiting.length = 0;
-  for (const record of kept) waiting.push(record);
-  return taken;
 }

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { handler } from '../../../functions/ingest/handler.js';
 import { closePool } from '../../../shared/db/pool.js';
 import { connectionArgs, exitWith, kafkaConnection } from '../../tools/connection-args.js';
-import { ESM_DEFAULTS, startEmulator } from './emulator.js';
+import { type EmulatorOptions, ESM_DEFAULTS, startEmulator } from './emulator.js';
+import type { BackoffOptions } from './policy.js';
 
 /**
  * `npm run esm:local`: the MSK event-source mapping emulator in the foreground, invoking
@@ -11,7 +12,10 @@ import { ESM_DEFAULTS, startEmulator } from './emulator.js';
  */
 const usage = `usage: npm run esm:local -- [--brokers host:port,...] [--topic orders] [--dlq-topic orders.dlq]
   [--group ${ESM_DEFAULTS.groupId}] [--batch-size ${ESM_DEFAULTS.batchSize}] [--batch-window-ms ${ESM_DEFAULTS.batchWindowMs}]
-  [--retries ${ESM_DEFAULTS.maxRetryAttempts}] [--no-bisect] [--concurrency ${ESM_DEFAULTS.concurrency}] [--tls] [--iam --region eu-west-1]`;
+  [--retries ${ESM_DEFAULTS.maxRetryAttempts}] [--no-bisect] [--concurrency ${ESM_DEFAULTS.concurrency}] [--tls] [--iam --region eu-west-1]
+  [--function-timeout-ms ${ESM_DEFAULTS.functionTimeoutMs}] [--max-record-age-ms ${ESM_DEFAULTS.maxRecordAgeMs}]
+  [--error-backoff-ms ${ESM_DEFAULTS.backoff.initialMs},${ESM_DEFAULTS.backoff.maxMs}] [--partial-backoff-ms ${ESM_DEFAULTS.partialBackoff.initialMs},${ESM_DEFAULTS.partialBackoff.maxMs}]
+  backoffs: first wait,longest wait in ms, doubling in between`;
 
 function integer(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -20,21 +24,54 @@ function integer(name: string, text: string | undefined): number | undefined {
   return value;
 }
 
+/** `--error-backoff-ms 500,10000`: first wait and cap, doubling in between. */
+function backoff(name: string, text: string | undefined): BackoffOptions | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(',').map((part) => Number(part));
+  const [initialMs, maxMs] = parts;
+  if (parts.length !== 2 || !Number.isInteger(initialMs) || !Number.isInteger(maxMs) || initialMs! < 0 || maxMs! < initialMs!) {
+    throw new Error(`--${name} must be "first,longest" in ms (0 <= first <= longest), not "${text}"\n${usage}`);
+  }
+  return { initialMs: initialMs!, multiplier: 2, maxMs: maxMs! };
+}
+
+const cliOptions = {
+  ...connectionArgs,
+  'dlq-topic': { type: 'string' },
+  group: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'batch-window-ms': { type: 'string' },
+  retries: { type: 'string' },
+  'no-bisect': { type: 'boolean', default: false },
+  concurrency: { type: 'string' },
+  'function-timeout-ms': { type: 'string' },
+  'max-record-age-ms': { type: 'string' },
+  'error-backoff-ms': { type: 'string' },
+  'partial-backoff-ms': { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
+} as const;
+type CliValues = ReturnType<typeof parseArgs<{ options: typeof cliOptions }>>['values'];
+
+/** The mapping's settings from the flags (undefined = the default). */
+function emulatorOptions(values: CliValues): Omit<EmulatorOptions, 'brokers' | 'handler'> {
+  return {
+    dlqTopic: values['dlq-topic'],
+    groupId: values.group,
+    batchSize: integer('batch-size', values['batch-size']),
+    batchWindowMs: integer('batch-window-ms', values['batch-window-ms']),
+    maxRetryAttempts: integer('retries', values.retries),
+    bisectOnError: !values['no-bisect'],
+    concurrency: integer('concurrency', values.concurrency),
+    functionTimeoutMs: integer('function-timeout-ms', values['function-timeout-ms']),
+    maxRecordAgeMs: integer('max-record-age-ms', values['max-record-age-ms']),
+    backoff: backoff('error-backoff-ms', values['error-backoff-ms']),
+    partialBackoff: backoff('partial-backoff-ms', values['partial-backoff-ms']),
+  };
+}
+
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      ...connectionArgs,
-      'dlq-topic': { type: 'string' },
-      group: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'batch-window-ms': { type: 'string' },
-      retries: { type: 'string' },
-      'no-bisect': { type: 'boolean', default: false },
-      concurrency: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  const { values } = parseArgs({ options: cliOptions });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return;
@@ -43,19 +80,7 @@ async function main() {
     throw new Error('set DATABASE_URL: the consumer stores orders in PostgreSQL (`npm start` sets everything up)');
   }
   const connection = kafkaConnection(values);
-  const emulator = await startEmulator({
-    brokers: connection.brokers,
-    topic: connection.topic,
-    client: connection.client,
-    handler,
-    dlqTopic: values['dlq-topic'],
-    groupId: values.group,
-    batchSize: integer('batch-size', values['batch-size']),
-    batchWindowMs: integer('batch-window-ms', values['batch-window-ms']),
-    maxRetryAttempts: integer('retries', values.retries),
-    bisectOnError: !values['no-bisect'],
-    concurrency: integer('concurrency', values.concurrency),
-  });
+  const emulator = await startEmulator({ ...emulatorOptions(values), brokers: connection.brokers, topic: connection.topic, client: connection.client, handler });
   process.stdout.write(`esm: consuming "${connection.topic}" from ${connection.brokers.join(',')} as group "${emulator.groupId}"\n`);
 
   let last = '';
