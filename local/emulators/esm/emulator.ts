@@ -85,6 +85,33 @@ function batchRunner(deps: ProcessorDeps, commit: Commit, stats: EmulatorStats, 
   };
 }
 
+/**
+ * Start, stop and failure: stopping and failing both abort `signal` (no new batch, no further
+ * wait or retry); `failed` rejects with the first fatal error; `joined` resolves on the first
+ * group join or rejects after JOIN_TIMEOUT_MS.
+ */
+function lifecycle() {
+  const running = new AbortController();
+  const events = new EventEmitter<{ fatal: [Error]; joined: [] }>();
+  const failed = once(events, 'fatal').then(([error]): never => {
+    throw error;
+  });
+  failed.catch(() => undefined);
+  const joined = once(events, 'joined', { signal: AbortSignal.timeout(JOIN_TIMEOUT_MS) });
+  joined.catch(() => undefined);
+  return {
+    signal: running.signal,
+    failed,
+    joined,
+    onJoin: () => events.emit('joined'),
+    fail: (error: Error) => {
+      events.emit('fatal', error);
+      running.abort();
+    },
+    stop: () => running.abort(),
+  };
+}
+
 async function waitForJoin(joined: Promise<unknown>, failed: Promise<never>, groupId: string): Promise<void> {
   try {
     await Promise.race([joined, failed]);
@@ -102,25 +129,12 @@ export async function startEmulator(input: EmulatorOptions): Promise<RunningEmul
   const { consumer, producer } = clients(kafka, options);
   const stats: EmulatorStats = { invocations: 0, functionErrors: 0, partialFailures: 0, recordsCommitted: 0, recordsToDlq: 0 };
 
-  // Stopping and failing both abort `running`: no new batch, no further wait, no further retry.
-  const running = new AbortController();
-  const lifecycle = new EventEmitter<{ fatal: [Error]; joined: [] }>();
-  const failed = once(lifecycle, 'fatal').then(([error]): never => {
-    throw error;
-  });
-  failed.catch(() => undefined);
-  const fail = (error: Error) => {
-    lifecycle.emit('fatal', error);
-    running.abort();
-  };
-  const joined = once(lifecycle, 'joined', { signal: AbortSignal.timeout(JOIN_TIMEOUT_MS) });
-  joined.catch(() => undefined);
-
+  const life = lifecycle();
   const batcher = new Batcher({ batchSize: options.batchSize, batchWindowMs: options.batchWindowMs, maxWaiting: Math.max(options.batchSize * options.concurrency * 4, 2_000) });
   const invoke = createInvoker({ ...options, bootstrapServers: options.brokers.join(','), onInvoke: options.onInvoke });
   const settings = { ...options, errorBackoff: options.backoff };
-  const deps: ProcessorDeps = { invoke, writeDlq: createDlqWriter(producer, options.dlqTopic, log), settings, stats, log, signal: running.signal };
-  const run = batchRunner(deps, createCommitter(consumer, log), stats, fail);
+  const deps: ProcessorDeps = { invoke, writeDlq: createDlqWriter(producer, options.dlqTopic, log), settings, stats, log, signal: life.signal };
+  const run = batchRunner(deps, createCommitter(consumer, log), stats, life.fail);
 
   const disconnect = async () => {
     await consumer.disconnect().catch(() => undefined);
@@ -129,11 +143,11 @@ export async function startEmulator(input: EmulatorOptions): Promise<RunningEmul
   let dispatching: Promise<void> = Promise.resolve();
   try {
     await producer.connect();
-    await startPoller({ consumer, topic: options.topic, batcher, signal: running.signal, onJoin: () => lifecycle.emit('joined'), onCrash: fail });
-    dispatching = dispatch({ batcher, concurrency: options.concurrency, signal: running.signal, run });
-    await waitForJoin(joined, failed, groupId);
+    await startPoller({ consumer, topic: options.topic, batcher, signal: life.signal, onJoin: life.onJoin, onCrash: life.fail });
+    dispatching = dispatch({ batcher, concurrency: options.concurrency, signal: life.signal, run });
+    await waitForJoin(life.joined, life.failed, groupId);
   } catch (error) {
-    running.abort();
+    life.stop();
     await dispatching;
     await disconnect();
     throw error;
@@ -141,10 +155,10 @@ export async function startEmulator(input: EmulatorOptions): Promise<RunningEmul
 
   let stopped: Promise<void> | undefined;
   const stop = async () => {
-    running.abort();
+    life.stop();
     consumer.pause([{ topic: options.topic }]);
     await dispatching;
     await disconnect();
   };
-  return { stats, groupId, failed, stop: () => (stopped ??= stop()) };
+  return { stats, groupId, failed: life.failed, stop: () => (stopped ??= stop()) };
 }
