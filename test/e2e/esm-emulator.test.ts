@@ -1,9 +1,10 @@
 import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EsmFunction, type Invocation, startEmulator } from '../../local/emulators/esm/emulator.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { type EmulatorOptions, type EsmFunction, type Invocation, startEmulator } from '../../local/emulators/esm/emulator.js';
 import { sendRecords } from '../../local/tools/produce.js';
 import { decodeKafkaEvent, type KafkaEvent } from '../../shared/kafka/event.js';
-import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
+import { consumerLag, createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
 
 /**
  * The emulator's AWS semantics against a real broker. The function here is a scripted stand-in
@@ -21,7 +22,7 @@ afterAll(async () => {
 const values = (event: KafkaEvent) => decodeKafkaEvent(event).map((record) => (record.value.ok ? record.value.text : '?'));
 const records = (texts: string[]) => texts.map((text) => ({ kind: 'valid' as const, key: 'k', value: text }));
 
-async function run(texts: string[], fn: EsmFunction, options: { batchSize?: number; maxRetryAttempts?: number } = {}) {
+async function run(texts: string[], fn: EsmFunction, options: Partial<EmulatorOptions> = {}) {
   const topics = await createTestTopics(kafka.brokers, 1);
   const invocations: Invocation[] = [];
   const emulator = await startEmulator({
@@ -91,5 +92,81 @@ describe('event-source mapping emulator', () => {
     expect(dlq[0]).toMatchObject({ condition: 'RetryAttemptsExhausted', reason: 'function error: cannot digest poison', attempts: 5 });
     expect(dlq[0]!.value?.toString()).toBe('poison');
     expect(stats.recordsToDlq).toBe(1);
+  });
+
+  it('sends a record the function keeps reporting failed to the DLQ within seconds with the default retries (no wait between partial-failure retries)', async () => {
+    const started = Date.now();
+    const { invocations, dlq } = await run(
+      ['a', 'poison', 'b'],
+      async (event) => {
+        const poison = decodeKafkaEvent(event).find((record) => record.value.ok && record.value.text === 'poison');
+        return { batchItemFailures: poison ? [{ itemIdentifier: { partition: `${poison.position.topic}-0`, offset: poison.position.offset } }] : [] };
+      },
+      { backoff: undefined, maxRetryAttempts: undefined },
+    );
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // The first invocation and 10 retries (the default), each from the poison record on.
+    expect(invocations).toHaveLength(11);
+    expect(invocations.slice(1).map((invocation) => values(invocation.event))).toEqual(Array.from({ length: 10 }, () => ['poison', 'b']));
+    expect(dlq.map((entry) => entry.value?.toString())).toEqual(['poison']);
+    expect(dlq[0]).toMatchObject({ condition: 'RetryAttemptsExhausted', attempts: 11 });
+  });
+
+  it('treats an invocation that outlasts functionTimeoutMs as a function error and retries the batch', async () => {
+    let calls = 0;
+    const { invocations, dlq, stats } = await run(
+      ['slow'],
+      async () => {
+        calls += 1;
+        if (calls === 1) await delay(2_000);
+        return { batchItemFailures: [] };
+      },
+      { functionTimeoutMs: 300 },
+    );
+    expect(invocations.map((invocation) => invocation.error?.message)).toEqual(['Task timed out after 0.30 seconds', undefined]);
+    expect(stats.functionErrors).toBe(1);
+    expect(dlq).toEqual([]);
+  });
+
+  it('stops at once during a retry wait, commits nothing past the failing record, and delivers it again on the next start', async () => {
+    const topics = await createTestTopics(kafka.brokers, 1);
+    const invocations: Invocation[] = [];
+    const failing = await startEmulator({
+      brokers: kafka.brokers,
+      ...topics,
+      handler: async () => {
+        throw new Error('database down');
+      },
+      backoff: { initialMs: 60_000, multiplier: 2, maxMs: 60_000 },
+      batchWindowMs: 100,
+      log: () => {},
+      onInvoke: (invocation) => invocations.push(invocation),
+    });
+    await sendRecords(records(['x']), { brokers: [kafka.brokers], topic: topics.topic, client: {} });
+    const deadline = Date.now() + 30_000;
+    while (invocations.length === 0 && Date.now() < deadline) await delay(50);
+    expect(invocations).toHaveLength(1);
+    const stopping = Date.now();
+    await failing.stop();
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+    expect(await consumerLag(kafka.brokers, topics.groupId, topics.topic)).toBe(1);
+
+    const seen: string[][] = [];
+    const healthy = await startEmulator({
+      brokers: kafka.brokers,
+      ...topics,
+      handler: async (event) => {
+        seen.push(values(event));
+        return { batchItemFailures: [] };
+      },
+      batchWindowMs: 100,
+      log: () => {},
+    });
+    try {
+      await waitForCaughtUp(kafka.brokers, topics.groupId, topics.topic, 60_000);
+    } finally {
+      await healthy.stop();
+    }
+    expect(seen).toEqual([['x']]);
   });
 });
