@@ -22,7 +22,7 @@ interface Waiting {
   arrivedAt: number;
 }
 
-export type NextBatch = { batch: SourceRecord[] } | { waitMs: number | undefined };
+type NextBatch = { batch: SourceRecord[] } | { waitMs: number | undefined };
 
 export class Batcher extends EventEmitter<{ change: [] }> {
   readonly #settings: BatcherSettings;

@@ -35,7 +35,7 @@ export type Invoke = (records: readonly SourceRecord[]) => Promise<Outcome>;
 
 const TIMED_OUT = Symbol('timed out');
 
-export class FunctionTimeoutError extends Error {
+class FunctionTimeoutError extends Error {
   constructor(timeoutMs: number) {
     super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
     this.name = 'FunctionTimeoutError';

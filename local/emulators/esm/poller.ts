@@ -25,7 +25,7 @@ function firstHeaderValues(headers: KafkaMessage['headers']): SourceRecord['head
   return flat;
 }
 
-export function toSourceRecord(topic: string, partition: number, message: KafkaMessage): SourceRecord {
+function toSourceRecord(topic: string, partition: number, message: KafkaMessage): SourceRecord {
   return {
     topic,
     partition,
