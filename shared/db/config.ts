@@ -44,24 +44,21 @@ const databaseUrl = z.string().refine((value) => {
   }
 }, 'must be a postgres:// or postgresql:// URL');
 
-export const databaseEnvSchema = z
-  .object({
-    DATABASE_URL: databaseUrl.optional(),
-    DB_SECRET_ARN: secretArn.optional(),
-    DB_HOST: name.optional(),
-    DB_NAME: name.optional(),
-    DB_POOL_MAX: integer(1, 100, 2),
-    DB_CONNECT_TIMEOUT_MS: integer(100, 120_000, 5_000),
-    DB_STATEMENT_TIMEOUT_MS: integer(100, 900_000, 15_000),
-    DB_WRITER_SECRET_ARN: secretArn.optional(),
-    DB_READER_SECRET_ARN: secretArn.optional(),
-  })
-  .refine((env) => env.DATABASE_URL !== undefined || env.DB_SECRET_ARN !== undefined, {
-    message: 'set DATABASE_URL (local) or DB_SECRET_ARN (AWS) to reach the database',
-    path: ['DATABASE_URL'],
-  });
+export const databaseEnvSchema = z.object({
+  DATABASE_URL: databaseUrl.optional(),
+  DB_SECRET_ARN: secretArn.optional(),
+  DB_HOST: name.optional(),
+  DB_NAME: name.optional(),
+  DB_POOL_MAX: integer(1, 100, 2),
+  DB_CONNECT_TIMEOUT_MS: integer(100, 120_000, 5_000),
+  DB_STATEMENT_TIMEOUT_MS: integer(100, 900_000, 15_000),
+  DB_WRITER_SECRET_ARN: secretArn.optional(),
+  DB_READER_SECRET_ARN: secretArn.optional(),
+});
 
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
+
+const NOWHERE = 'set DATABASE_URL (local) or DB_SECRET_ARN (AWS) to reach the database';
 
 /** "NAME: problem" per issue; never the value, which may hold a password. */
 function describeIssues(error: z.ZodError): string {
@@ -75,8 +72,12 @@ function presentOnly(env: NodeJS.ProcessEnv): Record<string, string> {
 
 /** Parses the database variables of `env`; throws one DatabaseConfigError naming each bad one. */
 export function readDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseEnv {
-  const parsed = databaseEnvSchema.safeParse(presentOnly(env));
-  if (!parsed.success) throw new DatabaseConfigError(`database configuration: ${describeIssues(parsed.error)}`);
+  const present = presentOnly(env);
+  const parsed = databaseEnvSchema.safeParse(present);
+  const problems = parsed.success ? [] : [describeIssues(parsed.error)];
+  // Checked apart from the schema so that it is reported together with any other problem.
+  if (!present.DATABASE_URL && !present.DB_SECRET_ARN) problems.unshift(`DATABASE_URL: ${NOWHERE}`);
+  if (!parsed.success || problems.length > 0) throw new DatabaseConfigError(`database configuration: ${problems.join('; ')}`);
   return parsed.data;
 }
 
