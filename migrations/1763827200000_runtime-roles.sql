@@ -6,7 +6,7 @@
 --                  (shared/db/order-sql.ts: order_uid and content_sha256 for the fingerprint
 --                  check, id for RETURNING). It cannot read personal data, change or delete a
 --                  row, or run DDL.
---   orders_reader  the read API: SELECT on the four tables, read-only sessions.
+--   orders_reader  the read API: SELECT on the four tables.
 -- Roles belong to the whole server, not to a database: every database on the server (the test
 -- template, the scratch databases, a second stack's database) runs this migration, so creating a
 -- role tolerates that it exists, also when another database's migration creates it concurrently
@@ -54,13 +54,12 @@ GRANT INSERT ON orders, deliveries, payments, items TO orders_writer;
 GRANT SELECT (id, order_uid, content_sha256) ON orders TO orders_writer;
 
 GRANT SELECT ON orders, deliveries, payments, items TO orders_reader;
--- Defence in depth: even a grant added by mistake cannot make a reader session write.
-ALTER ROLE orders_reader SET default_transaction_read_only = on;
+-- No `ALTER ROLE orders_reader SET default_transaction_read_only = on`: single-user rotation logs
+-- in as the role and changes its own password (ALTER ROLE), which a read-only session refuses.
 
 -- Down Migration
 
 -- The roles stay: they belong to the server, and other databases on it may still use them.
-ALTER ROLE orders_reader RESET default_transaction_read_only;
 REVOKE ALL ON orders, deliveries, payments, items FROM orders_writer, orders_reader;
 REVOKE USAGE ON SCHEMA public FROM orders_writer, orders_reader;
 DO $$
