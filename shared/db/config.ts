@@ -44,7 +44,7 @@ const databaseUrl = z.string().refine((value) => {
   }
 }, 'must be a postgres:// or postgresql:// URL');
 
-export const databaseEnvSchema = z.object({
+const databaseEnvSchema = z.object({
   DATABASE_URL: databaseUrl.optional(),
   DB_SECRET_ARN: secretArn.optional(),
   DB_HOST: name.optional(),
@@ -82,7 +82,7 @@ export function readDatabaseConfig(env: NodeJS.ProcessEnv = process.env): Databa
 }
 
 /** The fields of an RDS-style secret that a login needs (the role secrets have the same shape). */
-export const rdsSecretSchema = z.object({
+const rdsSecretSchema = z.object({
   host: z.string().min(1),
   port: z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number).optional(),
   username: z.string().min(1),
