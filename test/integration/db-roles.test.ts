@@ -130,6 +130,13 @@ describe('orders_reader', () => {
     await expect(reader().query(text)).rejects.toMatchObject({ code: INSUFFICIENT_PRIVILEGE });
     expect(await counts()).toEqual(before);
   });
+
+  it('cannot give itself more rights or become another role', async () => {
+    await reader().query('GRANT DELETE ON orders TO orders_reader'); // only warns: no grant option
+    await expect(reader().query('DELETE FROM orders')).rejects.toMatchObject({ code: INSUFFICIENT_PRIVILEGE });
+    await expect(reader().query('SET ROLE orders_writer')).rejects.toMatchObject({ code: INSUFFICIENT_PRIVILEGE });
+    await expect(reader().query('ALTER ROLE orders_writer PASSWORD NULL')).rejects.toMatchObject({ code: INSUFFICIENT_PRIVILEGE });
+  });
 });
 
 describe('the ingest handler as orders_writer', () => {
