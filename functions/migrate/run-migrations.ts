@@ -21,7 +21,10 @@ export interface RetryOptions {
 /**
  * Connects with `open(refresh)`; after a rejected password, asks again with refresh = true
  * (bypassing the secret cache) after a growing wait: the first rotation of the master secret
- * may change the password between our read of the secret and our login. Other errors throw at once.
+ * may change the password between our read of the secret and our login. AWS: "there is a short
+ * period of time between when the password in the database changes and when the secret is
+ * updated ... You can mitigate this risk with an appropriate retry strategy"
+ * (docs.aws.amazon.com/secretsmanager/latest/userguide/rotation-strategy.html). Other errors throw at once.
  */
 export async function connectRetryingPassword<T>(
   open: (refresh: boolean) => Promise<T>,
@@ -77,20 +80,24 @@ export interface MigrationRun {
   rolesWithPassword: RuntimeRole[];
 }
 
+/** A session as the master user, straight to the instance (DB_HOST's proxy would not keep the advisory lock's session). */
+async function openMasterSession(config: DatabaseEnv, readSecret: SecretReader, refresh: boolean): Promise<pg.Client> {
+  const master = config.DATABASE_URL || !config.DB_SECRET_ARN ? undefined : await readSecret(config.DB_SECRET_ARN, 'DB_SECRET_ARN', { refresh });
+  const client = new pg.Client({ ...connectionFromConfig({ ...config, DB_HOST: undefined }, master), application_name: 'order-pipeline-migrate' });
+  await client.connect().catch(async (error: unknown) => {
+    await client.end().catch(() => undefined);
+    throw error;
+  });
+  return client;
+}
+
 export async function runMigrations({ config, dir, log, readSecret = fetchRdsSecret, retry }: RunMigrationsOptions): Promise<MigrationRun> {
+  // The role secrets first: a missing or wrong one fails the deploy before anything changes.
   const passwords = await readRolePasswords(config, readSecret);
-  const client = await connectRetryingPassword(async (refresh) => {
-    const master = config.DATABASE_URL || !config.DB_SECRET_ARN ? undefined : await readSecret(config.DB_SECRET_ARN, 'DB_SECRET_ARN', { refresh });
-    // Always the instance itself, never DB_HOST's proxy: the advisory lock needs one session.
-    const candidate = new pg.Client({ ...connectionFromConfig({ ...config, DB_HOST: undefined }, master), application_name: 'order-pipeline-migrate' });
-    await candidate.connect().catch(async (error: unknown) => {
-      await candidate.end().catch(() => undefined);
-      throw error;
-    });
-    return candidate;
-  }, retry);
+  const client = await connectRetryingPassword((refresh) => openMasterSession(config, readSecret, refresh), retry);
   try {
     const applied = await migrateUp({ connection: client, dir, log });
+    // After the migrations (which create the roles), outside their transaction; a re-run repeats it.
     const rolesWithPassword = await setRolePasswords(client, passwords);
     return { applied, rolesWithPassword };
   } finally {
