@@ -16,7 +16,7 @@ import { migrateUp, RUNTIME_ROLES, setRolePasswords, type RuntimeRole } from '..
 export const TEMPLATE_DATABASE = 'orders_test_template';
 
 /** Test passwords of the runtime roles (roles belong to the server: every database shares them). */
-export const TEST_ROLE_PASSWORDS: Readonly<Record<RuntimeRole, string>> = Object.fromEntries(RUNTIME_ROLES.map((role) => [role, role])) as Record<RuntimeRole, string>;
+const TEST_ROLE_PASSWORDS: Readonly<Record<RuntimeRole, string>> = Object.fromEntries(RUNTIME_ROLES.map((role) => [role, role])) as Record<RuntimeRole, string>;
 
 declare module 'vitest' {
   export interface ProvidedContext {
