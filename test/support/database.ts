@@ -5,20 +5,38 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, inject, vi } from 'vitest';
 import { startLocalPostgres, type LocalPostgres } from '../../local/services/postgres.js';
-import { migrateUp } from '../../shared/db/migrate.js';
+import { migrateUp, type RuntimeRole } from '../../shared/db/migrate.js';
 import { closePool } from '../../shared/db/pool.js';
 
-/** A fresh database for one test file, cloned from the migrated template (fast: a file copy). */
+/**
+ * A fresh database for one test file, cloned from the migrated template (fast: a file copy).
+ * CREATE DATABASE copies the schema and its privileges but not the database's own privileges,
+ * so the database-level part of migrations/1763827200000_runtime-roles.sql is repeated here.
+ */
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const adminUrl = inject('postgresAdminUrl');
   const name = `orders_test_${randomBytes(6).toString('hex')}`;
-  await withClient(adminUrl, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`));
+  await withClient(adminUrl, async (admin) => {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
+    await admin.query(`REVOKE TEMPORARY ON DATABASE ${name} FROM PUBLIC; GRANT CONNECT ON DATABASE ${name} TO orders_writer, orders_reader`);
+  });
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     drop: () => withClient(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/**
+ * The URL of the same database for a runtime role (its test password comes from the global setup),
+ * e.g. `roleUrl(database, 'orders_writer')` for the ingest function's view of the database.
+ */
+export function roleUrl(database: string | { readonly url: string }, role: RuntimeRole): string {
+  const url = new URL(typeof database === 'string' ? database : database.url);
+  url.username = role;
+  url.password = inject('rolePasswords')[role];
+  return url.toString();
 }
 
 /** Runs `work` with a client connected to `url`, closed afterwards. */

@@ -4,19 +4,25 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startLocalPostgres, type LocalPostgres } from '../../local/services/postgres.js';
-import { migrateUp } from '../../shared/db/migrate.js';
+import { migrateUp, RUNTIME_ROLES, setRolePasswords, type RuntimeRole } from '../../shared/db/migrate.js';
 
 /**
  * Once per test run: a real PostgreSQL (DATABASE_URL if given, else an embedded server) and a
  * migrated template database. Each test file clones the template (test/support/database.ts),
- * so files run in parallel without seeing each other's rows.
+ * so files run in parallel without seeing each other's rows. The runtime roles that the
+ * migrations create (orders_writer, orders_reader) log in with their own names as passwords, so
+ * that tests can run code as each role (test/support/database.ts: roleUrl).
  */
 export const TEMPLATE_DATABASE = 'orders_test_template';
+
+/** Test passwords of the runtime roles (roles belong to the server: every database shares them). */
+const TEST_ROLE_PASSWORDS: Readonly<Record<RuntimeRole, string>> = Object.fromEntries(RUNTIME_ROLES.map((role) => [role, role])) as Record<RuntimeRole, string>;
 
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresAdminUrl: string;
     templateDatabase: string;
+    rolePasswords: Readonly<Record<RuntimeRole, string>>;
   }
 }
 
@@ -40,10 +46,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const templateUrl = new URL(adminUrl);
   templateUrl.pathname = `/${TEMPLATE_DATABASE}`;
-  await migrateUp({ connection: templateUrl.toString() });
+  const template = new pg.Client({ connectionString: templateUrl.toString() });
+  await template.connect();
+  try {
+    await migrateUp({ connection: template });
+    await setRolePasswords(template, TEST_ROLE_PASSWORDS);
+  } finally {
+    await template.end();
+  }
 
   project.provide('postgresAdminUrl', adminUrl);
   project.provide('templateDatabase', TEMPLATE_DATABASE);
+  project.provide('rolePasswords', TEST_ROLE_PASSWORDS);
   return async () => {
     await server?.destroy();
   };
