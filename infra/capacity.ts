@@ -119,6 +119,7 @@ export const CAPACITY_PROFILES: Record<string, Record<string, unknown>> = {
     maximumPollers: 12,
     ingestReservedConcurrency: 12,
     ingestDbPoolMax: 2,
+    ingestMemoryMiB: 1769,
     apiReservedConcurrency: 50,
     apiDbPoolMax: 2,
     dbInstanceClass: 'r7g.2xlarge',

@@ -63,6 +63,8 @@ export interface PipelineConfig {
     timeoutSeconds: number;
     reservedConcurrency: number;
     dbPoolMax: number;
+    /** Memory decides the CPU share too: 1,769 MB is one vCPU. */
+    memoryMiB: number;
   };
   database: {
     instanceClass: string;
@@ -169,6 +171,7 @@ const ContextSchema = z.object({
   ingestOutageBudgetSeconds: integer(0, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS - INGEST_TIMEOUT_MARGIN_SECONDS),
   ingestReservedConcurrency: integer(1, 1000),
   ingestDbPoolMax: integer(1, 20),
+  ingestMemoryMiB: integer(128, 10_240),
   apiReservedConcurrency: integer(1, 1000),
   apiDbPoolMax: integer(1, 20),
   dbInstanceClass: z.preprocess(blank, z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as t4g.micro (without "db.")').optional()),
@@ -273,6 +276,7 @@ function toConfig(ctx: Context): PipelineConfig {
       timeoutSeconds: budget + INGEST_TIMEOUT_MARGIN_SECONDS,
       reservedConcurrency: ctx.ingestReservedConcurrency ?? 6,
       dbPoolMax: ctx.ingestDbPoolMax ?? 2,
+      memoryMiB: ctx.ingestMemoryMiB ?? 512,
     },
     database: {
       instanceClass: ctx.dbInstanceClass ?? 't4g.micro',

@@ -40,7 +40,7 @@ export class Ingest extends Construct {
       vpcSubnets: network.privateSubnets,
       securityGroups: [network.databaseClients],
       environment: {},
-      memorySize: 512,
+      memorySize: consumer.memoryMiB,
       timeout: Duration.seconds(consumer.timeoutSeconds),
       reservedConcurrency: consumer.reservedConcurrency,
       logRetentionDays: config.logRetentionDays,
