@@ -52,8 +52,12 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'SubmitAuth', { value: config.api.submitAuth, description: 'Authorization of POST /orders' });
     new CfnOutput(this, 'DlqTopic', { value: config.msk.dlqTopic, description: 'Kafka topic of the records the consumer gave up on (npm run dlq)' });
     new CfnOutput(this, 'AuthIssuer', { value: this.httpApi.signIn.issuer, description: 'Issuer of the tokens the API accepts' });
-    if (this.httpApi.signIn.userPool) {
-      new CfnOutput(this, 'UserPoolId', { value: this.httpApi.signIn.userPool.userPoolId, description: 'Create users here (docs/deploy.md "Sign-in")' });
+    const { userPool, cognito } = this.httpApi.signIn;
+    if (userPool && cognito) {
+      new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId, description: 'Create users here (docs/deploy.md "Sign-in")' });
+      new CfnOutput(this, 'SignInDomain', { value: cognito.domainUrl, description: 'Hosted sign-in: /oauth2/authorize, /oauth2/token, /logout' });
+      new CfnOutput(this, 'PageClientId', { value: cognito.pageClientId, description: 'App client of the web page (orders/read)' });
+      new CfnOutput(this, 'OperatorsClientId', { value: cognito.operatorsClientId, description: 'App client for operators (orders/read, orders/write, orders/admin)' });
     }
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.database.masterSecret.secretArn, description: 'Master credentials (migrations and operators only)' });
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });

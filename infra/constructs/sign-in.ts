@@ -27,6 +27,8 @@ export class SignIn extends Construct {
   /** What the page needs to sign in (served by the read function). */
   readonly pageEnvironment: Record<string, string>;
   readonly userPool?: cognito.UserPool;
+  /** Cognito only: the page's and the operators' app client ids, and the hosted sign-in URL. */
+  readonly cognito?: { pageClientId: string; operatorsClientId: string; domainUrl: string };
 
   constructor(scope: Construct, id: string, { config, apiUrl }: SignInProps) {
     super(scope, id);
@@ -67,6 +69,7 @@ export class SignIn extends Construct {
     });
     const base = domain.baseUrl();
     this.userPool = pool;
+    this.cognito = { pageClientId: page.userPoolClientId, operatorsClientId: operators.userPoolClientId, domainUrl: base };
     this.issuer = pool.userPoolProviderUrl;
     this.audience = [page.userPoolClientId, operators.userPoolClientId];
     this.pageEnvironment = pageEnvironment(this.issuer, page.userPoolClientId, `${base}/oauth2/authorize`, `${base}/oauth2/token`, `${base}/logout`);

@@ -448,6 +448,10 @@ describe('sign-in (Cognito)', () => {
     expect(jwt.Audience.map((audience) => (audience as { Ref: string }).Ref).sort()).toEqual(clients().map(([id]) => id).sort());
   });
 
+  it('outputs the pool, the sign-in domain and both client ids', () => {
+    for (const output of ['UserPoolId', 'SignInDomain', 'PageClientId', 'OperatorsClientId', 'AuthIssuer']) template.hasOutput(output, {});
+  });
+
   it('tells the read function how the page signs in', () => {
     const variables = variablesOf(template, 'api');
     for (const name of ['AUTH_ISSUER', 'AUTH_CLIENT_ID', 'AUTH_AUTHORIZE_URL', 'AUTH_TOKEN_URL', 'AUTH_LOGOUT_URL']) expect(variables[name], name).toBeDefined();

@@ -136,6 +136,7 @@ describe('external issuer and JWT on POST /orders', () => {
       JwtConfiguration: { Issuer: PROD_CONTEXT.authIssuer, Audience: ['client-a', 'client-b'] },
     });
     template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    expect(template.findOutputs('UserPoolId')).toEqual({});
   });
 
   it('requires a token with the write scope on POST /orders', () => {
