@@ -56,8 +56,7 @@ export class PipelineStack extends Stack {
     if (userPool && cognito) {
       new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId, description: 'Create users here (docs/deploy.md "Sign-in")' });
       new CfnOutput(this, 'SignInDomain', { value: cognito.domainUrl, description: 'Hosted sign-in: /oauth2/authorize, /oauth2/token, /logout' });
-      new CfnOutput(this, 'PageClientId', { value: cognito.pageClientId, description: 'App client of the web page (orders/read)' });
-      new CfnOutput(this, 'OperatorsClientId', { value: cognito.operatorsClientId, description: 'App client for operators (orders/read, orders/write, orders/admin)' });
+      new CfnOutput(this, 'PageClientId', { value: cognito.pageClientId, description: 'App client of the web page and scripts' });
     }
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.database.masterSecret.secretArn, description: 'Master credentials (migrations and operators only)' });
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });

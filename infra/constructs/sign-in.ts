@@ -1,9 +1,15 @@
+import { join } from 'node:path';
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SCOPES, type Scope } from '../../shared/http/routes.js';
+import { SCOPE_GROUPS } from '../auth/pre-token-generation.js';
 import type { PipelineConfig } from '../config.js';
 import { acknowledge } from '../nag.js';
+import { REPO_ROOT } from './pipeline-function.js';
 
 export interface SignInProps {
   config: PipelineConfig;
@@ -27,8 +33,8 @@ export class SignIn extends Construct {
   /** What the page needs to sign in (served by the read function). */
   readonly pageEnvironment: Record<string, string>;
   readonly userPool?: cognito.UserPool;
-  /** Cognito only: the page's and the operators' app client ids, and the hosted sign-in URL. */
-  readonly cognito?: { pageClientId: string; operatorsClientId: string; domainUrl: string };
+  /** Cognito only: the page's app client id and the hosted sign-in URL. */
+  readonly cognito?: { pageClientId: string; domainUrl: string };
 
   constructor(scope: Construct, id: string, { config, apiUrl }: SignInProps) {
     super(scope, id);
@@ -44,34 +50,35 @@ export class SignIn extends Construct {
       identifier: resourceServerIdentifier(),
       scopes: Object.values(SCOPES).map((scope) => ({ scopeName: scopeName(scope), scopeDescription: `${scope} on the orders API` })),
     });
+    // One public client for the page (and scripts): it allows orders/read only; the other scopes
+    // come from group membership (infra/auth/pre-token-generation.ts), never from the client.
     const redirects = [`${apiUrl}/`, ...auth.extraCallbackUrls];
-    const client = (name: string, scopes: readonly Scope[]) =>
-      pool.addClient(name, {
-        generateSecret: false,
-        oAuth: {
-          flows: { authorizationCodeGrant: true },
-          scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, ...scopes.map((scope) => cognito.OAuthScope.resourceServer(server, resourceScope(scope)))],
-          callbackUrls: redirects,
-          logoutUrls: redirects,
-        },
-        supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
-        preventUserExistenceErrors: true,
-        accessTokenValidity: Duration.hours(1),
-        idTokenValidity: Duration.hours(1),
-        refreshTokenValidity: Duration.hours(12),
-      });
-    // Every user of an app client gets the scopes it allows: the page's client reads orders only;
-    // the operators' client also allows orders/write and orders/admin (docs/deploy.md "Sign-in").
-    const page = client('Page', [SCOPES.read]);
-    const operators = client('Operators', [SCOPES.read, SCOPES.write, SCOPES.admin]);
+    const page = pool.addClient('Page', {
+      generateSecret: false,
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.resourceServer(server, resourceScope(SCOPES.read))],
+        callbackUrls: redirects,
+        logoutUrls: redirects,
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(12),
+    });
+    for (const [groupName, scope] of Object.entries(SCOPE_GROUPS)) {
+      pool.addGroup(groupName, { groupName, description: `Members get ${scope} in their access tokens` });
+    }
+    pool.addTrigger(cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, this.scopeTrigger(config), cognito.LambdaVersion.V2_0);
     const domain = pool.addDomain('Domain', {
       cognitoDomain: { domainPrefix: auth.domainPrefix ?? `${config.appName}-${config.stage}-${Aws.ACCOUNT_ID}` },
     });
     const base = domain.baseUrl();
     this.userPool = pool;
-    this.cognito = { pageClientId: page.userPoolClientId, operatorsClientId: operators.userPoolClientId, domainUrl: base };
+    this.cognito = { pageClientId: page.userPoolClientId, domainUrl: base };
     this.issuer = pool.userPoolProviderUrl;
-    this.audience = [page.userPoolClientId, operators.userPoolClientId];
+    this.audience = [page.userPoolClientId];
     this.pageEnvironment = pageEnvironment(this.issuer, page.userPoolClientId, `${base}/oauth2/authorize`, `${base}/oauth2/token`, `${base}/logout`);
   }
 
@@ -96,6 +103,32 @@ export class SignIn extends Construct {
       { id: 'AwsSolutions-COG8', reason: 'Essentials plan: Plus adds threat protection at a per-user cost; operators create every user (no self sign-up).' },
     );
     return pool;
+  }
+
+  /** The pre-token-generation trigger: small, outside the VPC (it reads nothing but the event). */
+  private scopeTrigger(config: PipelineConfig): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, 'ScopesLogs', {
+      retention: config.logRetentionDays as logs.RetentionDays,
+      removalPolicy: config.database.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    const fn = new NodejsFunction(this, 'Scopes', {
+      entry: join(REPO_ROOT, 'infra', 'auth', 'pre-token-generation.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      description: 'Cognito pre-token generation: scopes from group membership',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 128,
+      timeout: Duration.seconds(5),
+      logGroup,
+      bundling: { format: OutputFormat.ESM, target: 'node24', minify: true, sourceMap: false, forceDockerBundling: false },
+    });
+    acknowledge(fn, {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWS-maintained minimum for writing the function logs.',
+    });
+    return fn;
   }
 }
 

@@ -415,22 +415,32 @@ describe('sign-in (Cognito)', () => {
     expect(scopes).toEqual(Object.values(SCOPES).sort());
   });
 
-  it('has public app clients (no secret) with the code grant, redirecting to the API URL', () => {
-    expect(clients()).toHaveLength(2);
-    for (const [id, client] of clients()) {
-      expect(client.GenerateSecret, id).toBe(false);
-      expect(client).toMatchObject({ AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO'] });
-      expect(JSON.stringify(client.CallbackURLs)).toContain('ApiEndpoint');
-      expect(JSON.stringify(client.LogoutURLs)).toContain('ApiEndpoint');
-    }
+  it('has one public app client (no secret) with the code grant, redirecting to the API URL', () => {
+    expect(clients()).toHaveLength(1);
+    const [id, client] = clients()[0]!;
+    expect(client.GenerateSecret, id).toBe(false);
+    expect(client).toMatchObject({ AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO'] });
+    expect(JSON.stringify(client.CallbackURLs)).toContain('ApiEndpoint');
+    expect(JSON.stringify(client.LogoutURLs)).toContain('ApiEndpoint');
+    expect(variablesOf(template, 'api').AUTH_CLIENT_ID).toEqual({ Ref: id });
   });
 
-  it('gives the page client the read scope only', () => {
-    const page = variablesOf(template, 'api').AUTH_CLIENT_ID as { Ref: string };
-    const [, client] = clients().find(([id]) => id === page.Ref)!;
+  it('lets the app client ask for the read scope only: admin and write come from groups', () => {
+    const [, client] = clients()[0]!;
     const scopes = (client.AllowedOAuthScopes as unknown[]).map((scope) => JSON.stringify(scope));
     expect(scopes.filter((scope) => scope.includes('/read'))).toHaveLength(1);
     expect(scopes.filter((scope) => scope.includes('/admin') || scope.includes('/write'))).toEqual([]);
+    const groups = resourcesOf(template, 'AWS::Cognito::UserPoolGroup').map(([, group]) => group.GroupName).sort();
+    expect(groups).toEqual(['orders-admin', 'orders-writer']);
+  });
+
+  it('adds group scopes to access tokens with a version 2 pre-token-generation trigger', () => {
+    const [, pool] = resourcesOf(template, 'AWS::Cognito::UserPool')[0]!;
+    const trigger = (pool.LambdaConfig as { PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': [string, string] }; LambdaVersion: string } }).PreTokenGenerationConfig;
+    expect(trigger.LambdaVersion).toBe('V2_0');
+    const [fnId] = trigger.LambdaArn['Fn::GetAtt'];
+    expect(template.toJSON().Resources[fnId].Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'cognito-idp.amazonaws.com', FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] } });
   });
 
   it('has a hosted sign-in domain derived from the stack and account', () => {
@@ -439,7 +449,7 @@ describe('sign-in (Cognito)', () => {
     expect(JSON.stringify(domain.Domain)).toContain('AWS::AccountId');
   });
 
-  it('points the JWT authorizer at the pool and accepts both clients', () => {
+  it('points the JWT authorizer at the pool and accepts the app client', () => {
     const [, authorizer] = resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer')[0]!;
     expect(authorizer.AuthorizerType).toBe('JWT');
     const jwt = authorizer.JwtConfiguration as { Issuer: unknown; Audience: unknown[] };
@@ -448,8 +458,8 @@ describe('sign-in (Cognito)', () => {
     expect(jwt.Audience.map((audience) => (audience as { Ref: string }).Ref).sort()).toEqual(clients().map(([id]) => id).sort());
   });
 
-  it('outputs the pool, the sign-in domain and both client ids', () => {
-    for (const output of ['UserPoolId', 'SignInDomain', 'PageClientId', 'OperatorsClientId', 'AuthIssuer']) template.hasOutput(output, {});
+  it('outputs the pool, the sign-in domain and the client id', () => {
+    for (const output of ['UserPoolId', 'SignInDomain', 'PageClientId', 'AuthIssuer']) template.hasOutput(output, {});
   });
 
   it('tells the read function how the page signs in', () => {
