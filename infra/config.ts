@@ -1,10 +1,13 @@
 import type { Node } from 'constructs';
+import { z } from 'zod';
+import { checkConnectionBudget, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS } from './capacity.js';
 
 /**
  * Everything the deployment can be told, read from CDK context (cdk.json "context" or
- * `-c key=value`). Every key has a default so that `cdk synth` works offline with no account;
- * docs/deploy.md lists them. Values given with `-c` arrive as strings, values in cdk.json may be
- * numbers, booleans or arrays: both are accepted.
+ * `-c key=value`) and validated by one zod schema: a bad value fails synth with one error that
+ * names every bad key. Every key has a default so that `cdk synth` works offline with no
+ * account; docs/deploy.md lists them. Values given with `-c` arrive as strings, values in
+ * cdk.json may be numbers, booleans or arrays: both are accepted.
  */
 export type Stage = 'dev' | 'prod';
 export type SubmitAuth = 'iam' | 'jwt';
@@ -16,22 +19,32 @@ export interface ExistingVpcConfig {
   privateSubnetIds: string[];
 }
 
+/** Who signs users in: a Cognito user pool made by the stack, or an issuer you already run. */
+export type AuthConfig =
+  | { kind: 'cognito'; domainPrefix?: string; extraCallbackUrls: string[] }
+  | { kind: 'external'; issuer: string; audience: string[]; authorizeUrl: string; tokenUrl: string; logoutUrl?: string };
+
 export interface PipelineConfig {
   stage: Stage;
-  /** Prefix of physical names and the stack name. */
+  /** Prefix of physical names. */
   appName: string;
   /** The MSK cluster's VPC; absent: a new VPC with isolated subnets (see docs/deploy.md). */
   existingVpc?: ExistingVpcConfig;
+  /** False: the VPC already has a Secrets Manager interface endpoint with private DNS (docs/deploy.md). */
+  createVpcEndpoints: boolean;
   msk: {
     clusterArn: string;
     /** IAM (port 9098) bootstrap brokers, for the submit function's producer. */
     bootstrapBrokers: string;
     topic: string;
+    /** The Kafka-topic on-failure destination (same cluster). */
+    dlqTopic: string;
     consumerGroupId: string;
     /** The brokers' security group: given, the stack adds the inbound 9098 rule from the submit function. */
     securityGroupId?: string;
     /** Derived from clusterArn: kafka-cluster IAM resources. */
     topicArn: string;
+    dlqTopicArn: string;
     groupArn: string;
     /** True while the example cluster of the defaults is in use (a deploy would fail). */
     isExample: boolean;
@@ -44,11 +57,22 @@ export interface PipelineConfig {
     maximumPollers: number;
     retryAttempts: number;
     maxRecordAgeSeconds: number;
+    /** How long one invocation waits for an unreachable database (INGEST_OUTAGE_BUDGET_SECONDS). */
+    outageBudgetSeconds: number;
+    /** The ingest function's timeout: the budget plus a minute for the batch itself. */
+    timeoutSeconds: number;
+    reservedConcurrency: number;
+    dbPoolMax: number;
+    /** Memory decides the CPU share too: 1,769 MB is one vCPU. */
+    memoryMiB: number;
   };
   database: {
     instanceClass: string;
     allocatedStorageGiB: number;
     useProxy: boolean;
+    /** RDS Proxy: share of max_connections the proxy may open, and may keep idle. */
+    proxyMaxConnectionsPercent: number;
+    proxyMaxIdleConnectionsPercent: number;
     /** Days between automatic rotations of the generated credentials. */
     rotationDays: number;
     /** Production safeguards: deletion protection, backups, Multi-AZ, snapshot on delete. */
@@ -56,8 +80,9 @@ export interface PipelineConfig {
   };
   api: {
     submitAuth: SubmitAuth;
-    jwtIssuer?: string;
-    jwtAudience: string[];
+    auth: AuthConfig;
+    reservedConcurrency: number;
+    dbPoolMax: number;
     throttleRateLimit: number;
     throttleBurstLimit: number;
     cacheMaxEntries: number;
@@ -81,76 +106,238 @@ export const EXAMPLE_CLUSTER_ARN =
   'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/11111111-2222-3333-4444-555555555555-1';
 export const EXAMPLE_BOOTSTRAP_BROKERS =
   'b-1.orders.example.c1.kafka.eu-west-1.amazonaws.com:9098,b-2.orders.example.c1.kafka.eu-west-1.amazonaws.com:9098';
+/** The same DLQ topic name as the local emulator's (local/emulators/esm/dlq-record.ts). */
+export const DEFAULT_DLQ_TOPIC = 'orders.dlq';
+/** Seconds an ingest invocation keeps for its batch on top of the outage budget. */
+export const INGEST_TIMEOUT_MARGIN_SECONDS = 60;
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /** arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid> */
 const CLUSTER_ARN = /^arn:(aws[a-z-]*):kafka:([a-z0-9-]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/;
+const KAFKA_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
+
+// ---- the schema: one entry per context key ------------------------------------------------
+
+/** '' and whitespace count as unset; numbers and booleans given as strings (`-c`) are converted. */
+const blank = (value: unknown): unknown => {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  return value;
+};
+const asNumber = (value: unknown): unknown => {
+  const v = blank(value);
+  return typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+};
+const asBoolean = (value: unknown): unknown => {
+  const v = blank(value);
+  return v === 'true' ? true : v === 'false' ? false : v;
+};
+const asList = (value: unknown): unknown => {
+  const v = blank(value);
+  if (v === undefined) return undefined;
+  const items = Array.isArray(v) ? v : String(v).split(',');
+  return items.map((item) => String(item).trim()).filter((item) => item.length > 0);
+};
+
+const text = () => z.preprocess(blank, z.string().optional());
+const integer = (min: number, max: number) => z.preprocess(asNumber, z.number().int().min(min).max(max).optional());
+const flag = () => z.preprocess(asBoolean, z.boolean().optional());
+const list = () => z.preprocess(asList, z.array(z.string()).optional());
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.preprocess(blank, z.enum(values).optional());
+const url = () => z.preprocess(blank, z.url({ protocol: /^https?$/ }).optional());
+
+const ContextSchema = z.object({
+  stage: oneOf(['dev', 'prod'] as const),
+  appName: z.preprocess(blank, z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lowercase letters, digits and hyphens, up to 31').optional()),
+  mskClusterArn: z.preprocess(blank, z.string().regex(CLUSTER_ARN, 'not an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)').optional()),
+  mskBootstrapBrokers: text(),
+  mskTopic: z.preprocess(blank, z.string().regex(KAFKA_TOPIC, 'not a Kafka topic name').optional()),
+  dlqTopic: z.preprocess(blank, z.string().regex(KAFKA_TOPIC, 'not a Kafka topic name').optional()),
+  consumerGroupId: text(),
+  mskSecurityGroupId: text(),
+  vpcId: text(),
+  vpcCidr: text(),
+  availabilityZones: list(),
+  privateSubnetIds: list(),
+  createVpcEndpoints: flag(),
+  batchSize: integer(1, 10_000),
+  maxBatchingWindowSeconds: integer(0, 300),
+  startingPosition: oneOf(['TRIM_HORIZON', 'LATEST'] as const),
+  minimumPollers: integer(1, 200),
+  maximumPollers: integer(1, 2000),
+  retryAttempts: integer(0, 10_000),
+  maxRecordAgeSeconds: integer(60, 604_800),
+  ingestOutageBudgetSeconds: integer(0, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS - INGEST_TIMEOUT_MARGIN_SECONDS),
+  ingestReservedConcurrency: integer(1, 1000),
+  ingestDbPoolMax: integer(1, 20),
+  ingestMemoryMiB: integer(128, 10_240),
+  apiReservedConcurrency: integer(1, 1000),
+  apiDbPoolMax: integer(1, 20),
+  dbInstanceClass: z.preprocess(blank, z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as t4g.micro (without "db.")').optional()),
+  dbAllocatedStorageGiB: integer(20, 65_536),
+  useRdsProxy: flag(),
+  proxyMaxConnectionsPercent: integer(1, 100),
+  proxyMaxIdleConnectionsPercent: integer(0, 100),
+  dbSecretRotationDays: integer(1, 365),
+  submitAuth: oneOf(['iam', 'jwt'] as const),
+  authIssuer: url(),
+  authAudience: list(),
+  authAuthorizeUrl: url(),
+  authTokenUrl: url(),
+  authLogoutUrl: url(),
+  authDomainPrefix: z.preprocess(blank, z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and hyphens (1-63)').optional()),
+  authCallbackUrls: z.preprocess(asList, z.array(z.url({ protocol: /^https?$/ })).optional()),
+  apiThrottleRateLimit: integer(1, 10_000),
+  apiThrottleBurstLimit: integer(1, 5_000),
+  cacheMaxEntries: integer(1, 10_000_000),
+  cacheMaxBytes: integer(1024, 2 ** 31),
+  cacheTtlSeconds: integer(0, 86_400),
+  alarmEmail: z.preprocess(blank, z.email().optional()),
+  offsetLagAlarmThreshold: integer(1, 1e12),
+  logRetentionDays: z.preprocess(asNumber, z.number().int().refine((days) => LOG_RETENTION_DAYS.includes(days), `one of ${LOG_RETENTION_DAYS.join(', ')} (CloudWatch Logs retention)`).optional()),
+  migrateRunId: text(),
+});
+type Context = z.infer<typeof ContextSchema>;
+
+/** Every context key the app reads. */
+export const CONTEXT_KEYS = Object.keys(ContextSchema.shape) as Array<keyof Context>;
+
+// ---- reading ------------------------------------------------------------------------------
 
 export function readConfig(node: Node): PipelineConfig {
-  const ctx = new ContextReader(node);
-  const stage = ctx.oneOf('stage', ['dev', 'prod'] as const, 'dev');
-  const prod = stage === 'prod';
-  const clusterArn = ctx.string('mskClusterArn', EXAMPLE_CLUSTER_ARN);
-  const topic = ctx.string('mskTopic', 'orders');
-  const consumerGroupId = ctx.string('consumerGroupId', `order-pipeline-ingest-${stage}`);
-  const { topicArn, groupArn } = kafkaResourceArns(clusterArn, topic, consumerGroupId);
-  const submitAuth = ctx.oneOf('submitAuth', ['iam', 'jwt'] as const, 'iam');
-  const jwtIssuer = ctx.optionalString('jwtIssuer');
-  const jwtAudience = ctx.list('jwtAudience', []);
-  if (submitAuth === 'jwt' && (!jwtIssuer || jwtAudience.length === 0)) {
-    throw new ConfigError('submitAuth=jwt needs jwtIssuer (the issuer URL) and jwtAudience (one or more client ids)');
+  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, node.tryGetContext(key) as unknown]));
+  const parsed = ContextSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(formatIssues(parsed.error.issues.map((issue) => ({ key: String(issue.path[0] ?? ''), message: issue.message }))));
   }
-  const email = ctx.optionalString('alarmEmail');
-  const migrateRunId = ctx.optionalString('migrateRunId');
-  const securityGroupId = ctx.optionalString('mskSecurityGroupId');
-  const cacheTtlSeconds = ctx.optionalInteger('cacheTtlSeconds', 0, 86_400);
+  const config = toConfig(parsed.data);
+  const problems = [...crossChecks(parsed.data), ...checkConnectionBudget(config)];
+  if (problems.length > 0) throw new ConfigError(formatIssues(problems));
+  return config;
+}
+
+function formatIssues(issues: Array<{ key: string; message: string }>): string {
+  return `invalid CDK context (docs/deploy.md lists every key):\n${issues.map(({ key, message }) => `  context ${key}: ${message}`).join('\n')}`;
+}
+
+/** Rules between keys; each problem names the key to change. */
+function crossChecks(ctx: Context): Array<{ key: string; message: string }> {
+  const problems: Array<{ key: string; message: string }> = [];
+  if (ctx.vpcId) {
+    const zones = ctx.availabilityZones ?? [];
+    if (!ctx.vpcCidr) problems.push({ key: 'vpcCidr', message: 'required with vpcId (read from context so that synth never looks the VPC up)' });
+    if (zones.length < 2) problems.push({ key: 'availabilityZones', message: 'two or more zones required with vpcId' });
+    if ((ctx.privateSubnetIds ?? []).length !== zones.length) problems.push({ key: 'privateSubnetIds', message: 'one subnet per availability zone, same order' });
+  }
+  if (ctx.authIssuer) {
+    for (const key of ['authAudience', 'authAuthorizeUrl', 'authTokenUrl'] as const) {
+      if (!ctx[key] || (Array.isArray(ctx[key]) && ctx[key].length === 0)) problems.push({ key, message: 'required with authIssuer (an external OpenID Connect issuer)' });
+    }
+  }
+  const topic = ctx.mskTopic ?? 'orders';
+  if ((ctx.dlqTopic ?? DEFAULT_DLQ_TOPIC) === topic) problems.push({ key: 'dlqTopic', message: 'must differ from mskTopic (AWS refuses a destination equal to the source)' });
+  if ((ctx.minimumPollers ?? 1) > (ctx.maximumPollers ?? 2)) problems.push({ key: 'minimumPollers', message: 'must not exceed maximumPollers' });
+  return problems.concat(outageChecks(ctx));
+}
+
+/** The ingest timeout and the mapping's record age must leave room for the retries to wait out an outage. */
+function outageChecks(ctx: Context): Array<{ key: string; message: string }> {
+  const budget = ctx.ingestOutageBudgetSeconds ?? 240;
+  const timeout = budget + INGEST_TIMEOUT_MARGIN_SECONDS;
+  const retries = ctx.retryAttempts ?? 10;
+  const maxRecordAge = ctx.maxRecordAgeSeconds ?? 21_600;
+  if (maxRecordAge < (retries + 1) * timeout) {
+    return [{ key: 'maxRecordAgeSeconds', message: `${maxRecordAge} s is shorter than (retryAttempts + 1) × ingest timeout = ${(retries + 1) * timeout} s: records would expire before their retries` }];
+  }
+  return [];
+}
+
+function toConfig(ctx: Context): PipelineConfig {
+  const stage = ctx.stage ?? 'dev';
+  const prod = stage === 'prod';
+  const clusterArn = ctx.mskClusterArn ?? EXAMPLE_CLUSTER_ARN;
+  const budget = ctx.ingestOutageBudgetSeconds ?? 240;
   return {
     stage,
-    appName: ctx.string('appName', 'order-pipeline'),
-    existingVpc: readExistingVpc(ctx),
-    msk: {
-      clusterArn,
-      bootstrapBrokers: ctx.string('mskBootstrapBrokers', EXAMPLE_BOOTSTRAP_BROKERS),
-      topic,
-      consumerGroupId,
-      ...(securityGroupId ? { securityGroupId } : {}),
-      topicArn,
-      groupArn,
-      isExample: clusterArn === EXAMPLE_CLUSTER_ARN,
-    },
+    appName: ctx.appName ?? 'order-pipeline',
+    ...(ctx.vpcId ? { existingVpc: existingVpc(ctx, ctx.vpcId) } : {}),
+    createVpcEndpoints: ctx.createVpcEndpoints ?? true,
+    msk: mskConfig(ctx, stage, clusterArn),
     consumer: {
-      batchSize: ctx.integer('batchSize', 100, 1, 10_000),
-      maxBatchingWindowSeconds: ctx.integer('maxBatchingWindowSeconds', 1, 0, 300),
-      startingPosition: ctx.oneOf('startingPosition', ['TRIM_HORIZON', 'LATEST'] as const, 'TRIM_HORIZON'),
-      minimumPollers: ctx.integer('minimumPollers', 1, 1, 200),
-      maximumPollers: ctx.integer('maximumPollers', 2, 1, 2000),
-      retryAttempts: ctx.integer('retryAttempts', 10, 0, 10_000),
-      maxRecordAgeSeconds: ctx.integer('maxRecordAgeSeconds', 21_600, 60, 604_800),
+      batchSize: ctx.batchSize ?? 100,
+      maxBatchingWindowSeconds: ctx.maxBatchingWindowSeconds ?? 1,
+      startingPosition: ctx.startingPosition ?? 'TRIM_HORIZON',
+      minimumPollers: ctx.minimumPollers ?? 1,
+      maximumPollers: ctx.maximumPollers ?? 2,
+      retryAttempts: ctx.retryAttempts ?? 10,
+      maxRecordAgeSeconds: ctx.maxRecordAgeSeconds ?? 21_600,
+      outageBudgetSeconds: budget,
+      timeoutSeconds: budget + INGEST_TIMEOUT_MARGIN_SECONDS,
+      reservedConcurrency: ctx.ingestReservedConcurrency ?? 6,
+      dbPoolMax: ctx.ingestDbPoolMax ?? 2,
+      memoryMiB: ctx.ingestMemoryMiB ?? 512,
     },
     database: {
-      instanceClass: ctx.string('dbInstanceClass', 't4g.micro'),
-      allocatedStorageGiB: ctx.integer('dbAllocatedStorageGiB', 20, 20, 65_536),
-      useProxy: ctx.boolean('useRdsProxy', false),
-      rotationDays: ctx.integer('dbSecretRotationDays', 30, 1, 365),
+      instanceClass: ctx.dbInstanceClass ?? 't4g.micro',
+      allocatedStorageGiB: ctx.dbAllocatedStorageGiB ?? 20,
+      useProxy: ctx.useRdsProxy ?? false,
+      proxyMaxConnectionsPercent: ctx.proxyMaxConnectionsPercent ?? 70,
+      proxyMaxIdleConnectionsPercent: ctx.proxyMaxIdleConnectionsPercent ?? 35,
+      rotationDays: ctx.dbSecretRotationDays ?? 30,
       protect: prod,
     },
-    api: {
-      submitAuth,
-      ...(jwtIssuer ? { jwtIssuer } : {}),
-      jwtAudience,
-      throttleRateLimit: ctx.integer('apiThrottleRateLimit', 50, 1, 10_000),
-      throttleBurstLimit: ctx.integer('apiThrottleBurstLimit', 100, 1, 5_000),
-      cacheMaxEntries: ctx.integer('cacheMaxEntries', 50_000, 1, 10_000_000),
-      cacheMaxBytes: ctx.integer('cacheMaxBytes', 64 * 1024 * 1024, 1024, 2 ** 31),
-      ...(cacheTtlSeconds !== undefined ? { cacheTtlSeconds } : {}),
-    },
-    alarms: {
-      ...(email ? { email } : {}),
-      offsetLagThreshold: ctx.integer('offsetLagAlarmThreshold', 10_000, 1, 1e12),
-    },
-    logRetentionDays: ctx.retentionDays('logRetentionDays', prod ? 90 : 14),
-    ...(migrateRunId ? { migrateRunId } : {}),
+    api: apiConfig(ctx),
+    alarms: { ...(ctx.alarmEmail ? { email: ctx.alarmEmail } : {}), offsetLagThreshold: ctx.offsetLagAlarmThreshold ?? 10_000 },
+    logRetentionDays: ctx.logRetentionDays ?? (prod ? 90 : 14),
+    ...(ctx.migrateRunId ? { migrateRunId: ctx.migrateRunId } : {}),
+  };
+}
+
+function existingVpc(ctx: Context, vpcId: string): ExistingVpcConfig {
+  return { vpcId, vpcCidr: ctx.vpcCidr ?? '', availabilityZones: ctx.availabilityZones ?? [], privateSubnetIds: ctx.privateSubnetIds ?? [] };
+}
+
+function mskConfig(ctx: Context, stage: Stage, clusterArn: string): PipelineConfig['msk'] {
+  const topic = ctx.mskTopic ?? 'orders';
+  const dlqTopic = ctx.dlqTopic ?? DEFAULT_DLQ_TOPIC;
+  const consumerGroupId = ctx.consumerGroupId ?? `order-pipeline-ingest-${stage}`;
+  const arns = kafkaResourceArns(clusterArn, topic, consumerGroupId);
+  return {
+    clusterArn,
+    bootstrapBrokers: ctx.mskBootstrapBrokers ?? EXAMPLE_BOOTSTRAP_BROKERS,
+    topic,
+    dlqTopic,
+    consumerGroupId,
+    ...(ctx.mskSecurityGroupId ? { securityGroupId: ctx.mskSecurityGroupId } : {}),
+    topicArn: arns.topicArn,
+    dlqTopicArn: kafkaResourceArns(clusterArn, dlqTopic, consumerGroupId).topicArn,
+    groupArn: arns.groupArn,
+    isExample: clusterArn === EXAMPLE_CLUSTER_ARN,
+  };
+}
+
+function apiConfig(ctx: Context): PipelineConfig['api'] {
+  const auth: AuthConfig = ctx.authIssuer
+    ? {
+        kind: 'external',
+        issuer: ctx.authIssuer,
+        audience: ctx.authAudience ?? [],
+        authorizeUrl: ctx.authAuthorizeUrl ?? '',
+        tokenUrl: ctx.authTokenUrl ?? '',
+        ...(ctx.authLogoutUrl ? { logoutUrl: ctx.authLogoutUrl } : {}),
+      }
+    : { kind: 'cognito', ...(ctx.authDomainPrefix ? { domainPrefix: ctx.authDomainPrefix } : {}), extraCallbackUrls: ctx.authCallbackUrls ?? [] };
+  return {
+    submitAuth: ctx.submitAuth ?? 'iam',
+    auth,
+    reservedConcurrency: ctx.apiReservedConcurrency ?? 10,
+    dbPoolMax: ctx.apiDbPoolMax ?? 2,
+    throttleRateLimit: ctx.apiThrottleRateLimit ?? 50,
+    throttleBurstLimit: ctx.apiThrottleBurstLimit ?? 100,
+    cacheMaxEntries: ctx.cacheMaxEntries ?? 50_000,
+    cacheMaxBytes: ctx.cacheMaxBytes ?? 64 * 1024 * 1024,
+    ...(ctx.cacheTtlSeconds !== undefined ? { cacheTtlSeconds: ctx.cacheTtlSeconds } : {}),
   };
 }
 
@@ -168,88 +355,4 @@ export function kafkaResourceArns(clusterArn: string, topic: string, group: stri
   const [, partition, region, account, name, uuid] = match;
   const prefix = `arn:${partition}:kafka:${region}:${account}`;
   return { topicArn: `${prefix}:topic/${name}/${uuid}/${topic}`, groupArn: `${prefix}:group/${name}/${uuid}/${group}` };
-}
-
-function readExistingVpc(ctx: ContextReader): ExistingVpcConfig | undefined {
-  const vpcId = ctx.optionalString('vpcId');
-  if (!vpcId) return undefined;
-  const existing = {
-    vpcId,
-    vpcCidr: ctx.optionalString('vpcCidr') ?? '',
-    availabilityZones: ctx.list('availabilityZones', []),
-    privateSubnetIds: ctx.list('privateSubnetIds', []),
-  };
-  if (!existing.vpcCidr || existing.availabilityZones.length < 2 || existing.privateSubnetIds.length !== existing.availabilityZones.length) {
-    throw new ConfigError(
-      'vpcId needs vpcCidr, availabilityZones (two or more) and privateSubnetIds (one per zone, same order): ' +
-        'they are read from context so that synth never looks the VPC up',
-    );
-  }
-  return existing;
-}
-
-class ContextReader {
-  constructor(private readonly node: Node) {}
-
-  private raw(key: string): unknown {
-    const value: unknown = this.node.tryGetContext(key);
-    return value === '' ? undefined : value;
-  }
-
-  string(key: string, fallback: string): string {
-    return this.optionalString(key) ?? fallback;
-  }
-
-  optionalString(key: string): string | undefined {
-    const value = this.raw(key);
-    if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string') throw new ConfigError(`context ${key} must be a string`);
-    return value.trim() || undefined;
-  }
-
-  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
-    const value = this.optionalString(key) ?? fallback;
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new ConfigError(`context ${key} must be one of ${allowed.join(', ')}, not "${value}"`);
-    }
-    return value as T;
-  }
-
-  integer(key: string, fallback: number, min: number, max: number): number {
-    return this.optionalInteger(key, min, max) ?? fallback;
-  }
-
-  optionalInteger(key: string, min: number, max: number): number | undefined {
-    const value = this.raw(key);
-    if (value === undefined || value === null) return undefined;
-    const number = typeof value === 'number' ? value : Number(String(value).trim());
-    if (!Number.isInteger(number) || number < min || number > max) {
-      throw new ConfigError(`context ${key} must be an integer from ${min} to ${max}, not "${String(value)}"`);
-    }
-    return number;
-  }
-
-  /** CloudWatch Logs accepts these retention periods only. */
-  retentionDays(key: string, fallback: number): number {
-    const days = this.integer(key, fallback, 1, 3653);
-    if (!LOG_RETENTION_DAYS.includes(days)) {
-      throw new ConfigError(`context ${key} must be one of ${LOG_RETENTION_DAYS.join(', ')} (CloudWatch Logs retention), not ${days}`);
-    }
-    return days;
-  }
-
-  boolean(key: string, fallback: boolean): boolean {
-    const value = this.raw(key);
-    if (value === undefined || value === null) return fallback;
-    if (value === true || value === 'true') return true;
-    if (value === false || value === 'false') return false;
-    throw new ConfigError(`context ${key} must be true or false, not "${String(value)}"`);
-  }
-
-  list(key: string, fallback: string[]): string[] {
-    const value = this.raw(key);
-    if (value === undefined || value === null) return fallback;
-    const items = Array.isArray(value) ? value : String(value).split(',');
-    return items.map((item) => String(item).trim()).filter((item) => item.length > 0);
-  }
 }

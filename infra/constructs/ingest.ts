@@ -1,8 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ManagedKafkaEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { KafkaDlq, ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { acknowledge } from '../nag.js';
 import { Construct } from 'constructs';
 import type { PipelineConfig } from '../config.js';
@@ -18,66 +17,46 @@ export interface IngestProps {
 
 /**
  * The consumer: the ingest function, invoked by an Amazon MSK event-source mapping in
- * provisioned mode (which AWS requires for the error-handling controls below) and IAM auth.
- * Invalid records come back as batch item failures; retries are bounded, a failing batch is
- * bisected, and what is finally given up on is reported to an encrypted SQS queue. That report is
- * metadata (topic, partition, offset range), not the records: docs/deploy.md tells how to re-read
- * them from the brokers. Source: docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure.html.
+ * provisioned mode (which AWS requires for the error-handling controls and the Kafka on-failure
+ * destination) and IAM auth. Invalid records come back as batch item failures; retries are
+ * bounded, a failing batch is bisected, and what is finally given up on is written, records and
+ * failure metadata, to the DLQ topic on the same cluster, as the local emulator does
+ * (docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html).
+ *
+ * While PostgreSQL is unreachable the function waits inside the invocation, up to
+ * INGEST_OUTAGE_BUDGET_SECONDS; its timeout is that budget plus a minute for the batch itself.
  */
 export class Ingest extends Construct {
   readonly function: PipelineFunction;
-  readonly deadLetters: sqs.Queue;
   readonly eventSource: ManagedKafkaEventSource;
 
   constructor(scope: Construct, id: string, { config, network, database }: IngestProps) {
     super(scope, id);
-    const protect = config.database.protect;
-    this.deadLetters = new sqs.Queue(this, 'FailedBatches', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      removalPolicy: protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    acknowledge(this.deadLetters, { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the on-failure destination of the Kafka mapping.' });
-
+    const consumer = config.consumer;
     this.function = new PipelineFunction(this, 'Consumer', {
       name: 'ingest',
       description: 'Stores orders from the MSK orders topic in PostgreSQL',
       vpc: network.vpc,
       vpcSubnets: network.privateSubnets,
       securityGroups: [network.databaseClients],
-      environment: database.clientEnvironment,
-      memorySize: 512,
-      timeout: Duration.seconds(60),
+      environment: {},
+      memorySize: consumer.memoryMiB,
+      timeout: Duration.seconds(consumer.timeoutSeconds),
+      reservedConcurrency: consumer.reservedConcurrency,
       logRetentionDays: config.logRetentionDays,
-      removalPolicy: protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: config.database.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       // X-Ray does not trace functions behind Kafka event-source mappings:
       // docs.aws.amazon.com/lambda/latest/dg/services-xray.html
       tracing: false,
     });
     const fn = this.function.function;
-    database.instance.secret?.grantRead(fn);
+    const environment = {
+      ...database.connect(fn, 'writer', consumer.dbPoolMax),
+      INGEST_OUTAGE_BUDGET_SECONDS: String(consumer.outageBudgetSeconds),
+    };
+    for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
+    grantKafka(fn, config);
 
-    // What the mapping needs on an IAM-authenticated cluster, limited to this cluster, topic and
-    // group: docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html (IAM role-based
-    // authentication) and msk/latest/developerguide/kafka-actions.html.
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'KafkaCluster',
-      actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
-      resources: [config.msk.clusterArn],
-    }));
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'KafkaTopicRead',
-      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-      resources: [config.msk.topicArn],
-    }));
-    fn.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'KafkaConsumerGroup',
-      actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-      resources: [config.msk.groupArn],
-    }));
-
-    const consumer = config.consumer;
     this.eventSource = new ManagedKafkaEventSource({
       clusterArn: config.msk.clusterArn,
       topic: config.msk.topic,
@@ -90,7 +69,7 @@ export class Ingest extends Construct {
       retryAttempts: consumer.retryAttempts,
       bisectBatchOnError: true,
       maxRecordAge: Duration.seconds(consumer.maxRecordAgeSeconds),
-      onFailure: new SqsDlq(this.deadLetters),
+      onFailure: new KafkaDlq(config.msk.dlqTopic),
       metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT, lambda.MetricType.ERROR_COUNT, lambda.MetricType.KAFKA_METRICS] },
     });
     fn.addEventSource(this.eventSource);
@@ -100,4 +79,38 @@ export class Ingest extends Construct {
       reason: 'Attached by CDK for MSK event sources: ENI management and kafka:Describe*/GetBootstrapBrokers for the mapping.',
     });
   }
+}
+
+/**
+ * What the mapping needs on an IAM-authenticated cluster, limited to this cluster, the two topics
+ * and the group: docs.aws.amazon.com/lambda/latest/dg/with-msk-permissions.html (IAM role-based
+ * authentication) and msk/latest/developerguide/kafka-actions.html. The DLQ topic needs write
+ * access: the mapping produces the failed records with the function's role; the actions follow
+ * the example policy of kafka-on-failure-destination.html ("Topic permissions"), narrowed to the
+ * DLQ topic (no ReadData there: the mapping never reads it).
+ */
+function grantKafka(fn: lambda.IFunction, config: PipelineConfig): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({
+    sid: 'KafkaCluster',
+    actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
+    resources: [config.msk.clusterArn],
+  }));
+  fn.addToRolePolicy(new iam.PolicyStatement({
+    sid: 'KafkaTopicRead',
+    actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+    resources: [config.msk.topicArn],
+  }));
+  fn.addToRolePolicy(new iam.PolicyStatement({
+    sid: 'KafkaDlqWrite',
+    actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+    resources: [config.msk.dlqTopicArn],
+  }));
+  // Listed in AWS's example policy for the Kafka destination (with kafka:DescribeCluster and
+  // kafka:GetBootstrapBrokers, which AWSLambdaMSKExecutionRole already grants).
+  fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'KafkaDlqProduce', actions: ['kafka:Produce'], resources: [config.msk.clusterArn] }));
+  fn.addToRolePolicy(new iam.PolicyStatement({
+    sid: 'KafkaConsumerGroup',
+    actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+    resources: [config.msk.groupArn],
+  }));
 }

@@ -6,7 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../shared/observability.js';
+import { METRIC, METRICS_NAMESPACE, SERVICES, type MetricName } from '../../shared/metrics.js';
+import { maxConnections } from '../capacity.js';
 import type { PipelineConfig } from '../config.js';
 import type { Database } from './database.js';
 import type { OrdersHttpApi } from './http-api.js';
@@ -36,7 +37,17 @@ export class Monitoring extends Construct {
     if (config.alarms.email) this.topic.addSubscription(new subscriptions.EmailSubscription(config.alarms.email));
 
     const consumer = ingest.function.function;
-    const deadLetters = ingest.deadLetters.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' });
+    const ordersMetric = (metricName: MetricName) =>
+      new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: SERVICES.ingest },
+        period: FIVE_MINUTES,
+        statistic: 'Sum',
+      });
+    // Every rejected record ends in the DLQ topic once its retries are spent (the handler logs
+    // and counts it once): this is what an operator must look at with `npm run dlq`.
+    const rejected = ordersMetric(METRIC.OrdersRejected);
     const consumerErrors = consumer.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' });
     // Lambda's OffsetLag: records between the topic's end and the group's committed offset,
     // per function. Source: aws.amazon.com/blogs/compute/offset-lag-metric-for-amazon-msk-as-an-event-source-for-lambda/
@@ -64,35 +75,27 @@ export class Monitoring extends Construct {
       this.alarms.push(created);
       return created;
     };
-    alarm('FailedBatchesAlarm', deadLetters, 0, 'Kafka batches were given up on: read docs/deploy.md "Failed batches" to replay them.');
+    alarm('RejectedOrdersAlarm', rejected, 0, `Invalid orders were rejected and go to the ${config.msk.dlqTopic} topic: docs/deploy.md "The DLQ topic" explains and redrives them.`);
     alarm('ConsumerErrorsAlarm', consumerErrors, 0, 'The ingest function threw (database unreachable?): the batch is being retried.');
     alarm('OffsetLagAlarm', offsetLag, config.alarms.offsetLagThreshold, 'The consumer is falling behind the orders topic.', 3);
     alarm('Api5xxAlarm', api5xx, 5, 'The HTTP API answered 5xx.');
     alarm('DatabaseCpuAlarm', dbCpu, 80, 'PostgreSQL CPU above 80 %.', 3);
-    // t4g.micro allows ~80 connections; each function container holds at most 2.
-    alarm('DatabaseConnectionsAlarm', dbConnections, 60, 'PostgreSQL connections near the instance limit (consider useRdsProxy).', 2);
-
-    const ordersMetric = (metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service: 'ingest' },
-        period: FIVE_MINUTES,
-        statistic: 'Sum',
-      });
+    // 80 % of the planning max_connections of the instance class (infra/capacity.ts).
+    const connectionLimit = maxConnections(config.database.instanceClass) ?? 80;
+    alarm('DatabaseConnectionsAlarm', dbConnections, Math.floor(connectionLimit * 0.8), 'PostgreSQL connections near max_connections (docs/capacity.md).', 2);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${config.appName}-${config.stage}`,
       widgets: [
         [
           new cloudwatch.GraphWidget({
             title: 'Orders ingested',
-            left: ['RecordsReceived', 'OrdersStored', 'OrdersDuplicate', 'OrdersConflict', 'OrdersRejected'].map(ordersMetric),
+            left: [METRIC.RecordsReceived, METRIC.OrdersStored, METRIC.OrdersDuplicate, METRIC.OrdersConflict, METRIC.OrdersRejected].map(ordersMetric),
             width: 12,
           }),
           new cloudwatch.GraphWidget({ title: 'Consumer offset lag (records)', left: [offsetLag], width: 12 }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Consumer errors / failed batches', left: [consumerErrors], right: [deadLetters], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'Consumer errors / rejected orders', left: [consumerErrors], right: [rejected], width: 12 }),
           new cloudwatch.GraphWidget({
             title: 'Consumer duration (ms)',
             left: [consumer.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }), consumer.metricDuration({ period: FIVE_MINUTES, statistic: 'Average' })],

@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aw
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
-import { METRICS_NAMESPACE } from '../../shared/observability.js';
+import { METRICS_NAMESPACE } from '../../shared/metrics.js';
 
 /** The repository root: entries, package-lock.json and migrations/ are found from here. */
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
@@ -19,11 +19,12 @@ export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const EXTERNAL_MODULES = ['@aws-sdk/*', 'pg-native'];
 
 /**
- * The submit function's MSK IAM signer (aws-msk-iam-sasl-signer-js) needs these SDK packages,
- * which the runtime ships; its crypto helper also pulls the deprecated
- * `@aws-sdk/util-utf8-browser`, which the runtime need not have, so that one is bundled.
+ * The submit function bundles everything it needs, the MSK IAM signer's SDK packages included
+ * (`@aws-sdk/client-sts`, `@aws-sdk/credential-providers`, `@aws-sdk/util-format-url`): nothing
+ * documents which of those the Lambda runtime ships, and a missing one would fail only in AWS.
+ * test/infra/cdk-cli.test.ts checks that its bundle loads nothing from the runtime.
  */
-export const SUBMIT_EXTERNAL_MODULES = ['@aws-sdk/client-sts', '@aws-sdk/credential-providers', '@aws-sdk/util-format-url', 'pg-native'];
+export const SUBMIT_EXTERNAL_MODULES = ['pg-native'];
 
 /**
  * ES module output (middy 7 is ESM-only). Some bundled CommonJS dependencies (pg, kafkajs) call
@@ -41,6 +42,8 @@ export interface PipelineFunctionProps {
   environment: Record<string, string>;
   memorySize: number;
   timeout: Duration;
+  /** Reserved concurrency: caps containers, hence database connections (infra/capacity.ts). */
+  reservedConcurrency?: number;
   logRetentionDays: number;
   removalPolicy: RemovalPolicy;
   /** X-Ray active tracing; AWS does not trace functions invoked by Kafka event-source mappings. */
@@ -74,6 +77,7 @@ export class PipelineFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,

@@ -1,10 +1,11 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_CA_BUNDLE, migrationsSha256 } from '../../infra/constructs/database.js';
-import { READ_ROUTES } from '../../infra/constructs/http-api.js';
+import { DEFAULT_ROUTE, ROUTES, SCOPES } from '../../shared/http/routes.js';
+import { METRIC, METRICS_NAMESPACE, SERVICES } from '../../shared/metrics.js';
 import { EXAMPLE_CLUSTER_ARN } from '../../infra/config.js';
 import { AwsSolutionsChecks } from '../../infra/nag.js';
-import { functionByService, resourcesOf, synthPipeline } from './synth.js';
+import { dependencyCycle, functionByService, resourcesOf, synthPipeline, variablesOf } from './synth.js';
 
 /**
  * The dev stage as `cdk synth` builds it with the default context (real esbuild bundles), checked
@@ -21,6 +22,7 @@ beforeAll(() => {
 const APP_SERVICES = ['ingest', 'api', 'submit', 'migrate'] as const;
 const TOPIC_ARN = 'arn:aws:kafka:eu-west-1:123456789012:topic/orders/11111111-2222-3333-4444-555555555555-1/orders';
 const GROUP_ARN = 'arn:aws:kafka:eu-west-1:123456789012:group/orders/11111111-2222-3333-4444-555555555555-1/order-pipeline-ingest-dev';
+const DLQ_TOPIC_ARN = 'arn:aws:kafka:eu-west-1:123456789012:topic/orders/11111111-2222-3333-4444-555555555555-1/orders.dlq';
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
@@ -31,6 +33,18 @@ function statementsOf(service: string): Statement[] {
   return resourcesOf(template, 'AWS::IAM::Policy')
     .filter(([, policy]) => (policy.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
     .flatMap(([, policy]) => (policy.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** Logical id of each secret attachment, by the username its secret was generated for. */
+function roleSecrets(): Record<string, string> {
+  const resources = template.toJSON().Resources as Record<string, { Properties: Record<string, unknown> }>;
+  return Object.fromEntries(
+    resourcesOf(template, 'AWS::SecretsManager::SecretTargetAttachment').map(([id, attachment]) => {
+      const secretId = (attachment.SecretId as { Ref: string }).Ref;
+      const generate = resources[secretId]!.Properties.GenerateSecretString as { SecretStringTemplate: string };
+      return [(JSON.parse(generate.SecretStringTemplate) as { username: string }).username, id];
+    }),
+  );
 }
 
 function actionsOf(statements: Statement[]): string[] {
@@ -64,9 +78,8 @@ function securityGroupIdOf(service: string): string {
 }
 
 describe('MSK event-source mapping of the consumer', () => {
-  it('uses provisioned pollers, partial batch responses, bounded retries, bisect, a record age limit and the SQS on-failure destination', () => {
+  it('uses provisioned pollers, partial batch responses, 10 retries, bisect, a record age limit and the Kafka DLQ topic', () => {
     const [ingestId] = functionByService(template, 'ingest');
-    const [queueId] = resourcesOf(template, 'AWS::SQS::Queue')[0]!;
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: ingestId },
       EventSourceArn: EXAMPLE_CLUSTER_ARN,
@@ -80,24 +93,38 @@ describe('MSK event-source mapping of the consumer', () => {
       MaximumRetryAttempts: 10,
       BisectBatchOnFunctionError: true,
       MaximumRecordAgeInSeconds: 21_600,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      // The failed records themselves, on the same cluster (kafka-on-failure-destination.html).
+      DestinationConfig: { OnFailure: { Destination: 'kafka://orders.dlq' } },
     });
+  });
+
+  it('has no SQS queue, queue policy or SQS endpoint left from the old metadata-only destination', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 0);
+    expect(JSON.stringify(resourcesOf(template, 'AWS::EC2::VPCEndpoint'))).not.toContain('.sqs');
+    expect(actionsOf(statementsOf('ingest')).filter((action) => action.startsWith('sqs:'))).toEqual([]);
   });
 
   it('is created only after the deploy-time migrations have run', () => {
     const [triggerId] = resourcesOf(template, 'Custom::Trigger')[0]!;
     template.hasResource('AWS::Lambda::EventSourceMapping', { DependsOn: Match.arrayWith([triggerId]) });
   });
+});
 
-  it('sends failed batches to an encrypted queue that only accepts TLS', () => {
-    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
-      },
-    });
+describe('ingest outage budget', () => {
+  it('waits up to 240 s for the database inside an invocation whose timeout is the budget plus a minute', () => {
+    const [, ingest] = functionByService(template, 'ingest');
+    expect(variablesOf(template, 'ingest').INGEST_OUTAGE_BUDGET_SECONDS).toBe('240');
+    expect(ingest.Timeout).toBe(300);
+    // Kafka-triggered functions may run 14 minutes at most (with-msk-configure.html).
+    expect(ingest.Timeout as number).toBeLessThanOrEqual(14 * 60);
+  });
+
+  it('keeps records long enough for every retry to wait out its budget', () => {
+    const [, mapping] = resourcesOf(template, 'AWS::Lambda::EventSourceMapping')[0]!;
+    const [, ingest] = functionByService(template, 'ingest');
+    const attempts = (mapping.MaximumRetryAttempts as number) + 1;
+    expect(mapping.MaximumRecordAgeInSeconds as number).toBeGreaterThanOrEqual(attempts * (ingest.Timeout as number));
   });
 });
 
@@ -117,17 +144,35 @@ describe('functions', () => {
     expect(environment).not.toMatch(/resolve:secretsmanager|SecretString|password/i);
   });
 
-  it('gives the database clients the secret ARN and the Lambda CA bundle, never the credentials', () => {
-    // The secret as attached to the instance (CDK's reference to the same ARN).
-    const secretId = resourcesOf(template, 'AWS::SecretsManager::SecretTargetAttachment')[0]![0];
-    for (const service of ['ingest', 'api', 'migrate']) {
-      const [, fn] = functionByService(template, service);
-      expect((fn.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
-        DB_SECRET_ARN: { Ref: secretId },
-        DB_NAME: 'orders',
-        NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
-      });
-    }
+  it('gives each database client its own secret ARN and the Lambda CA bundle, never the credentials', () => {
+    const secrets = roleSecrets();
+    expect(variablesOf(template, 'ingest')).toMatchObject({ DB_SECRET_ARN: { Ref: secrets.orders_writer }, DB_NAME: 'orders', NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE });
+    expect(variablesOf(template, 'api')).toMatchObject({ DB_SECRET_ARN: { Ref: secrets.orders_reader }, DB_NAME: 'orders', NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE });
+    expect(variablesOf(template, 'migrate')).toMatchObject({
+      DB_SECRET_ARN: { Ref: secrets.orders_admin },
+      DB_WRITER_SECRET_ARN: { Ref: secrets.orders_writer },
+      DB_READER_SECRET_ARN: { Ref: secrets.orders_reader },
+      NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
+    });
+  });
+
+  it('lets each function read its own secret only (the migrations all three)', () => {
+    const secrets = roleSecrets();
+    const readable = (service: string) =>
+      resourcesFor(statementsOf(service), 'secretsmanager:GetSecretValue').map((resource) => (resource as { Ref: string }).Ref).sort();
+    expect(readable('ingest')).toEqual([secrets.orders_writer]);
+    expect(readable('api')).toEqual([secrets.orders_reader]);
+    expect(readable('migrate')).toEqual([secrets.orders_admin, secrets.orders_reader, secrets.orders_writer].sort());
+    expect(readable('submit')).toEqual([]);
+  });
+
+  it('caps the runtime functions with reserved concurrency and a pool size, as the connection budget counts them', () => {
+    const [, ingest] = functionByService(template, 'ingest');
+    const [, api] = functionByService(template, 'api');
+    expect(ingest.ReservedConcurrentExecutions).toBe(6);
+    expect(api.ReservedConcurrentExecutions).toBe(10);
+    expect(variablesOf(template, 'ingest').DB_POOL_MAX).toBe('2');
+    expect(variablesOf(template, 'api').DB_POOL_MAX).toBe('2');
   });
 
   it('configures the read cache and keeps the reader away from Kafka', () => {
@@ -164,10 +209,17 @@ describe('IAM for Kafka', () => {
     expect(resourcesFor(statements, 'kafka-cluster:Connect')).toEqual([EXAMPLE_CLUSTER_ARN]);
     expect(resourcesFor(statements, 'kafka-cluster:DescribeClusterDynamicConfiguration')).toEqual([EXAMPLE_CLUSTER_ARN]);
     expect(resourcesFor(statements, 'kafka-cluster:ReadData')).toEqual([TOPIC_ARN]);
-    expect(resourcesFor(statements, 'kafka-cluster:DescribeTopic')).toEqual([TOPIC_ARN]);
     expect(resourcesFor(statements, 'kafka-cluster:DescribeGroup')).toEqual([GROUP_ARN]);
     expect(resourcesFor(statements, 'kafka-cluster:AlterGroup')).toEqual([GROUP_ARN]);
-    expect(actionsOf(statements)).not.toContain('kafka-cluster:WriteData');
+  });
+
+  it('lets the mapping write the failed records to the DLQ topic, and to no other topic', () => {
+    const statements = statementsOf('ingest');
+    expect(resourcesFor(statements, 'kafka-cluster:WriteData')).toEqual([DLQ_TOPIC_ARN]);
+    expect(resourcesFor(statements, 'kafka-cluster:DescribeTopic').sort()).toEqual([DLQ_TOPIC_ARN, TOPIC_ARN].sort());
+    expect(resourcesFor(statements, 'kafka-cluster:DescribeCluster')).toEqual([EXAMPLE_CLUSTER_ARN]);
+    expect(resourcesFor(statements, 'kafka:Produce')).toEqual([EXAMPLE_CLUSTER_ARN]);
+    expect(resourcesFor(statements, 'kafka-cluster:ReadData')).not.toContain(DLQ_TOPIC_ARN);
   });
 
   it('lets the submitter write to the one topic and nothing else in Kafka', () => {
@@ -190,17 +242,16 @@ describe('IAM for Kafka', () => {
 });
 
 describe('network', () => {
-  it('has private isolated subnets, no NAT, no internet gateway, and endpoints for Secrets Manager and SQS', () => {
+  it('has private isolated subnets, no NAT, no internet gateway, and one interface endpoint: Secrets Manager', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
     template.resourceCountIs('AWS::EC2::InternetGateway', 0);
     template.resourceCountIs('AWS::EC2::Subnet', 2);
-    for (const service of ['secretsmanager', 'sqs']) {
-      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-        VpcEndpointType: 'Interface',
-        PrivateDnsEnabled: true,
-        ServiceName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([`.${service}`])] }),
-      });
-    }
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+      ServiceName: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['.secretsmanager'])] }),
+    });
   });
 
   it('lets the database clients out to PostgreSQL and the endpoints only', () => {
@@ -227,7 +278,8 @@ describe('network', () => {
       ...((template.toJSON().Resources[dbSgId].Properties.SecurityGroupIngress as Rule[] | undefined) ?? []),
       ...separateRules('AWS::EC2::SecurityGroupIngress', dbSgId),
     ];
-    const rotationSgId = resourcesOf(template, 'AWS::EC2::SecurityGroup').find(([id]) => id.includes('RotationSingleUser'))![0];
+    const rotationSgIds = resourcesOf(template, 'AWS::EC2::SecurityGroup').filter(([id]) => /Rotation/.test(id)).map(([id]) => id);
+    expect(rotationSgIds).toHaveLength(3);
     // The rotation rule's port is the instance's Endpoint.Port attribute: 5432 once deployed.
     const endpointPort = JSON.stringify({ 'Fn::GetAtt': [dbId, 'Endpoint.Port'] });
     const sources = ingress.map((rule) => {
@@ -235,7 +287,7 @@ describe('network', () => {
       expect([5432, endpointPort]).toContain(typeof rule.FromPort === 'number' ? rule.FromPort : JSON.stringify(rule.FromPort));
       return rule.SourceSecurityGroupId?.['Fn::GetAtt'][0];
     });
-    expect(sources.sort()).toEqual([securityGroupIdOf('ingest'), rotationSgId].sort());
+    expect(sources.sort()).toEqual([securityGroupIdOf('ingest'), ...rotationSgIds].sort());
   });
 });
 
@@ -248,11 +300,26 @@ describe('database', () => {
     expect(template.toJSON().Resources[parameterGroupId].Properties.Parameters).toEqual({ 'rds.force_ssl': '1' });
   });
 
-  it('takes its credentials from a generated, rotated secret', () => {
-    const [, db] = resourcesOf(template, 'AWS::RDS::DBInstance')[0]!;
+  it('has three generated secrets (master, orders_writer, orders_reader), each attached to the instance', () => {
+    const [dbId, db] = resourcesOf(template, 'AWS::RDS::DBInstance')[0]!;
     expect(JSON.stringify(db.MasterUserPassword)).toContain('resolve:secretsmanager');
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ ExcludeCharacters: Match.anyValue() }) });
-    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
+    expect(Object.keys(roleSecrets()).sort()).toEqual(['orders_admin', 'orders_reader', 'orders_writer']);
+    for (const [, attachment] of resourcesOf(template, 'AWS::SecretsManager::SecretTargetAttachment')) {
+      expect(attachment).toMatchObject({ TargetId: { Ref: dbId }, TargetType: 'AWS::RDS::DBInstance' });
+    }
+  });
+
+  it('rotates each secret every 30 days, never on creation, and only after the migrations Trigger has run', () => {
+    const [triggerId] = resourcesOf(template, 'Custom::Trigger')[0]!;
+    const schedules = resourcesOf(template, 'AWS::SecretsManager::RotationSchedule');
+    expect(schedules).toHaveLength(3);
+    for (const [id, schedule] of schedules) {
+      expect(schedule).toMatchObject({ RotationRules: { ScheduleExpression: 'rate(30 days)' }, RotateImmediatelyOnUpdate: false });
+      expect(template.toJSON().Resources[id].DependsOn, id).toContain(triggerId);
+    }
+    // Each rotated secret is one of the three attachments.
+    const rotated = schedules.map(([, schedule]) => (schedule.SecretId as { Ref: string }).Ref).sort();
+    expect(rotated).toEqual(resourcesOf(template, 'AWS::SecretsManager::SecretTargetAttachment').map(([id]) => id).sort());
   });
 
   it('has the dev stage safeguards off (no deletion protection, no backups, single AZ)', () => {
@@ -277,23 +344,41 @@ describe('deploy-time migrations', () => {
 });
 
 describe('HTTP API', () => {
-  it('routes the read paths and $default to the read function, unauthenticated', () => {
-    const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => route);
-    const keys = routes.map((route) => route.RouteKey);
-    for (const route of READ_ROUTES) expect(keys).toContain(`${route.method} ${route.path}`);
-    expect(keys).toContain('$default');
-    expect(routes.length).toBe(READ_ROUTES.length + 2);
-    for (const route of routes.filter((r) => r.RouteKey !== 'POST /orders')) expect(route.AuthorizationType).toBe('NONE');
+  type Route = { RouteKey: string; AuthorizationType: string; AuthorizationScopes?: string[]; AuthorizerId?: unknown };
+  const routes = () => new Map(resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => [route.RouteKey as string, route as unknown as Route]));
+
+  it('has exactly the routes of shared/http/routes.ts and $default', () => {
+    expect([...routes().keys()].sort()).toEqual([...ROUTES.map((route) => route.key), DEFAULT_ROUTE.key].sort());
+  });
+
+  it.each(ROUTES.filter((route) => route.auth.kind === 'public').map((route) => route.key))('%s is public: no authorizer', (key) => {
+    expect(routes().get(key)).toMatchObject({ AuthorizationType: 'NONE' });
+    expect(routes().get(key)?.AuthorizationScopes).toBeUndefined();
+  });
+
+  it.each([
+    ['GET /orders', SCOPES.read],
+    ['GET /orders/{order_uid}', SCOPES.read],
+    ['$default', SCOPES.read],
+    ['GET /cache/stats', SCOPES.admin],
+  ])('%s needs a JWT with %s', (key, scope) => {
+    const [authorizerId] = resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer')[0]!;
+    expect(routes().get(key)).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: [scope], AuthorizerId: { Ref: authorizerId } });
   });
 
   it('requires IAM (SigV4) on POST /orders, which goes to the submit function', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /orders', AuthorizationType: 'AWS_IAM' });
+    expect(routes().get('POST /orders')).toMatchObject({ AuthorizationType: 'AWS_IAM' });
     const [submitId] = functionByService(template, 'submit');
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
       IntegrationUri: { 'Fn::GetAtt': [submitId, 'Arn'] },
     });
+  });
+
+  it('has no CORS configuration: the page is same-origin', () => {
+    const [, api] = resourcesOf(template, 'AWS::ApiGatewayV2::Api')[0]!;
+    expect(api.CorsConfiguration).toBeUndefined();
   });
 
   it('throttles the $default stage and writes access logs to a log group', () => {
@@ -310,6 +395,82 @@ describe('HTTP API', () => {
   });
 });
 
+describe('sign-in (Cognito)', () => {
+  const poolId = () => resourcesOf(template, 'AWS::Cognito::UserPool')[0]![0];
+  const clients = () => resourcesOf(template, 'AWS::Cognito::UserPoolClient');
+
+  it('has a user pool without self sign-up, with a strong password policy and optional MFA', () => {
+    template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'OPTIONAL',
+      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true }) },
+    });
+  });
+
+  it('has a resource server with the read, write and admin scopes of shared/http/routes.ts', () => {
+    const [, server] = resourcesOf(template, 'AWS::Cognito::UserPoolResourceServer')[0]!;
+    expect(server.Identifier).toBe('orders');
+    const scopes = (server.Scopes as Array<{ ScopeName: string }>).map((scope) => `orders/${scope.ScopeName}`).sort();
+    expect(scopes).toEqual(Object.values(SCOPES).sort());
+  });
+
+  it('has one public app client (no secret) with the code grant, redirecting to the API URL', () => {
+    expect(clients()).toHaveLength(1);
+    const [id, client] = clients()[0]!;
+    expect(client.GenerateSecret, id).toBe(false);
+    expect(client).toMatchObject({ AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO'] });
+    expect(JSON.stringify(client.CallbackURLs)).toContain('ApiEndpoint');
+    expect(JSON.stringify(client.LogoutURLs)).toContain('ApiEndpoint');
+    expect(variablesOf(template, 'api').AUTH_CLIENT_ID).toEqual({ Ref: id });
+  });
+
+  it('lets the app client ask for the read scope only: admin and write come from groups', () => {
+    const [, client] = clients()[0]!;
+    const scopes = (client.AllowedOAuthScopes as unknown[]).map((scope) => JSON.stringify(scope));
+    expect(scopes.filter((scope) => scope.includes('/read'))).toHaveLength(1);
+    expect(scopes.filter((scope) => scope.includes('/admin') || scope.includes('/write'))).toEqual([]);
+    const groups = resourcesOf(template, 'AWS::Cognito::UserPoolGroup').map(([, group]) => group.GroupName).sort();
+    expect(groups).toEqual(['orders-admin', 'orders-writer']);
+  });
+
+  it('adds group scopes to access tokens with a version 2 pre-token-generation trigger', () => {
+    const [, pool] = resourcesOf(template, 'AWS::Cognito::UserPool')[0]!;
+    const trigger = (pool.LambdaConfig as { PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': [string, string] }; LambdaVersion: string } }).PreTokenGenerationConfig;
+    expect(trigger.LambdaVersion).toBe('V2_0');
+    const [fnId] = trigger.LambdaArn['Fn::GetAtt'];
+    expect(template.toJSON().Resources[fnId].Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'cognito-idp.amazonaws.com', FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] } });
+  });
+
+  it('has a hosted sign-in domain derived from the stack and account', () => {
+    const [, domain] = resourcesOf(template, 'AWS::Cognito::UserPoolDomain')[0]!;
+    expect(JSON.stringify(domain.Domain)).toContain('order-pipeline-dev-');
+    expect(JSON.stringify(domain.Domain)).toContain('AWS::AccountId');
+  });
+
+  it('points the JWT authorizer at the pool and accepts the app client', () => {
+    const [, authorizer] = resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer')[0]!;
+    expect(authorizer.AuthorizerType).toBe('JWT');
+    const jwt = authorizer.JwtConfiguration as { Issuer: unknown; Audience: unknown[] };
+    // ProviderURL = https://cognito-idp.<region>.amazonaws.com/<pool id>, the tokens' `iss`.
+    expect(jwt.Issuer).toEqual({ 'Fn::GetAtt': [poolId(), 'ProviderURL'] });
+    expect(jwt.Audience.map((audience) => (audience as { Ref: string }).Ref).sort()).toEqual(clients().map(([id]) => id).sort());
+  });
+
+  it('outputs the pool, the sign-in domain and the client id', () => {
+    for (const output of ['UserPoolId', 'SignInDomain', 'PageClientId', 'AuthIssuer']) template.hasOutput(output, {});
+  });
+
+  it('tells the read function how the page signs in', () => {
+    const variables = variablesOf(template, 'api');
+    for (const name of ['AUTH_ISSUER', 'AUTH_CLIENT_ID', 'AUTH_AUTHORIZE_URL', 'AUTH_TOKEN_URL', 'AUTH_LOGOUT_URL']) expect(variables[name], name).toBeDefined();
+    expect(JSON.stringify(variables.AUTH_AUTHORIZE_URL)).toContain('/oauth2/authorize');
+    expect(JSON.stringify(variables.AUTH_TOKEN_URL)).toContain('/oauth2/token');
+    expect(JSON.stringify(variables.AUTH_LOGOUT_URL)).toContain('/logout');
+  });
+});
+
 describe('alarms and dashboard', () => {
   const alarmOn = (metricName: string) =>
     resourcesOf(template, 'AWS::CloudWatch::Alarm')
@@ -317,17 +478,21 @@ describe('alarms and dashboard', () => {
       .find((alarm) => alarm.MetricName === metricName);
 
   it.each([
-    ['ApproximateNumberOfMessagesVisible', 'AWS/SQS', 0],
+    [METRIC.OrdersRejected, METRICS_NAMESPACE, 0],
     ['Errors', 'AWS/Lambda', 0],
     ['OffsetLag', 'AWS/Lambda', 10_000],
     ['5xx', 'AWS/ApiGateway', 5],
     ['CPUUtilization', 'AWS/RDS', 80],
-    ['DatabaseConnections', 'AWS/RDS', 60],
+    ['DatabaseConnections', 'AWS/RDS', 67],
   ])('alarms on %s (%s) above %d, to the SNS topic', (metricName, namespace, threshold) => {
     const alarm = alarmOn(metricName);
     expect(alarm).toMatchObject({ Namespace: namespace, Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold' });
     const [topicId] = resourcesOf(template, 'AWS::SNS::Topic')[0]!;
     expect(alarm?.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+
+  it('alarms on the rejected orders of the ingest service, which end in the DLQ topic', () => {
+    expect(alarmOn(METRIC.OrdersRejected)?.Dimensions).toEqual([{ Name: 'service', Value: SERVICES.ingest }]);
   });
 
   it('measures the offset lag of the consumer function', () => {
@@ -338,6 +503,12 @@ describe('alarms and dashboard', () => {
   it('encrypts the alarm topic and has one dashboard', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('template', () => {
+  it('has no dependency cycle (CloudFormation would refuse it)', () => {
+    expect(dependencyCycle(template)).toEqual([]);
   });
 });
 

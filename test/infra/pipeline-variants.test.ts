@@ -2,12 +2,14 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, kafkaResourceArns, readConfig } from '../../infra/config.js';
+import { SCOPES } from '../../shared/http/routes.js';
 import { AwsSolutionsChecks } from '../../infra/nag.js';
-import { functionByService, resourcesOf, synthPipeline } from './synth.js';
+import { dependencyCycle, functionByService, resourcesOf, synthPipeline, variablesOf } from './synth.js';
 
 /**
- * The prod stage with every option switched on: an existing VPC read from context, RDS Proxy, a
- * JWT authorizer on POST /orders, the brokers' security group, an alarm e-mail and a forced
+ * The prod stage with every option switched on: an existing VPC (with its own interface
+ * endpoints) read from context, RDS Proxy, an external OpenID Connect issuer, a JWT authorizer on
+ * POST /orders, another DLQ topic, the brokers' security group, an alarm e-mail and a forced
  * migration run. Bundling is skipped (the code is the dev test's and the CLI test's concern).
  */
 const CLUSTER_ARN = 'arn:aws:kafka:us-east-1:210987654321:cluster/prod-orders/abcd1234-0123-abcd-5678-1234abcd-1';
@@ -20,10 +22,14 @@ const PROD_CONTEXT = {
   vpcCidr: '10.20.0.0/16',
   availabilityZones: ['us-east-1a', 'us-east-1b'],
   privateSubnetIds: 'subnet-aaa,subnet-bbb',
+  createVpcEndpoints: 'false',
   useRdsProxy: 'true',
   submitAuth: 'jwt',
-  jwtIssuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example',
-  jwtAudience: 'client-a,client-b',
+  authIssuer: 'https://login.example.com/realms/orders',
+  authAudience: 'client-a,client-b',
+  authAuthorizeUrl: 'https://login.example.com/realms/orders/protocol/openid-connect/auth',
+  authTokenUrl: 'https://login.example.com/realms/orders/protocol/openid-connect/token',
+  dlqTopic: 'orders-failed',
   alarmEmail: 'oncall@example.com',
   migrateRunId: '2026-11-21T12:00',
 };
@@ -36,10 +42,7 @@ beforeAll(() => {
   template = synth.template;
 }, 180_000);
 
-function variables(service: string): Record<string, unknown> {
-  const [, fn] = functionByService(template, service);
-  return (fn.Environment as { Variables: Record<string, unknown> }).Variables;
-}
+const variables = (service: string) => variablesOf(template, service);
 
 describe('prod stage', () => {
   it('switches on deletion protection, backups, Multi-AZ and a snapshot on delete', () => {
@@ -47,8 +50,7 @@ describe('prod stage', () => {
     template.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot' });
   });
 
-  it('retains the failed-batch queue and the logs when the stack is deleted', () => {
-    template.hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Retain' });
+  it('retains the logs when the stack is deleted', () => {
     for (const [id] of resourcesOf(template, 'AWS::Logs::LogGroup')) {
       expect(template.toJSON().Resources[id].DeletionPolicy, id).toBe('Retain');
     }
@@ -63,6 +65,16 @@ describe('prod stage', () => {
 });
 
 describe('existing VPC from context', () => {
+  it('creates no interface endpoint with createVpcEndpoints=false (the VPC has its own: private DNS is one per VPC)', () => {
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    // The database clients reach the existing endpoints on 443 inside the VPC's range.
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupEgress: Match.arrayWith([Match.objectLike({ CidrIp: '10.20.0.0/16', FromPort: 443, ToPort: 443 })]),
+    });
+    // The rotation functions use the regional hostname, which the existing endpoint resolves.
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 3);
+  });
+
   it('creates no VPC and places the functions in the given subnets', () => {
     template.resourceCountIs('AWS::EC2::VPC', 0);
     for (const service of ['ingest', 'api', 'submit', 'migrate']) {
@@ -91,6 +103,23 @@ describe('existing VPC from context', () => {
 });
 
 describe('RDS Proxy', () => {
+  it('is named after the stack (proxy names are unique per account and region)', () => {
+    template.hasResourceProperties('AWS::RDS::DBProxy', { DBProxyName: 'orderpipeline-prod-proxy' });
+  });
+
+  it("logs in with the two runtime roles' secrets, not the master's", () => {
+    const [, proxy] = resourcesOf(template, 'AWS::RDS::DBProxy')[0]!;
+    const secretRefs = (proxy.Auth as Array<{ SecretArn: { Ref: string } }>).map((auth) => auth.SecretArn.Ref).sort();
+    expect(secretRefs).toEqual([(variables('ingest').DB_SECRET_ARN as { Ref: string }).Ref, (variables('api').DB_SECRET_ARN as { Ref: string }).Ref].sort());
+    expect(secretRefs).not.toContain((variables('migrate').DB_SECRET_ARN as { Ref: string }).Ref);
+  });
+
+  it('keeps its connections within its share of max_connections', () => {
+    template.hasResourceProperties('AWS::RDS::DBProxyTargetGroup', {
+      ConnectionPoolConfigurationInfo: Match.objectLike({ MaxConnectionsPercent: 70, MaxIdleConnectionsPercent: 35 }),
+    });
+  });
+
   it('requires TLS and sends the ingest and read functions through it, the migrations directly', () => {
     template.hasResourceProperties('AWS::RDS::DBProxy', { RequireTLS: true, EngineFamily: 'POSTGRESQL' });
     const [proxyId] = resourcesOf(template, 'AWS::RDS::DBProxy')[0]!;
@@ -100,13 +129,39 @@ describe('RDS Proxy', () => {
   });
 });
 
-describe('JWT authorizer on POST /orders', () => {
-  it('uses the issuer and audiences from context', () => {
+describe('external issuer and JWT on POST /orders', () => {
+  it('uses the issuer and audiences from context, and creates no Cognito user pool', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
-      JwtConfiguration: { Issuer: PROD_CONTEXT.jwtIssuer, Audience: ['client-a', 'client-b'] },
+      JwtConfiguration: { Issuer: PROD_CONTEXT.authIssuer, Audience: ['client-a', 'client-b'] },
     });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /orders', AuthorizationType: 'JWT' });
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    expect(template.findOutputs('UserPoolId')).toEqual({});
+  });
+
+  it('requires a token with the write scope on POST /orders', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /orders', AuthorizationType: 'JWT', AuthorizationScopes: [SCOPES.write] });
+  });
+
+  it('gives the page the issuer, its client id and endpoints', () => {
+    expect(variables('api')).toMatchObject({
+      AUTH_ISSUER: PROD_CONTEXT.authIssuer,
+      AUTH_CLIENT_ID: 'client-a',
+      AUTH_AUTHORIZE_URL: PROD_CONTEXT.authAuthorizeUrl,
+      AUTH_TOKEN_URL: PROD_CONTEXT.authTokenUrl,
+    });
+  });
+});
+
+describe('DLQ topic from context', () => {
+  it('sends failed records to that topic and lets the mapping write there', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { DestinationConfig: { OnFailure: { Destination: 'kafka://orders-failed' } } });
+    const policies = JSON.stringify(resourcesOf(template, 'AWS::IAM::Policy'));
+    expect(policies).toContain('arn:aws:kafka:us-east-1:210987654321:topic/prod-orders/abcd1234-0123-abcd-5678-1234abcd-1/orders-failed');
+  });
+
+  it('has no dependency cycle', () => {
+    expect(dependencyCycle(template)).toEqual([]);
   });
 });
 
@@ -120,22 +175,53 @@ describe('alarms e-mail and forced migration run', () => {
   });
 });
 
-describe('context validation', () => {
+describe('context validation (one zod schema)', () => {
   const read = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
+  const message = (context: Record<string, unknown>): string => {
+    try {
+      read(context);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('no ConfigError');
+  };
 
-  it('rejects a JWT authorizer without issuer and audience', () => {
-    expect(() => read({ submitAuth: 'jwt' })).toThrow(ConfigError);
+  it('names every bad key in one error', () => {
+    const text = message({ batchSize: '0', stage: 'staging', logRetentionDays: 10, alarmEmail: 'nobody', useRdsProxy: 'yes' });
+    for (const key of ['batchSize', 'stage', 'logRetentionDays', 'alarmEmail', 'useRdsProxy']) expect(text).toContain(`context ${key}:`);
   });
 
   it('rejects an ARN that is not an MSK cluster', () => {
-    expect(() => read({ mskClusterArn: 'arn:aws:sqs:eu-west-1:123456789012:queue' })).toThrow(/not an MSK cluster ARN/);
+    expect(message({ mskClusterArn: 'arn:aws:sqs:eu-west-1:123456789012:queue' })).toMatch(/context mskClusterArn: not an MSK cluster ARN/);
   });
 
-  it('rejects an existing VPC without subnets and CIDR, and out-of-range numbers', () => {
-    expect(() => read({ vpcId: 'vpc-1' })).toThrow(/vpcCidr/);
-    expect(() => read({ batchSize: '0' })).toThrow(/batchSize/);
-    expect(() => read({ stage: 'staging' })).toThrow(/dev, prod/);
-    expect(() => read({ logRetentionDays: 10 })).toThrow(/logRetentionDays/);
+  it('rejects an existing VPC without subnets and CIDR', () => {
+    const text = message({ vpcId: 'vpc-1' });
+    expect(text).toContain('context vpcCidr:');
+    expect(text).toContain('context availabilityZones:');
+  });
+
+  it('rejects an external issuer without audience and endpoints', () => {
+    const text = message({ authIssuer: 'https://login.example.com' });
+    for (const key of ['authAudience', 'authAuthorizeUrl', 'authTokenUrl']) expect(text).toContain(`context ${key}:`);
+  });
+
+  it('rejects a DLQ topic equal to the source topic (AWS refuses the recursion)', () => {
+    expect(message({ dlqTopic: 'orders' })).toContain('context dlqTopic:');
+  });
+
+  it('rejects an outage budget that would push the ingest timeout past 14 minutes', () => {
+    expect(message({ ingestOutageBudgetSeconds: '800' })).toContain('context ingestOutageBudgetSeconds:');
+  });
+
+  it('rejects a record age shorter than the retries need', () => {
+    expect(message({ maxRecordAgeSeconds: '600' })).toContain('context maxRecordAgeSeconds:');
+  });
+
+  it('accepts cdk.json types and -c strings alike', () => {
+    expect(read({ batchSize: 500, useRdsProxy: true, availabilityZones: ['a', 'b'], privateSubnetIds: 's1,s2', vpcId: 'vpc-1', vpcCidr: '10.0.0.0/16' }).consumer.batchSize).toBe(500);
+    expect(read({ batchSize: '500', useRdsProxy: 'true' }).database.useProxy).toBe(true);
   });
 
   it('maps a cluster ARN to its topic and group ARNs', () => {

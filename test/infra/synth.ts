@@ -45,3 +45,40 @@ export function functionByService(template: Template, service: string): [string,
   if (!match) throw new Error(`no function with POWERTOOLS_SERVICE_NAME=${service}`);
   return match;
 }
+
+/** The environment variables of the function whose POWERTOOLS_SERVICE_NAME is `service`. */
+export function variablesOf(template: Template, service: string): Record<string, unknown> {
+  const [, fn] = functionByService(template, service);
+  return (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** A dependency cycle between resources (DependsOn, Ref, Fn::GetAtt), or [] when there is none. */
+export function dependencyCycle(template: Template): string[] {
+  const resources = template.toJSON().Resources as Resources;
+  const dependencies = (id: string): Set<string> => {
+    const found = new Set<string>(resources[id]?.DependsOn ?? []);
+    JSON.stringify(resources[id]?.Properties ?? {}, (key, value: unknown) => {
+      if (key === 'Ref' && typeof value === 'string' && value in resources) found.add(value);
+      if (key === 'Fn::GetAtt' && Array.isArray(value) && String(value[0]) in resources) found.add(String(value[0]));
+      return value;
+    });
+    return found;
+  };
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (id: string, path: string[]): string[] => {
+    if (state.get(id) === 'done') return [];
+    if (state.get(id) === 'open') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'open');
+    for (const next of dependencies(id)) {
+      const cycle = visit(next, [...path, id]);
+      if (cycle.length > 0) return cycle;
+    }
+    state.set(id, 'done');
+    return [];
+  };
+  for (const id of Object.keys(resources)) {
+    const cycle = visit(id, []);
+    if (cycle.length > 0) return cycle;
+  }
+  return [];
+}

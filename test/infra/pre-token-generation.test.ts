@@ -1,0 +1,34 @@
+import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { handler, scopesForGroups } from '../../infra/auth/pre-token-generation.js';
+import { SCOPES } from '../../shared/http/routes.js';
+
+/** The Cognito trigger that turns group membership into scopes (no AWS needed: it is a pure function of the event). */
+function event(groups: string[]): PreTokenGenerationV2TriggerEvent {
+  return {
+    version: '2',
+    triggerSource: 'TokenGeneration_HostedAuth',
+    region: 'eu-west-1',
+    userPoolId: 'eu-west-1_example',
+    userName: 'alice',
+    callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: 'page-client' },
+    request: { userAttributes: { email: 'alice@example.com' }, groupConfiguration: { groupsToOverride: groups, iamRolesToOverride: [] }, scopes: ['openid', SCOPES.read] },
+    response: { claimsAndScopeOverrideDetails: {} },
+  } as PreTokenGenerationV2TriggerEvent;
+}
+
+describe('pre-token-generation trigger', () => {
+  it('adds nothing for a user in no group: orders/read comes from the app client', async () => {
+    const result = await handler(event([]));
+    expect(result.response.claimsAndScopeOverrideDetails.accessTokenGeneration?.scopesToAdd).toEqual([]);
+  });
+
+  it('adds orders/admin to members of orders-admin and orders/write to members of orders-writer', async () => {
+    expect((await handler(event(['orders-admin']))).response.claimsAndScopeOverrideDetails.accessTokenGeneration?.scopesToAdd).toEqual([SCOPES.admin]);
+    expect(scopesForGroups(['orders-writer', 'orders-admin'])).toEqual([SCOPES.write, SCOPES.admin]);
+  });
+
+  it('ignores other groups, and names that only look like them', () => {
+    expect(scopesForGroups(['staff', 'orders-admins', 'toString', '__proto__'])).toEqual([]);
+  });
+});
