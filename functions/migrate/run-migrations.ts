@@ -91,14 +91,38 @@ async function openMasterSession(config: DatabaseEnv, readSecret: SecretReader, 
   return client;
 }
 
+/** SQLSTATE 28000 invalid_authorization_specification: e.g. the role exists but has no LOGIN yet. */
+const CANNOT_LOG_IN = new Set([INVALID_PASSWORD, '28000']);
+
+/** The roles of `passwords` that do not log in with theirs, tried on the master session's server and database. */
+async function rolesThatCannotLogIn(master: pg.Client, passwords: Partial<Record<RuntimeRole, string>>): Promise<Partial<Record<RuntimeRole, string>>> {
+  const stale: Partial<Record<RuntimeRole, string>> = {};
+  for (const [role, password] of Object.entries(passwords) as Array<[RuntimeRole, string]>) {
+    const { host, port, database, ssl } = master;
+    const client = new pg.Client({ host, port, database, ssl, user: role, password, application_name: 'order-pipeline-migrate' });
+    try {
+      await client.connect();
+    } catch (error) {
+      if (!CANNOT_LOG_IN.has((error as { code?: string }).code ?? '')) throw error;
+      stale[role] = password;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  return stale;
+}
+
 export async function runMigrations({ config, dir, log, readSecret = fetchRdsSecret, retry }: RunMigrationsOptions): Promise<MigrationRun> {
   // The role secrets first: a missing or wrong one fails the deploy before anything changes.
   const passwords = await readRolePasswords(config, readSecret);
   const client = await connectRetryingPassword((refresh) => openMasterSession(config, readSecret, refresh), retry);
   try {
     const applied = await migrateUp({ connection: client, dir, log });
-    // After the migrations (which create the roles), outside their transaction; a re-run repeats it.
-    const rolesWithPassword = await setRolePasswords(client, passwords);
+    // After the migrations (which create the roles), outside their transaction. Only roles that
+    // cannot log in with their secret's password get it: a deploy during a rotation (new password
+    // set, secret not yet promoted) then cannot put the previous password back.
+    const stale = await rolesThatCannotLogIn(client, passwords);
+    const rolesWithPassword = await setRolePasswords(client, stale);
     return { applied, rolesWithPassword };
   } finally {
     await client.end();

@@ -96,14 +96,15 @@ describe('migrate handler', () => {
     for (const secret of [WRITER_PASSWORD, READER_PASSWORD, 'SCRAM-SHA-256']) expect(output).not.toContain(JSON.stringify(secret).slice(1, -1));
   });
 
-  it("sets a role secret's new value on the next run, read afresh, even with nothing to migrate", async () => {
+  it("sets a role secret's new value on the next run, read afresh, even with nothing to migrate, and only that role's", async () => {
     secretReads.length = 0;
     const rotated = 'n3w-Pa$$word';
     secretValues.set(WRITER_ARN, { ...secretValues.get(WRITER_ARN), password: rotated });
 
     const { result } = await invoke();
 
-    expect(result).toEqual({ applied: [], rolesWithPassword: ['orders_writer', 'orders_reader'] });
+    // The reader still logs in with its secret: its password is left alone.
+    expect(result).toEqual({ applied: [], rolesWithPassword: ['orders_writer'] });
     expect(secretReads).toEqual([
       { name: WRITER_ARN, forceFetch: true },
       { name: READER_ARN, forceFetch: true },
@@ -111,6 +112,12 @@ describe('migrate handler', () => {
     expect(await login('orders_writer', rotated)).toBe('ok');
     expect(await login('orders_writer', WRITER_PASSWORD)).toBe('28P01');
     expect(await login('orders_reader', READER_PASSWORD)).toBe('ok');
+  });
+
+  it('sets no password when every role logs in with its secret (a deploy during a rotation keeps the new password)', async () => {
+    const { result } = await invoke();
+
+    expect(result).toEqual({ applied: [], rolesWithPassword: [] });
   });
 
   it("keeps a password the role's single-user rotation set itself", async () => {
