@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SCOPES, type Scope } from '../../shared/http/routes.js';
-import { SCOPE_GROUPS } from '../auth/pre-token-generation.js';
+import { SCOPE_GROUPS } from '../../functions/pre-token/handler.js';
 import type { PipelineConfig } from '../config.js';
 import { acknowledge } from '../nag.js';
 import { REPO_ROOT } from './pipeline-function.js';
@@ -51,7 +51,7 @@ export class SignIn extends Construct {
       scopes: Object.values(SCOPES).map((scope) => ({ scopeName: scopeName(scope), scopeDescription: `${scope} on the orders API` })),
     });
     // One public client for the page (and scripts): it allows orders/read only; the other scopes
-    // come from group membership (infra/auth/pre-token-generation.ts), never from the client.
+    // come from group membership (functions/pre-token/handler.ts), never from the client.
     const redirects = [`${apiUrl}/`, ...auth.extraCallbackUrls];
     const page = pool.addClient('Page', {
       generateSecret: false,
@@ -112,7 +112,7 @@ export class SignIn extends Construct {
       removalPolicy: config.database.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     const fn = new NodejsFunction(this, 'Scopes', {
-      entry: join(REPO_ROOT, 'infra', 'auth', 'pre-token-generation.ts'),
+      entry: join(REPO_ROOT, 'functions', 'pre-token', 'handler.ts'),
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),

@@ -1,6 +1,6 @@
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { handler, scopesForGroups } from '../../infra/auth/pre-token-generation.js';
+import { handler, scopesForGroups } from '../../functions/pre-token/handler.js';
 import { SCOPES } from '../../shared/http/routes.js';
 
 /** The Cognito trigger that turns group membership into scopes (no AWS needed: it is a pure function of the event). */
