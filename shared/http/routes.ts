@@ -49,6 +49,8 @@ export const ROUTES: readonly RouteSpec[] = [
   route('GET', '/app.js', 'api', PUBLIC),
   route('GET', '/app.css', 'api', PUBLIC),
   route('GET', '/health', 'api', PUBLIC),
+  // The page's sign-in settings (issuer, client id, endpoints): public, no personal data.
+  route('GET', '/auth/config', 'api', PUBLIC),
   route('GET', '/orders', 'api', READ),
   route('GET', '/orders/{order_uid}', 'api', READ),
   route('GET', '/cache/stats', 'api', { kind: 'jwt', scopes: [SCOPES.admin] }),
@@ -69,6 +71,23 @@ export function matchRoute(method: string, path: string): { route: RouteSpec; pa
   return { route: DEFAULT_ROUTE, params: {} };
 }
 
+/** The methods routes declare for `path` (of one function, if given): the `allow` of a 405. */
+export function allowedMethods(path: string, fn?: RouteFunction): HttpMethod[] {
+  const methods = ROUTES.filter((candidate) => (fn === undefined || candidate.function === fn) && matchPath(candidate.path, path)).map(
+    (candidate) => candidate.method as HttpMethod,
+  );
+  return [...new Set(methods)];
+}
+
+/** A path segment decoded; one that is not valid percent-encoding stays as sent (and fails validation downstream). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function matchPath(template: string, path: string): Record<string, string> | undefined {
   const want = template.split('/');
   const got = path.split('/');
@@ -79,7 +98,7 @@ function matchPath(template: string, path: string): Record<string, string> | und
     const name = /^\{(\w+)\}$/.exec(part)?.[1];
     if (name) {
       if (actual === '') return undefined;
-      params[name] = decodeURIComponent(actual);
+      params[name] = decodeSegment(actual);
     } else if (part !== actual) return undefined;
   }
   return params;

@@ -74,7 +74,9 @@ describe('GET /orders/{order_uid}', () => {
     expect(first.headers).toMatchObject({
       'x-cache': 'miss',
       'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'public, max-age=31536000, immutable',
+      // Personal data: the browser may keep it briefly, no shared cache may (issue 11).
+      'cache-control': 'private, max-age=300',
+      vary: 'authorization',
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
     });
