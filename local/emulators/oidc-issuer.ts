@@ -76,6 +76,8 @@ function configuration(options: LocalIssuerOptions, privateJwk: JWK): Configurat
     jwks: { keys: [privateJwk as never] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     pkce: { required: () => true },
+    // The token endpoint answers the page's fetch (CORS) from the origins it may return to.
+    clientBasedCORS: (_ctx, origin) => options.redirectUris.some((uri) => new URL(uri).origin === origin),
     scopes: ['openid', 'profile'],
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
     // The page shows who is signed in from the ID token: no userinfo call with an API token.
@@ -118,7 +120,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 24rem; margin: 3rem auto"><h1>${title}</h1>${body}</body></html>`;
+<body><h1>${title}</h1>${body}</body></html>`;
 }
 
 async function signOutPage(ctx: KoaContextWithOIDC, form: string): Promise<void> {
@@ -146,10 +148,13 @@ async function readForm(request: http.IncomingMessage): Promise<URLSearchParams>
 }
 
 /** The login step of the authorization request (oidc-provider leaves the UI to the host). */
-async function interaction(provider: Provider, password: string, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+async function interaction(provider: Provider, options: { password: string; redirectUris: readonly string[] }, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const details = await provider.interactionDetails(request, response);
+  // The login form's answer redirects back to the page: browsers check form-action along the way.
+  const formAction = ["'self'", ...new Set(options.redirectUris.map((uri) => new URL(uri).origin))].join(' ');
   const html = (status: number, body: string) =>
-    response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; form-action 'self'", 'cache-control': 'no-store' }).end(body);
+    response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': `default-src 'none'; form-action ${formAction}`, 'cache-control': 'no-store' }).end(body);
+  const { password } = options;
   if (request.method === 'POST' && request.url?.endsWith('/login')) {
     const form = await readForm(request);
     if (form.get('username') !== USERNAME || form.get('password') !== password) {
@@ -181,7 +186,7 @@ export async function startLocalIssuer(options: LocalIssuerOptions): Promise<Loc
   const callback = provider.callback();
   server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
     if (!request.url?.startsWith('/interaction/')) return void callback(request, response);
-    interaction(provider, password, request, response).catch((error: unknown) => {
+    interaction(provider, { password, redirectUris: options.redirectUris }, request, response).catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
       response.end(`sign-in failed: ${(error as Error).message}`);
     });
