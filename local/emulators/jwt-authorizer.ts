@@ -19,7 +19,7 @@ export type AuthorizerResult =
   | { allow: false; status: 401 | 403; body: { message: string }; headers: Record<string, string> };
 
 const RSA_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
-/** Verified tokens, so a repeated token costs a map lookup (time claims are checked on every use). */
+/** Tokens judged, so a repeated token costs a map lookup (time claims are checked on every use). */
 const MAX_REMEMBERED = 10_000;
 
 const unauthorized = (reason: string): AuthorizerResult => ({
@@ -60,23 +60,23 @@ function audienceProblem(payload: JWTPayload, audience: readonly string[]): stri
   return values.some((value) => typeof value === 'string' && audience.includes(value)) ? undefined : 'the token does not have a valid audience';
 }
 
+/** What one token is, decided once: its signature, issuer and audience do not change with time. */
+type Verdict = { payload: JWTPayload; problem?: string; jwt: { claims: Record<string, string>; scopes: string[] } } | { problem: string };
+
 export function jwtAuthorizer(config: JwtAuthorizerConfig): (route: RouteSpec, authorization: string | undefined) => Promise<AuthorizerResult> {
   const keys = createRemoteJWKSet(new URL(config.jwksUri));
-  const verified = new Map<string, JWTPayload>();
+  const verdicts = new Map<string, Verdict>();
 
-  const verify = async (token: string): Promise<JWTPayload | string> => {
-    const known = verified.get(token);
-    if (known) return known;
+  const verify = async (token: string): Promise<Verdict> => {
     try {
-      if (!decodeProtectedHeader(token).kid) return 'the token has no kid';
-      // Time claims are checked below, on every use; here: signature, algorithm, issuer.
+      if (!decodeProtectedHeader(token).kid) return { problem: 'the token has no kid' };
+      // Time claims are checked on every use, below; here: signature, algorithm, issuer.
       const { payload } = await jwtVerify(token, keys, { issuer: config.issuer, algorithms: RSA_ALGORITHMS, clockTolerance: Number.MAX_SAFE_INTEGER });
-      if (verified.size >= MAX_REMEMBERED) verified.clear();
-      verified.set(token, payload);
-      return payload;
+      const problem = audienceProblem(payload, config.audience);
+      return { payload, ...(problem ? { problem } : {}), jwt: { claims: asClaims(payload), scopes: tokenScopes(payload) } };
     } catch (error) {
-      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss') return 'the token has an invalid issuer';
-      return error instanceof errors.JOSEError ? 'the token signature is invalid' : 'the token could not be decoded';
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss') return { problem: 'the token has an invalid issuer' };
+      return { problem: error instanceof errors.JOSEError ? 'the token signature is invalid' : 'the token could not be decoded' };
     }
   };
 
@@ -84,12 +84,18 @@ export function jwtAuthorizer(config: JwtAuthorizerConfig): (route: RouteSpec, a
     if (route.auth.kind === 'public') return { allow: true, jwt: { claims: {}, scopes: [] } };
     const token = authorization?.replace(/^Bearer\s+/i, '').trim();
     if (!token) return unauthorized('no token was provided');
-    const payload = await verify(token);
-    if (typeof payload === 'string') return unauthorized(payload);
-    const problem = timeProblem(payload, Math.floor(Date.now() / 1000)) ?? audienceProblem(payload, config.audience);
+    let verdict = verdicts.get(token);
+    if (!verdict) {
+      verdict = await verify(token);
+      // Only a verified token is remembered: a failure may be the JWKS being unreachable for a moment.
+      if (verdicts.size >= MAX_REMEMBERED) verdicts.clear();
+      if ('payload' in verdict) verdicts.set(token, verdict);
+    }
+    if (!('payload' in verdict)) return unauthorized(verdict.problem);
+    const problem = timeProblem(verdict.payload, Math.floor(Date.now() / 1000)) ?? verdict.problem;
     if (problem) return unauthorized(problem);
-    const scopes = tokenScopes(payload);
+    const { scopes } = verdict.jwt;
     if (route.auth.scopes.length > 0 && !route.auth.scopes.some((scope) => scopes.includes(scope))) return forbidden(route.auth.scopes);
-    return { allow: true, jwt: { claims: asClaims(payload), scopes } };
+    return { allow: true, jwt: verdict.jwt };
   };
 }
