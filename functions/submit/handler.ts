@@ -1,6 +1,6 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { type ApiError, isApiError } from '../../shared/http/errors.js';
+import { isApiError } from '../../shared/http/errors.js';
 import { json, securityHeaders } from '../../shared/http/http.js';
 import { httpHandler, type Outcome } from '../../shared/http/middleware.js';
 import { METRIC, type MetricName, SERVICES } from '../../shared/metrics.js';
@@ -38,8 +38,8 @@ function metricsFor({ response, error }: Outcome): MetricName[] {
 /** Paths only: violation messages can quote submitted values. */
 const logRejections: middy.MiddlewareObj<ParsedEvent> = {
   onError: ({ error }) => {
-    if (isApiError(error) && (error as ApiError).violations) {
-      logger.info('order rejected', { violations: (error as ApiError).violations!.map((violation) => violation.path) });
+    if (isApiError(error) && error.violations) {
+      logger.info('order rejected', { violations: error.violations.map((violation) => violation.path) });
     }
   },
 };
