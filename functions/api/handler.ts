@@ -69,8 +69,11 @@ const operations: Operations = {
   'GET /app.css': asset(APP_CSS, 'text/css; charset=utf-8'),
 };
 
-export const handler = httpHandler<APIGatewayProxyEventV2>(async (event) => dispatch(operations, event), observability, {
+const REQUEST = [METRIC.Requests] as const;
+const FAILED_REQUEST = [METRIC.Requests, METRIC.ServerError] as const;
+
+export const handler = httpHandler<APIGatewayProxyEventV2>((event) => dispatch(operations, event), observability, {
   serviceName: SERVICES.api,
   headers: () => signInSettings().headers,
-  metricsFor: ({ response }) => (response.statusCode >= 500 ? [METRIC.Requests, METRIC.ServerError] : [METRIC.Requests]),
+  metricsFor: ({ response }) => (response.statusCode >= 500 ? FAILED_REQUEST : REQUEST),
 });

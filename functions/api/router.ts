@@ -22,15 +22,16 @@ export type Operations = Readonly<Record<string, Operation>>;
 /** The read function's route keys: every one needs an operation. */
 export const API_ROUTE_KEYS: readonly string[] = ROUTES.filter((route) => route.function === 'api').map((route) => route.key);
 
-export async function dispatch(operations: Operations, event: APIGatewayProxyEventV2): Promise<HttpResponse> {
+/** Not `async`: the hit path of a cached order is a few promises long, and each one counts. */
+export function dispatch(operations: Operations, event: APIGatewayProxyEventV2): Promise<HttpResponse> {
   const path = event.rawPath;
   const method = event.requestContext.http.method.toUpperCase();
   const { route, params } = matchRoute(method, path);
   const operation = route.function === 'api' ? operations[route.key] : undefined;
-  if (operation) return operation({ params, event });
+  if (operation) return Promise.resolve(operation({ params, event }));
   const allow = allowedMethods(path, 'api');
   if (allow.length > 0) {
-    throw apiError(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`, { headers: { allow: allow.join(', ') } });
+    return Promise.reject(apiError(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`, { headers: { allow: allow.join(', ') } }));
   }
-  throw apiError(404, 'not_found', `no route for ${path}`);
+  return Promise.reject(apiError(404, 'not_found', `no route for ${path}`));
 }

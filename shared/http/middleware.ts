@@ -23,7 +23,7 @@ export interface HttpStackOptions {
   serviceName: string;
   /** Headers every response carries (shared/http/http.ts `securityHeaders`). */
   headers: () => Readonly<Record<string, string>>;
-  /** The metric names one outcome counts (each once). */
+  /** The metric names one outcome counts, each counted once per name listed. */
   metricsFor: (outcome: Outcome) => readonly MetricName[];
 }
 
@@ -54,7 +54,7 @@ function withHeaders<TEvent>(headers: HttpStackOptions['headers']): MiddlewareOb
 
 function outcomeMetrics<TEvent>({ metrics }: Pick<Observability, 'metrics'>, metricsFor: HttpStackOptions['metricsFor']): MiddlewareObj<TEvent, HttpResponse> {
   const count = (outcome: Outcome) => {
-    for (const name of new Set(metricsFor(outcome))) metrics.addMetric(name, MetricUnit.Count, 1);
+    for (const name of metricsFor(outcome)) metrics.addMetric(name, MetricUnit.Count, 1);
   };
   return {
     after: ({ response }) => {

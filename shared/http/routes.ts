@@ -60,12 +60,16 @@ export const ROUTES: readonly RouteSpec[] = [
 /** Every request no route above matches: the read function answers 404/405, after the read scope. */
 export const DEFAULT_ROUTE: RouteSpec = { key: '$default', method: 'ANY', path: '$default', function: 'api', auth: READ };
 
+/** Each route's path split into segments once: a request splits its path once and compares. */
+const TEMPLATES = ROUTES.map((route) => ({ route, parts: route.path.split('/') }));
+
 /** The route an API Gateway would select for a request (exact paths first, then `{param}` segments, then `$default`). */
 export function matchRoute(method: string, path: string): { route: RouteSpec; params: Record<string, string> } {
   const wanted = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
-  for (const candidate of ROUTES) {
+  const got = path.split('/');
+  for (const { route: candidate, parts } of TEMPLATES) {
     if (candidate.method !== wanted) continue;
-    const params = matchPath(candidate.path, path);
+    const params = matchPath(parts, got);
     if (params) return { route: candidate, params };
   }
   return { route: DEFAULT_ROUTE, params: {} };
@@ -73,8 +77,9 @@ export function matchRoute(method: string, path: string): { route: RouteSpec; pa
 
 /** The methods routes declare for `path` (of one function, if given): the `allow` of a 405. */
 export function allowedMethods(path: string, fn?: RouteFunction): HttpMethod[] {
-  const methods = ROUTES.filter((candidate) => (fn === undefined || candidate.function === fn) && matchPath(candidate.path, path)).map(
-    (candidate) => candidate.method as HttpMethod,
+  const got = path.split('/');
+  const methods = TEMPLATES.filter(({ route, parts }) => (fn === undefined || route.function === fn) && matchPath(parts, got)).map(
+    ({ route }) => route.method as HttpMethod,
   );
   return [...new Set(methods)];
 }
@@ -88,17 +93,14 @@ function decodeSegment(segment: string): string {
   }
 }
 
-function matchPath(template: string, path: string): Record<string, string> | undefined {
-  const want = template.split('/');
-  const got = path.split('/');
+function matchPath(want: readonly string[], got: readonly string[]): Record<string, string> | undefined {
   if (want.length !== got.length) return undefined;
   const params: Record<string, string> = {};
   for (const [index, part] of want.entries()) {
     const actual = got[index]!;
-    const name = /^\{(\w+)\}$/.exec(part)?.[1];
-    if (name) {
+    if (part.startsWith('{') && part.endsWith('}')) {
       if (actual === '') return undefined;
-      params[name] = decodeSegment(actual);
+      params[part.slice(1, -1)] = decodeSegment(actual);
     } else if (part !== actual) return undefined;
   }
   return params;
