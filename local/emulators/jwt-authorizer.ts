@@ -9,8 +9,10 @@ import type { JwtAuthorizerConfig } from './oidc-issuer.js';
  * issuer's JWKS named by the `kid` header; `iss`; `aud` against the audience list, or `client_id`
  * when there is no `aud`; `exp` after and `nbf`/`iat` before now; and at least one of the route's
  * scopes in `scope` (or `scp`). Failures: 401 `{"message":"Unauthorized"}` with a
- * `www-authenticate` header naming the reason (http-api-troubleshooting-jwt.html); a valid token
- * without the scope: 403 `{"message":"Forbidden"}`.
+ * `www-authenticate` header naming the reason (http-api-troubleshooting-jwt.html shows this
+ * shape; the reason texts other than the audience one are ours); a valid token without the
+ * scope: 403 `{"message":"Forbidden"}` (API Gateway's body for a denied request; the
+ * `insufficient_scope` header wording is modelled on RFC 6750, not taken from AWS text).
  * Routes with IAM authorization (POST /orders) cannot be checked locally: they take a JWT with
  * the route's scope (orders/write) instead.
  */
