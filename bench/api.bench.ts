@@ -4,7 +4,9 @@
  *   cache hit and as a miss (one database query), median and p99 per request; next to it the
  *   JSON.stringify of an order, which a hit never does (the cache keeps the text).
  *   Over HTTP: requests per second of hits through the local gateway (autocannon), against the
- *   ceiling of a bare node:http server answering the same bytes on the same machine.
+ *   ceiling of a bare node:http server answering the same bytes on the same machine. The gateway
+ *   runs its JWT authorizer against the local OpenID Connect issuer, and every request carries a
+ *   token with orders/read (verified once, then remembered, as a repeated token costs a lookup).
  *   And a check: a miss is exactly one database round trip (ReadyForQuery messages counted on
  *   the pool's connections).
  * Writes the table into docs/benchmarks.md (section "Read API"); BENCH_NO_WRITE=1 only prints it.
@@ -32,6 +34,7 @@ const { resetOrderCache } = await import('../functions/api/read-api.js');
 const { storeOrders } = await import('../shared/db/orders.js');
 const { closePool, getPool } = await import('../shared/db/pool.js');
 const { startGateway } = await import('../local/emulators/gateway.js');
+const { startLocalIssuer } = await import('../local/emulators/oidc-issuer.js');
 const context = { functionName: 'bench-api', awsRequestId: 'bench' } as Context;
 
 // Round trips: each ReadyForQuery message from the server closes one (a query with Parse/Bind/Execute/Sync is one).
@@ -109,10 +112,11 @@ for (let i = 0; i < 20_000 + HIT_SAMPLES; i++) {
 }
 
 // ---- over HTTP: hits through the local gateway vs a bare node:http server ---------------------
-async function load(url: string | string[]): Promise<number> {
+async function load(url: string | string[], headers: Record<string, string> = {}): Promise<number> {
   const urls = Array.isArray(url) ? url : [url];
   const result = await autocannon({
     url: urls[0]!,
+    headers,
     connections: CONNECTIONS,
     duration: DURATION_SECONDS,
     // The load generator in its own thread, so that it does not share the servers' event loop.
@@ -123,21 +127,24 @@ async function load(url: string | string[]): Promise<number> {
   return result.requests.average;
 }
 
-const gateway = await startGateway({ port: 0 });
+const issuer = await startLocalIssuer({ redirectUris: ['http://127.0.0.1/'] });
+const gateway = await startGateway({ port: 0, auth: issuer.authorizer });
+const signedIn = { authorization: `Bearer ${(await issuer.signIn()).accessToken}` };
 const hotUids = uids.slice(0, 100);
 const gatewayUrls = hotUids.map((uid) => `${gateway.url}/orders/${uid}`);
-for (const url of gatewayUrls) await fetch(url).then((r) => r.arrayBuffer()); // cached already; warm sockets
+for (const url of gatewayUrls) await fetch(url, { headers: signedIn }).then((r) => r.arrayBuffer()); // cached already; warm sockets
 const sample = await handler(events[0]!, context);
 const bare = http.createServer((_request, response) => response.writeHead(200, sample.headers).end(sample.body));
 await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
 const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/orders/${uids[0]}`;
 
 await load(bareUrl); // warm-up runs, discarded
-await load(gatewayUrls);
+await load(gatewayUrls, signedIn);
 const bareRps = await load(bareUrl);
-const gatewayRps = await load(gatewayUrls);
+const gatewayRps = await load(gatewayUrls, signedIn);
 
 await gateway.close();
+await issuer.close();
 await new Promise<void>((resolve) => bare.close(() => resolve()));
 await closePool();
 await database.close();
@@ -152,7 +159,7 @@ const rows = [
   ['JSON.stringify of an order (what a hit skips)', us(median(stringifySamples)), us(percentile(stringifySamples, 99)), 'the cache keeps the JSON text'],
 ];
 const httpRows = [
-  ['hits through the local gateway', Math.round(gatewayRps), `${((gatewayRps / bareRps) * 100).toFixed(0)}% of the ceiling`],
+  ['hits through the local gateway (JWT authorizer)', Math.round(gatewayRps), `${((gatewayRps / bareRps) * 100).toFixed(0)}% of the ceiling`],
   ['ceiling: bare node:http, same bytes', Math.round(bareRps), '100%'],
 ];
 const table = [

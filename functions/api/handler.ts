@@ -1,10 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { respond, type HttpResponse } from '../../shared/http/http.js';
+import { type AuthConfig, authConfigFromEnv } from '../../shared/http/auth-config.js';
+import { apiError } from '../../shared/http/errors.js';
+import { json, jsonText, PRIVATE_ORDER, respond, securityHeaders } from '../../shared/http/http.js';
+import { httpHandler } from '../../shared/http/middleware.js';
+import { METRIC, SERVICES } from '../../shared/metrics.js';
+import { createObservability } from '../../shared/observability.js';
 import { cacheStats, getOrder, health, listOrders } from './read-api.js';
-import { dispatch, type Route } from './router.js';
-import { createObservability, observedHandler } from '../../shared/observability.js';
-import { tracing } from '../../shared/tracing.js';
+import { dispatch, type Operations } from './router.js';
 import { APP_CSS } from './web/app-css.js';
 import { APP_JS } from './web/app-js.js';
 import { INDEX_HTML } from './web/index-html.js';
@@ -12,34 +15,65 @@ import { INDEX_HTML } from './web/index-html.js';
 /**
  * The read API behind API Gateway (HTTP API, payload format 2.0): orders by order_uid from the
  * container's warm cache or one database query, the newest orders with keyset pagination,
- * health, cache statistics, and the order lookup page with its script and stylesheet.
+ * health, cache statistics, the sign-in settings, and the order lookup page with its script
+ * and stylesheet. Authorization happens before: the API Gateway JWT authorizer (routes.ts).
  */
-const observability = createObservability('api');
-const { logger, metrics } = observability;
+const observability = createObservability(SERVICES.api);
+const { metrics } = observability;
+
+/** AUTH_* read once, on the container's first request (a bad value: one ConfigError naming it). */
+let signIn: { config: AuthConfig | undefined; headers: Readonly<Record<string, string>> } | undefined;
+function signInSettings() {
+  if (!signIn) {
+    const config = authConfigFromEnv();
+    signIn = { config, headers: securityHeaders(config) };
+  }
+  return signIn;
+}
 
 // The page may change with a deploy: browsers revalidate rather than keep it.
 const asset = (body: string, contentType: string) => () => respond(200, body, { 'content-type': contentType, 'cache-control': 'no-cache' });
 
-const routes: readonly Route[] = [
-  { pattern: /^\/orders\/([^/]+)$/, methods: { GET: ([orderUid]) => getOrder(orderUid!) } },
-  { pattern: /^\/orders$/, methods: { GET: (_params, event) => listOrders(event.queryStringParameters ?? {}) } },
-  { pattern: /^\/health$/, methods: { GET: health } },
-  { pattern: /^\/cache\/stats$/, methods: { GET: cacheStats } },
-  { pattern: /^\/$/, methods: { GET: asset(INDEX_HTML, 'text/html; charset=utf-8') } },
-  { pattern: /^\/app\.js$/, methods: { GET: asset(APP_JS, 'text/javascript; charset=utf-8') } },
-  { pattern: /^\/app\.css$/, methods: { GET: asset(APP_CSS, 'text/css; charset=utf-8') } },
-];
+const operations: Operations = {
+  'GET /orders/{order_uid}': async ({ params }) => {
+    const started = performance.now();
+    const found = await getOrder(params.order_uid!);
+    const took = (performance.now() - started).toFixed(3);
+    metrics.addMetric(found.cache === 'hit' ? METRIC.CacheHit : METRIC.CacheMiss, MetricUnit.Count, 1);
+    return jsonText(200, found.json, {
+      'cache-control': PRIVATE_ORDER,
+      vary: 'authorization',
+      'x-cache': found.cache,
+      'server-timing': found.cache === 'hit' ? `cache;desc="hit";dur=${took}` : `db;desc="miss";dur=${took}`,
+    });
+  },
+  'GET /orders': async ({ event }) => json(200, await listOrders(event.queryStringParameters ?? {})),
+  'GET /health': async () =>
+    (await health()).reachable
+      ? json(200, { status: 'ok', database: 'reachable' })
+      : json(503, {
+          status: 'unavailable',
+          database: 'unreachable',
+          error: 'service_unavailable',
+          message: 'the database cannot be reached; cached orders are still served',
+        }),
+  'GET /cache/stats': () => json(200, cacheStats()),
+  'GET /auth/config': () => {
+    const { config } = signInSettings();
+    if (!config) throw apiError(404, 'not_found', 'sign-in is not configured (AUTH_* variables)');
+    const { issuer, clientId, authorizeUrl, tokenUrl, logoutUrl, scopes } = config;
+    return json(200, { issuer, client_id: clientId, authorize_url: authorizeUrl, token_url: tokenUrl, logout_url: logoutUrl ?? null, scopes }, { 'cache-control': 'no-cache' });
+  },
+  'GET /': asset(INDEX_HTML, 'text/html; charset=utf-8'),
+  'GET /app.js': asset(APP_JS, 'text/javascript; charset=utf-8'),
+  'GET /app.css': asset(APP_CSS, 'text/css; charset=utf-8'),
+};
 
-async function api(event: APIGatewayProxyEventV2): Promise<HttpResponse> {
-  const response = await dispatch(routes, event, (error, status) =>
-    // The error object only: request data (ids, bodies) stays out of the logs.
-    logger.error(status === 503 ? 'database unavailable' : 'request failed', { error: error as Error, status }),
-  );
-  metrics.addMetric('Requests', MetricUnit.Count, 1);
-  const cache = response.headers['x-cache'];
-  if (cache) metrics.addMetric(cache === 'hit' ? 'CacheHit' : 'CacheMiss', MetricUnit.Count, 1);
-  if (response.statusCode >= 500) metrics.addMetric('ServerError', MetricUnit.Count, 1);
-  return response;
-}
+const REQUEST = [METRIC.Requests] as const;
+const FAILED_REQUEST = [METRIC.Requests, METRIC.ServerError] as const;
 
-export const handler = observedHandler(api, observability, tracing('api'));
+export const handler = httpHandler<APIGatewayProxyEventV2>((event) => dispatch(operations, event), observability, {
+  serviceName: SERVICES.api,
+  headers: () => signInSettings().headers,
+  metricsFor: ({ response }) => (response.statusCode >= 500 ? FAILED_REQUEST : REQUEST),
+});

@@ -1,4 +1,6 @@
 import { LRUCache } from 'lru-cache';
+import * as z from 'zod';
+import { blankAsAbsent, type Env, readEnv } from '../../shared/http/env.js';
 
 /**
  * The per-container warm cache of canonical order JSON (module scope: it lives as long as the
@@ -7,7 +9,7 @@ import { LRUCache } from 'lru-cache';
  * when the entry or byte bound is reached. The cached value is the JSON text itself, so a hit
  * costs a map lookup and never a JSON.stringify.
  *
- * Environment (read once, at first use):
+ * Environment (read once, when the container's cache is created):
  *  - CACHE_MAX_ENTRIES (default 50000)
  *  - CACHE_MAX_BYTES (default 64 MiB of UTF-8 JSON: room to spare in a 512 MB function)
  *  - CACHE_TTL_SECONDS (optional; 0 or absent: no expiry)
@@ -41,26 +43,31 @@ export interface CachedRead {
   cache: CacheOutcome;
 }
 
-const DEFAULTS: OrderCacheConfig = { maxEntries: 50_000, maxBytes: 64 * 1024 * 1024, ttlSeconds: 0 };
 /** When this module was loaded: the container's age as the cache sees it. */
 const CONTAINER_STARTED_AT = Date.now();
 
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, { allowZero = false } = {}): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0 || (value === 0 && !allowZero)) {
-    throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got "${raw}"`);
-  }
-  return value;
-}
+const integer = (fallback: number, minimum: 0 | 1) =>
+  z.preprocess(
+    blankAsAbsent,
+    z
+      .string()
+      .regex(/^[0-9]{1,15}$/, `must be a ${minimum === 0 ? 'non-negative' : 'positive'} integer`)
+      .transform(Number)
+      .pipe(z.number().min(minimum, `must be a ${minimum === 0 ? 'non-negative' : 'positive'} integer`))
+      .default(fallback),
+  );
 
-export function cacheConfigFromEnv(env: NodeJS.ProcessEnv = process.env): OrderCacheConfig {
-  return {
-    maxEntries: positiveInteger(env, 'CACHE_MAX_ENTRIES', DEFAULTS.maxEntries),
-    maxBytes: positiveInteger(env, 'CACHE_MAX_BYTES', DEFAULTS.maxBytes),
-    ttlSeconds: positiveInteger(env, 'CACHE_TTL_SECONDS', DEFAULTS.ttlSeconds, { allowZero: true }),
-  };
+const cacheSchema = z.object({
+  CACHE_MAX_ENTRIES: integer(50_000, 1),
+  // 64 MiB of UTF-8 JSON: room to spare in a 512 MB function.
+  CACHE_MAX_BYTES: integer(64 * 1024 * 1024, 1),
+  CACHE_TTL_SECONDS: integer(0, 0),
+});
+
+/** The cache bounds from CACHE_* variables; throws ConfigError naming each bad variable. */
+export function cacheConfigFromEnv(env: Env = process.env): OrderCacheConfig {
+  const parsed = readEnv('cache', cacheSchema, env);
+  return { maxEntries: parsed.CACHE_MAX_ENTRIES, maxBytes: parsed.CACHE_MAX_BYTES, ttlSeconds: parsed.CACHE_TTL_SECONDS };
 }
 
 export class OrderCache {

@@ -1,43 +1,37 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { errorResponse, isDatabaseUnavailable, type HttpResponse } from '../../shared/http/http.js';
+import { apiError } from '../../shared/http/errors.js';
+import type { HttpResponse } from '../../shared/http/http.js';
+import { allowedMethods, matchRoute, ROUTES } from '../../shared/http/routes.js';
 
 /**
- * A small path router for one Lambda behind an HTTP API `$default` (or explicit) route: the
- * path is matched on `rawPath`, so the function answers the same whatever routes the API defines.
- * Unknown path → 404, known path with another method → 405 with `allow`; a thrown database
- * outage → 503, anything else → 500, both without details for the client.
+ * Dispatch on the shared route table (shared/http/routes.ts), the same one API Gateway's routes
+ * are built from: the path is matched on `rawPath`, so the function answers the same whatever
+ * route delivered the request (`$default` included). A path no route of this function declares →
+ * 404; a declared path with another method → 405 with `allow`. HEAD is answered as GET.
  */
-export type RouteHandler = (params: string[], event: APIGatewayProxyEventV2) => HttpResponse | Promise<HttpResponse>;
-
-export interface Route {
-  pattern: RegExp;
-  methods: Partial<Record<'GET' | 'POST', RouteHandler>>;
+export interface RouteRequest {
+  params: Readonly<Record<string, string>>;
+  event: APIGatewayProxyEventV2;
 }
 
-export type ErrorReporter = (error: unknown, status: 500 | 503) => void;
+export type Operation = (request: RouteRequest) => HttpResponse | Promise<HttpResponse>;
 
-export async function dispatch(routes: readonly Route[], event: APIGatewayProxyEventV2, report: ErrorReporter): Promise<HttpResponse> {
+/** One operation per route key of the read function (`GET /orders/{order_uid}`, …). */
+export type Operations = Readonly<Record<string, Operation>>;
+
+/** The read function's route keys: every one needs an operation. */
+export const API_ROUTE_KEYS: readonly string[] = ROUTES.filter((route) => route.function === 'api').map((route) => route.key);
+
+/** Not `async`: the hit path of a cached order is a few promises long, and each one counts. */
+export function dispatch(operations: Operations, event: APIGatewayProxyEventV2): Promise<HttpResponse> {
   const path = event.rawPath;
   const method = event.requestContext.http.method.toUpperCase();
-  for (const route of routes) {
-    const match = route.pattern.exec(path);
-    if (!match) continue;
-    // HEAD is GET without a body (the HTTP layer drops the body).
-    const handle = route.methods[(method === 'HEAD' ? 'GET' : method) as keyof Route['methods']];
-    if (!handle) {
-      const allow = Object.keys(route.methods).join(', ');
-      return errorResponse(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow}`, { allow });
-    }
-    try {
-      return await handle(match.slice(1), event);
-    } catch (error) {
-      if (isDatabaseUnavailable(error)) {
-        report(error, 503);
-        return errorResponse(503, 'service_unavailable', 'the database is unavailable; try again shortly', { 'retry-after': '5' });
-      }
-      report(error, 500);
-      return errorResponse(500, 'internal_error', 'internal error');
-    }
+  const { route, params } = matchRoute(method, path);
+  const operation = route.function === 'api' ? operations[route.key] : undefined;
+  if (operation) return Promise.resolve(operation({ params, event }));
+  const allow = allowedMethods(path, 'api');
+  if (allow.length > 0) {
+    return Promise.reject(apiError(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`, { headers: { allow: allow.join(', ') } }));
   }
-  return errorResponse(404, 'not_found', `no route for ${path}`);
+  return Promise.reject(apiError(404, 'not_found', `no route for ${path}`));
 }

@@ -1,10 +1,11 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { HttpResponse } from '../../shared/http/http.js';
-import { createObservability, observedHandler } from '../../shared/observability.js';
-import { tracing } from '../../shared/tracing.js';
-import { bodySizeLimit, httpErrorResponses } from './middleware.js';
+import { isApiError } from '../../shared/http/errors.js';
+import { json, securityHeaders } from '../../shared/http/http.js';
+import { httpHandler, type Outcome } from '../../shared/http/middleware.js';
+import { METRIC, type MetricName, SERVICES } from '../../shared/metrics.js';
+import { createObservability } from '../../shared/observability.js';
+import { bodySizeLimit, jsonBody } from './middleware.js';
 import { MAX_ORDER_BYTES, orderProducerFromEnv, submitOrder } from './submit-order.js';
 
 /**
@@ -12,36 +13,44 @@ import { MAX_ORDER_BYTES, orderProducerFromEnv, submitOrder } from './submit-ord
  * topic; the consumer stores it. 202 accepted · 400 invalid order or not JSON · 413 too large ·
  * 415 not JSON content · 503 broker unavailable (retry). It holds no database access at all.
  */
-const observability = createObservability('submit');
-const { logger, metrics } = observability;
+const observability = createObservability(SERVICES.submit);
+const { logger } = observability;
 
 /** One producer per container, connected on the first request and reused. */
 const producer = orderProducerFromEnv(logger);
 
-/** The event once @middy/http-json-body-parser has replaced the body text with its JSON value. */
+/** The event once the JSON body parser has replaced the body text with its JSON value. */
 type ParsedEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body: unknown };
 
-async function submit(event: ParsedEvent): Promise<HttpResponse> {
-  const outcome = await submitOrder(event.body, producer);
-  switch (outcome.kind) {
-    case 'accepted':
-      metrics.addMetric('OrdersAccepted', MetricUnit.Count, 1);
-      logger.info('order queued', { order_uid: outcome.orderUid, partition: outcome.record.partition, offset: outcome.record.offset });
-      break;
-    case 'invalid':
-      metrics.addMetric('OrdersRejected', MetricUnit.Count, 1);
-      // Paths only: messages can quote submitted values.
-      logger.info('order rejected', { violations: outcome.violations.map((violation) => violation.path) });
-      break;
-    case 'unavailable':
-      metrics.addMetric('BrokerUnavailable', MetricUnit.Count, 1);
-      logger.error('orders topic unavailable', { error: outcome.error.message });
-      break;
-  }
-  return outcome.response;
+async function submit(event: ParsedEvent) {
+  const { orderUid, record } = await submitOrder(event.body, producer);
+  logger.info('order queued', { order_uid: orderUid, partition: record.partition, offset: record.offset });
+  return json(202, { order_uid: orderUid, status: 'accepted' }, { location: `/orders/${orderUid}` });
 }
 
-export const handler = observedHandler(submit, observability, tracing('submit'))
+function metricsFor({ response, error }: Outcome): MetricName[] {
+  if (response.statusCode === 202) return [METRIC.OrdersAccepted];
+  if (error?.code === 'invalid_order') return [METRIC.OrdersRejected];
+  if (response.statusCode === 503) return [METRIC.BrokerUnavailable];
+  return [response.statusCode >= 500 ? METRIC.InternalErrors : METRIC.RequestsRefused];
+}
+
+/** Paths only: violation messages can quote submitted values. */
+const logRejections: middy.MiddlewareObj<ParsedEvent> = {
+  onError: ({ error }) => {
+    if (isApiError(error) && error.violations) {
+      logger.info('order rejected', { violations: error.violations.map((violation) => violation.path) });
+    }
+  },
+};
+
+const SECURITY_HEADERS = securityHeaders();
+
+export const handler = httpHandler<ParsedEvent>(submit, observability, {
+  serviceName: SERVICES.submit,
+  headers: () => SECURITY_HEADERS,
+  metricsFor,
+})
+  .use(logRejections)
   .use(bodySizeLimit(MAX_ORDER_BYTES))
-  .use(httpJsonBodyParser())
-  .use(httpErrorResponses(observability));
+  .use(jsonBody());

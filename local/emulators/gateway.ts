@@ -3,7 +3,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { handler as apiHandler } from '../../functions/api/handler.js';
+import { matchRoute } from '../../shared/http/routes.js';
+import { jwtAuthorizer } from './jwt-authorizer.js';
 import { localLambdaContext } from './lambda-context.js';
+import type { JwtAuthorizerConfig } from './oidc-issuer.js';
 
 /**
  * A local stand-in for the API Gateway HTTP API: a real HTTP server that turns each request into
@@ -13,8 +16,10 @@ import { localLambdaContext } from './lambda-context.js';
  * (header names lower-cased; repeated headers and query parameters joined with commas; cookies in
  * `cookies`; a result without `statusCode` is sent as a 200 JSON body).
  *
- * Routes: POST /orders → functions/submit/handler.ts, everything else → functions/api/handler.ts.
- * No authorization here (in AWS, POST /orders requires IAM auth).
+ * Routes: shared/http/routes.ts, as API Gateway selects them (`matchRoute`): POST /orders →
+ * functions/submit/handler.ts, everything else → functions/api/handler.ts. With `auth` (the local
+ * issuer's, local/emulators/oidc-issuer.ts) every non-public route is checked first as the JWT
+ * authorizer would (local/emulators/jwt-authorizer.ts); without it no token is checked.
  */
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -23,6 +28,14 @@ export interface GatewayOptions {
   /** 0 or absent: a free port. */
   port?: number;
   host?: string;
+  /** The JWT authorizer's issuer, audience and keys; absent: no authorizer (every route open). */
+  auth?: JwtAuthorizerConfig;
+}
+
+/** What the route selection and the authorizer add to the event. */
+export interface EventExtras {
+  pathParameters?: Record<string, string>;
+  jwt?: { claims: Record<string, string>; scopes: string[] };
 }
 
 export interface Gateway {
@@ -57,7 +70,7 @@ function requestTime(date: Date): string {
   return `${day!.padStart(2, '0')}/${month}/${year}:${time} +0000`;
 }
 
-export function toEvent(request: http.IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+export function toEvent(request: http.IncomingMessage, body: Buffer, routeKey: string, extras: EventExtras = {}): APIGatewayProxyEventV2 {
   const url = new URL(request.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
@@ -83,7 +96,10 @@ export function toEvent(request: http.IncomingMessage, body: Buffer, routeKey: s
     ...(cookies?.length ? { cookies } : {}),
     headers,
     ...(rawQueryString ? { queryStringParameters } : {}),
+    ...(extras.pathParameters && Object.keys(extras.pathParameters).length > 0 ? { pathParameters: extras.pathParameters } : {}),
     requestContext: {
+      // Payload 2.0: the JWT authorizer's claims and scopes (values as strings).
+      ...(extras.jwt ? { authorizer: { jwt: extras.jwt } } : {}),
       accountId: '000000000000',
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
@@ -120,8 +136,8 @@ function send(response: http.ServerResponse, result: APIGatewayProxyResultV2): v
   response.writeHead(result.statusCode, headers).end(body);
 }
 
-function sendJson(response: http.ServerResponse, status: number, body: object): void {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+function sendJson(response: http.ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
 }
 
 function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
@@ -142,10 +158,19 @@ function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-async function serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+type Authorize = ReturnType<typeof jwtAuthorizer>;
+
+async function serve(authorize: Authorize | undefined, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const body = await readBody(request);
   if (body === undefined) return sendJson(response, 413, { message: 'Request Entity Too Large' });
-  const isSubmit = request.method === 'POST' && new URL(request.url ?? '/', 'http://local').pathname === '/orders';
+  const { route, params } = matchRoute(request.method ?? 'GET', new URL(request.url ?? '/', 'http://local').pathname);
+  let jwt: EventExtras['jwt'];
+  if (authorize && route.auth.kind !== 'public') {
+    const decision = await authorize(route, request.headers.authorization);
+    if (!decision.allow) return sendJson(response, decision.status, decision.body, decision.headers);
+    jwt = decision.jwt;
+  }
+  const isSubmit = route.function === 'submit';
   let target: LambdaHandler = apiHandler;
   if (isSubmit) {
     try {
@@ -157,7 +182,7 @@ async function serve(request: http.IncomingMessage, response: http.ServerRespons
       });
     }
   }
-  const event = toEvent(request, body, isSubmit ? 'POST /orders' : '$default');
+  const event = toEvent(request, body, route.key, { pathParameters: params, ...(jwt ? { jwt } : {}) });
   try {
     send(response, await target(event, localLambdaContext({ functionName: isSubmit ? 'submit-local' : 'api-local', timeoutMs: 30_000, requestId: event.requestContext.requestId })));
   } catch {
@@ -166,9 +191,10 @@ async function serve(request: http.IncomingMessage, response: http.ServerRespons
   }
 }
 
-export async function startGateway({ port = 0, host = '127.0.0.1' }: GatewayOptions = {}): Promise<Gateway> {
+export async function startGateway({ port = 0, host = '127.0.0.1', auth }: GatewayOptions = {}): Promise<Gateway> {
+  const authorize = auth ? jwtAuthorizer(auth) : undefined;
   const server = http.createServer((request, response) => {
-    serve(request, response).catch(() => {
+    serve(authorize, request, response).catch(() => {
       if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
       else response.destroy();
     });

@@ -59,6 +59,13 @@ async function main() {
   await createTopic(brokers, topic, 6);
   await createTopic(brokers, DEFAULT_DLQ_TOPIC, 1);
 
+  // Sign-in: a local OpenID Connect issuer; the gateway checks its tokens (AUTH_* tell the page where it is).
+  const { startLocalIssuer } = await import('../emulators/oidc-issuer.js');
+  const pagePort = Number(process.env.PORT ?? 3000);
+  const issuer = await startLocalIssuer({ port: Number(process.env.AUTH_PORT ?? 3001), redirectUris: [`http://127.0.0.1:${pagePort}/`, `http://localhost:${pagePort}/`], ...(process.env.AUTH_DEV_PASSWORD ? { password: process.env.AUTH_DEV_PASSWORD } : {}) });
+  stops.push(['OpenID Connect issuer', () => issuer.close()]);
+  Object.assign(process.env, issuer.env);
+
   // Imported now: the handlers read their environment when they load.
   const [{ handler }, { startEmulator }, { startGateway }, { closePool }] = await Promise.all([
     import('../../functions/ingest/handler.js'),
@@ -73,7 +80,7 @@ async function main() {
     process.stderr.write(`the event-source mapping emulator stopped: ${(error as Error).message}\n`);
     void stopAll(1);
   });
-  const gateway = await startGateway({ port: Number(process.env.PORT ?? 3000) });
+  const gateway = await startGateway({ port: pagePort, auth: issuer.authorizer });
   stops.push(['API gateway', () => gateway.close()]);
 
   const shownDatabase = databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
@@ -82,6 +89,7 @@ async function main() {
       '',
       'The order pipeline runs locally:',
       `  web page and API  ${gateway.url}/   (orders: ${gateway.url}/orders)`,
+      `  sign-in           ${issuer.issuer}   user "${issuer.user.username}", password "${issuer.user.password}" (AUTH_DEV_PASSWORD sets it)`,
       `  Kafka             ${brokers}   topics "${topic}" and "${DEFAULT_DLQ_TOPIC}"`,
       `  PostgreSQL        ${shownDatabase}${applied.length > 0 ? `   (applied ${applied.length} migration(s))` : ''}`,
       `  consumer          event-source mapping emulator → functions/ingest/handler.ts (group "${emulator.groupId}")`,

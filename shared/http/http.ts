@@ -1,45 +1,66 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
 /**
- * Responses of the read API (API Gateway HTTP API, payload format 2.0: statusCode, headers,
+ * Responses of both HTTP functions (API Gateway HTTP API, payload format 2.0: statusCode, headers,
  * body, isBase64Encoded; see
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html).
- * Every response carries the security headers; every error has one shape:
- * `{ "error": "<code>", "message": "<for people>" }`, never a stack trace or SQL.
+ * The security headers are added by the middleware stack (shared/http/middleware.ts); every error
+ * has one shape (shared/http/errors.ts), never a stack trace or SQL.
  */
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
 
-/** Strict CSP: only same-origin scripts and styles (the page ships app.js and app.css), no inline code, no framing. */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** Where the page may go for sign-in (shared/http/auth-config.ts); absent: no sign-in configured. */
+export interface SignInEndpoints {
+  tokenUrl: string;
+  authorizeUrl: string;
+  logoutUrl?: string | undefined;
+}
 
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
-});
+/**
+ * Strict CSP: only same-origin scripts and styles (the page ships app.js and app.css), no inline
+ * code, no framing. Sign-in adds exactly what the authorization code flow needs: `fetch` to the
+ * token endpoint (connect-src, that URL only) and the sign-in and sign-out forms' targets
+ * (form-action, their origins: the identity provider redirects within its own origin, e.g. from
+ * the authorize endpoint to its login page, and browsers check form-action along those redirects).
+ */
+export function contentSecurityPolicy(signIn?: SignInEndpoints): string {
+  const formTargets = signIn ? [...new Set([signIn.authorizeUrl, signIn.logoutUrl].filter((url) => url !== undefined).map((url) => new URL(url).origin))] : [];
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    ['connect-src', "'self'", ...(signIn ? [signIn.tokenUrl] : [])].join(' '),
+    "object-src 'none'",
+    "base-uri 'none'",
+    ['form-action', "'self'", ...formTargets].join(' '),
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export function securityHeaders(signIn?: SignInEndpoints): Readonly<Record<string, string>> {
+  return Object.freeze({
+    'content-security-policy': contentSecurityPolicy(signIn),
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'strict-transport-security': 'max-age=31536000; includeSubDomains',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
+  });
+}
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
-/** Stored orders never change (first write wins): clients and CDNs may keep them for good. */
-export const IMMUTABLE = 'public, max-age=31536000, immutable';
+/**
+ * An order carries personal data: only the signed-in user's browser may keep it (`private`: no
+ * proxy or CDN), briefly, and a cache keyed by URL must not hand it to another token (`vary`).
+ */
+export const PRIVATE_ORDER = 'private, max-age=300';
 export const NO_STORE = 'no-store';
 
 export function respond(statusCode: number, body: string, headers: Record<string, string>): HttpResponse {
-  return { statusCode, headers: { ...SECURITY_HEADERS, ...headers }, body };
+  return { statusCode, headers, body };
 }
 
 /** A JSON body that is already text (e.g. the cached order): sent as is. */
@@ -49,28 +70,4 @@ export function jsonText(statusCode: number, body: string, headers: Record<strin
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return jsonText(statusCode, JSON.stringify(body), headers);
-}
-
-export type ErrorCode =
-  | 'bad_request'
-  | 'invalid_order_uid'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'internal_error'
-  | 'service_unavailable';
-
-export function errorResponse(statusCode: number, error: ErrorCode, message: string, headers: Record<string, string> = {}): HttpResponse {
-  return json(statusCode, { error, message }, headers);
-}
-
-/**
- * The database could not be reached or is not serving (as opposed to a bug in a statement):
- * network errors carry no SQLSTATE; SQLSTATE classes 08 (connection), 53 (resources) and
- * 57 (operator intervention, e.g. shutdown) are outages.
- */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && /^(08|53|57)[0-9A-Z]{3}$/.test(code)) return true;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true; // ECONNREFUSED, ETIMEDOUT, ...
-  return typeof message === 'string' && /connection|timeout|terminat/i.test(message);
 }

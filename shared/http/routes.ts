@@ -49,6 +49,8 @@ export const ROUTES: readonly RouteSpec[] = [
   route('GET', '/app.js', 'api', PUBLIC),
   route('GET', '/app.css', 'api', PUBLIC),
   route('GET', '/health', 'api', PUBLIC),
+  // The page's sign-in settings (issuer, client id, endpoints): public, no personal data.
+  route('GET', '/auth/config', 'api', PUBLIC),
   route('GET', '/orders', 'api', READ),
   route('GET', '/orders/{order_uid}', 'api', READ),
   route('GET', '/cache/stats', 'api', { kind: 'jwt', scopes: [SCOPES.admin] }),
@@ -58,28 +60,47 @@ export const ROUTES: readonly RouteSpec[] = [
 /** Every request no route above matches: the read function answers 404/405, after the read scope. */
 export const DEFAULT_ROUTE: RouteSpec = { key: '$default', method: 'ANY', path: '$default', function: 'api', auth: READ };
 
+/** Each route's path split into segments once: a request splits its path once and compares. */
+const TEMPLATES = ROUTES.map((route) => ({ route, parts: route.path.split('/') }));
+
 /** The route an API Gateway would select for a request (exact paths first, then `{param}` segments, then `$default`). */
 export function matchRoute(method: string, path: string): { route: RouteSpec; params: Record<string, string> } {
   const wanted = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
-  for (const candidate of ROUTES) {
+  const got = path.split('/');
+  for (const { route: candidate, parts } of TEMPLATES) {
     if (candidate.method !== wanted) continue;
-    const params = matchPath(candidate.path, path);
+    const params = matchPath(parts, got);
     if (params) return { route: candidate, params };
   }
   return { route: DEFAULT_ROUTE, params: {} };
 }
 
-function matchPath(template: string, path: string): Record<string, string> | undefined {
-  const want = template.split('/');
+/** The methods routes declare for `path` (of one function, if given): the `allow` of a 405. */
+export function allowedMethods(path: string, fn?: RouteFunction): HttpMethod[] {
   const got = path.split('/');
+  const methods = TEMPLATES.filter(({ route, parts }) => (fn === undefined || route.function === fn) && matchPath(parts, got)).map(
+    ({ route }) => route.method as HttpMethod,
+  );
+  return [...new Set(methods)];
+}
+
+/** A path segment decoded; one that is not valid percent-encoding stays as sent (and fails validation downstream). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function matchPath(want: readonly string[], got: readonly string[]): Record<string, string> | undefined {
   if (want.length !== got.length) return undefined;
   const params: Record<string, string> = {};
   for (const [index, part] of want.entries()) {
     const actual = got[index]!;
-    const name = /^\{(\w+)\}$/.exec(part)?.[1];
-    if (name) {
+    if (part.startsWith('{') && part.endsWith('}')) {
       if (actual === '') return undefined;
-      params[name] = decodeURIComponent(actual);
+      params[part.slice(1, -1)] = decodeSegment(actual);
     } else if (part !== actual) return undefined;
   }
   return params;

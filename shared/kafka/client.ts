@@ -1,5 +1,7 @@
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig, type LogEntry, logLevel, type RetryOptions } from 'kafkajs';
+import * as z from 'zod';
+import { blankAsAbsent, type Env, readEnv } from '../http/env.js';
 
 /**
  * The one place a kafkajs client is built: the submit function, the producer CLI and the tests
@@ -82,29 +84,46 @@ export interface KafkaEnvConfig {
 
 export const DEFAULT_ORDERS_TOPIC = 'orders';
 
+const flag = z.preprocess(
+  (value) => (typeof blankAsAbsent(value) === 'string' ? String(value).trim().toLowerCase() : undefined),
+  z.enum(['true', 'false', '1', '0'], { error: 'must be "true" or "false"' }).optional(),
+);
+
+const kafkaSchema = z
+  .object({
+    KAFKA_BROKERS: z.preprocess(
+      blankAsAbsent,
+      z
+        .string({ error: 'is not set (comma-separated host:port list)' })
+        .refine((value) => value.split(',').some((broker) => broker.trim() !== ''), 'needs at least one host:port'),
+    ),
+    KAFKA_TOPIC: z.preprocess(blankAsAbsent, z.string().trim().default(DEFAULT_ORDERS_TOPIC)),
+    KAFKA_AUTH: z.preprocess(
+      (value) => (typeof blankAsAbsent(value) === 'string' ? String(value).trim().toLowerCase() : undefined),
+      z.enum(['iam', 'none'], { error: 'must be "iam" or "none"' }).default('none'),
+    ),
+    KAFKA_TLS: flag,
+    AWS_REGION: z.preprocess(blankAsAbsent, z.string().trim().optional()),
+  })
+  .superRefine((env, context) => {
+    if (env.KAFKA_AUTH === 'iam' && !env.AWS_REGION) context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'is required when KAFKA_AUTH=iam' });
+  });
+
 /**
  * Reads KAFKA_BROKERS (comma list, required), KAFKA_TOPIC (default `orders`), KAFKA_AUTH
  * (`iam` | `none`, default `none`), KAFKA_TLS (`true` | `false`; default true with iam) and
- * AWS_REGION (required with iam). Throws a message that names the variable at fault.
+ * AWS_REGION (required with iam). Throws a ConfigError that names each variable at fault.
  */
-export function kafkaConfigFromEnv(env: Record<string, string | undefined> = process.env): KafkaEnvConfig {
-  const rawBrokers = env.KAFKA_BROKERS?.trim();
-  if (!rawBrokers) throw new Error('KAFKA_BROKERS is not set (comma-separated host:port list)');
-  const auth = (env.KAFKA_AUTH?.trim() || 'none').toLowerCase();
-  if (auth !== 'iam' && auth !== 'none') throw new Error(`KAFKA_AUTH must be "iam" or "none", not "${auth}"`);
-  const tls = parseBoolean('KAFKA_TLS', env.KAFKA_TLS) ?? auth === 'iam';
-  const config: KafkaEnvConfig = {
-    brokers: parseBrokers(rawBrokers),
-    topic: env.KAFKA_TOPIC?.trim() || DEFAULT_ORDERS_TOPIC,
-    auth,
+export function kafkaConfigFromEnv(env: Env = process.env): KafkaEnvConfig {
+  const parsed = readEnv('Kafka', kafkaSchema, env);
+  const tls = parsed.KAFKA_TLS === undefined ? parsed.KAFKA_AUTH === 'iam' : parsed.KAFKA_TLS === 'true' || parsed.KAFKA_TLS === '1';
+  return {
+    brokers: parseBrokers(parsed.KAFKA_BROKERS),
+    topic: parsed.KAFKA_TOPIC,
+    auth: parsed.KAFKA_AUTH,
     tls,
+    ...(parsed.KAFKA_AUTH === 'iam' ? { region: parsed.AWS_REGION! } : {}),
   };
-  if (auth === 'iam') {
-    const region = env.AWS_REGION?.trim();
-    if (!region) throw new Error('AWS_REGION is required when KAFKA_AUTH=iam');
-    config.region = region;
-  }
-  return config;
 }
 
 /** Client options for an env config: `createKafka({ ...kafkaClientOptions(config), clientId })`. */
@@ -114,14 +133,6 @@ export function kafkaClientOptions(config: KafkaEnvConfig): Pick<KafkaClientOpti
     tls: config.tls,
     ...(config.auth === 'iam' && config.region ? { iam: { region: config.region } } : {}),
   };
-}
-
-function parseBoolean(name: string, value: string | undefined): boolean | undefined {
-  const normalized = value?.trim().toLowerCase();
-  if (!normalized) return undefined;
-  if (normalized === 'true' || normalized === '1') return true;
-  if (normalized === 'false' || normalized === '0') return false;
-  throw new Error(`${name} must be "true" or "false", not "${value}"`);
 }
 
 /**

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as ingestHandler } from '../../functions/ingest/handler.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { startGateway, type Gateway } from '../../local/emulators/gateway.js';
+import { type LocalIssuer, startLocalIssuer } from '../../local/emulators/oidc-issuer.js';
 import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
+import { freePort } from '../../local/services/postgres.js';
 import { closePool } from '../../shared/db/pool.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import type { Order } from '../../shared/order/schema.js';
@@ -14,20 +16,23 @@ import { createTestDatabase } from '../support/database.js';
 import { lambdaContext, readFixture } from '../support/fixtures.js';
 
 /**
- * The order page in real Chromium (Debian's chromium-headless-shell) against the local gateway,
- * the real API handler and a real PostgreSQL. Orders are stored through the ingest handler;
- * Kafka is not needed here.
+ * The order page in real Chromium (Debian's chromium-headless-shell) against the local gateway
+ * with the JWT authorizer, the real local OpenID Connect issuer, the real API handler and a real
+ * PostgreSQL. The page signs in with the authorization code flow and PKCE through the issuer's
+ * login form. Orders are stored through the ingest handler; Kafka is not needed here.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium-headless-shell';
 const SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'web-page.png');
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let issuer: LocalIssuer;
 let gateway: Gateway;
 let browser: Browser;
 let page: Page;
 const seed = readFixture<Order>('orders/seed-wildberries-b563feb7b2b84b6test.json');
 const others = fakeOrders(12, 51, { minItems: 2, maxItems: 4 });
 const problems: string[] = [];
+const tokenRequests: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -41,33 +46,57 @@ beforeAll(async () => {
     lambdaContext(),
   );
   expect(response.batchItemFailures).toEqual([]);
-  gateway = await startGateway({ port: 0 });
+  const port = await freePort();
+  issuer = await startLocalIssuer({ redirectUris: [`http://127.0.0.1:${port}/`] });
+  for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
+  gateway = await startGateway({ port, auth: issuer.authorizer });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
-  // A CSP violation or a script error would show up here; the 404 and 400 answers the tests
-  // ask for are logged by Chromium as failed loads and are expected.
+  // A CSP violation or a script error would show up here; the 401, 404 and 400 answers the
+  // tests ask for are logged by Chromium as failed loads and are expected.
   page.on('console', (message) => {
-    if (message.type() === 'error' && !/^Failed to load resource: .* status of 40[04]/.test(message.text())) problems.push(message.text());
+    if (message.type() === 'error' && !/^Failed to load resource: .* status of 40[014]/.test(message.text())) problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && request.url() === `${issuer.issuer}/token`) tokenRequests.push(request.url());
+  });
 });
 
 afterAll(async () => {
+  vi.useRealTimers();
   await browser?.close();
   await gateway?.close();
+  await issuer?.close();
   await closePool();
   await database?.drop();
   vi.unstubAllEnvs();
 });
 
 describe('order lookup page', () => {
-  it('lists recent orders newest first', async () => {
+  it('asks to sign in, signs in through the issuer with PKCE, shows who is signed in and lists recent orders newest first', async () => {
     await page.goto(`${gateway.url}/`);
+    await expect.poll(() => page.locator('#sign-in').isVisible()).toBe(true);
+    expect(await page.locator('#placeholder').textContent()).toBe('Sign in to look up orders.');
+
+    await page.locator('#sign-in').click();
+    await page.waitForURL(`${issuer.issuer}/interaction/**`);
+    expect(new URL(page.url()).origin).toBe(issuer.issuer);
+    await page.locator('#password').fill(issuer.user.password);
+    await page.locator('button[type=submit]').click();
+    await page.waitForURL(`${gateway.url}/`);
+
+    await expect.poll(() => page.locator('#account-name').textContent()).toBe('Signed in as Development User');
+    expect(await page.locator('#sign-out').isVisible()).toBe(true);
+    expect(tokenRequests).toHaveLength(1);
     await expect.poll(() => page.locator('#recent-list li').count()).toBe(10);
     expect(await page.locator('#recent-more').isVisible()).toBe(true);
+    // Tokens stay in memory: nothing in web storage but the (spent) sign-in state.
+    const stored = await page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
+    expect(stored).not.toMatch(/eyJ/);
   });
 
   it('looks up a stored order with the keyboard and shows its facts, payment and items', async () => {
@@ -124,6 +153,31 @@ describe('order lookup page', () => {
     await expect.poll(() => page.locator('#order-uid').textContent()).toBe(newest.order_uid);
     expect(await page.locator('#items tbody tr').count()).toBe(newest.items.length);
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('order-heading');
+  });
+
+  it('signs in again when the token has expired (401) and comes back to the order it was asked for', async () => {
+    // Two hours later for the gateway and the issuer (this process): the one-hour token has expired.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 2 * 3600_000);
+    const other = others[3]!;
+    await page.locator('#search-input').fill(other.order_uid);
+    await page.locator('#search-input').press('Enter');
+
+    // The issuer still has the session: back without a login form, a second token, then the order.
+    await expect.poll(() => page.locator('#order-uid').textContent(), { timeout: 20_000 }).toBe(other.order_uid);
+    expect(tokenRequests).toHaveLength(2);
+    expect(page.url()).toBe(`${gateway.url}/#/orders/${other.order_uid}`);
+    expect(await page.locator('#account-name').textContent()).toBe('Signed in as Development User');
+    vi.useRealTimers();
+  });
+
+  it('signs out at the issuer and forgets the token', async () => {
+    await page.locator('#sign-out').click();
+    await page.waitForURL(`${issuer.issuer}/session/end**`);
+    await page.locator('button[name=logout]').click();
+    await page.waitForURL(`${gateway.url}/**`);
+    await expect.poll(() => page.locator('#sign-in').isVisible()).toBe(true);
+    expect(await page.locator('#account-name').isVisible()).toBe(false);
     expect(problems).toEqual([]);
   });
 });

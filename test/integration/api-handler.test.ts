@@ -1,3 +1,4 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as apiHandler } from '../../functions/api/handler.js';
@@ -7,6 +8,7 @@ import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
 import { resetOrderCache } from '../../functions/api/read-api.js';
 import { getPool } from '../../shared/db/pool.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
+import { METRIC } from '../../shared/metrics.js';
 import type { Order } from '../../shared/order/schema.js';
 import { useTestDatabase } from '../support/database.js';
 import { clone, lambdaContext, readFixture, seedOrders } from '../support/fixtures.js';
@@ -74,7 +76,9 @@ describe('GET /orders/{order_uid}', () => {
     expect(first.headers).toMatchObject({
       'x-cache': 'miss',
       'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'public, max-age=31536000, immutable',
+      // Personal data: the browser may keep it briefly, no shared cache may (issue 11).
+      'cache-control': 'private, max-age=300',
+      vary: 'authorization',
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
     });
@@ -84,6 +88,18 @@ describe('GET /orders/{order_uid}', () => {
     expect(second.body).toBe(first.body);
     expect(first.headers['content-security-policy']).toContain("default-src 'self'");
     expect(first.headers['content-security-policy']).not.toContain('unsafe-inline');
+  });
+
+  it('counts metrics from the outcome: the cache read, and every request', async () => {
+    const [order] = fakeOrders(1, 15) as [Order];
+    await ingest([order]);
+    const counted = vi.spyOn(Metrics.prototype, 'addMetric');
+
+    await get(`/orders/${order.order_uid}`);
+    await get(`/orders/${order.order_uid}`);
+    await get('/nothing/here');
+
+    expect(counted.mock.calls.map(([name]) => name)).toEqual([METRIC.CacheMiss, METRIC.Requests, METRIC.CacheHit, METRIC.Requests, METRIC.Requests]);
   });
 
   it('reads the database once for a miss, and once for concurrent misses of the same order', async () => {

@@ -1,6 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { freePort } from '../../local/services/postgres.js';
+import { METRIC } from '../../shared/metrics.js';
 import { MAX_ORDER_BYTES } from '../../functions/submit/submit-order.js';
 import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
 
@@ -99,6 +101,15 @@ describe('submit handler without a reachable broker', () => {
     expect((await post(event(encoded, undefined, true))).statusCode).toBe(400);
     const over = Buffer.from(`${atLimit} `).toString('base64');
     expect((await post(event(over, undefined, true))).statusCode).toBe(413);
+  });
+
+  it('counts each outcome once under its metric: rejected, refused, broker unavailable', async () => {
+    const counted = vi.spyOn(Metrics.prototype, 'addMetric');
+    await post(event(JSON.stringify({})));
+    await post(event('hello', { 'content-type': 'text/plain' }));
+    await post(event(JSON.stringify(order())));
+    expect(counted.mock.calls.map(([name]) => name)).toEqual([METRIC.OrdersRejected, METRIC.RequestsRefused, METRIC.BrokerUnavailable]);
+    counted.mockRestore();
   });
 
   it('decodes a valid base64-encoded order and reaches the broker (503 here)', async () => {

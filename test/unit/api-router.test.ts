@@ -1,7 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { describe, expect, it, vi } from 'vitest';
-import { isDatabaseUnavailable, json } from '../../shared/http/http.js';
-import { dispatch, type Route } from '../../functions/api/router.js';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { isDatabaseUnavailable } from '../../functions/api/database-outage.js';
+import { API_ROUTE_KEYS, dispatch, type Operations } from '../../functions/api/router.js';
+import { type ApiError } from '../../shared/http/errors.js';
+import { json } from '../../shared/http/http.js';
 import { clone, readFixture } from '../support/fixtures.js';
 
 function event(method: string, path: string): APIGatewayProxyEventV2 {
@@ -11,59 +14,63 @@ function event(method: string, path: string): APIGatewayProxyEventV2 {
   return base;
 }
 
-const failWith = (error: unknown) => () => {
-  throw error;
+const operations: Operations = {
+  'GET /orders/{order_uid}': ({ params }) => json(200, { id: params.order_uid }),
+  'GET /health': () => json(200, { status: 'ok' }),
 };
 
-const routes: Route[] = [
-  { pattern: /^\/things\/([^/]+)$/, methods: { GET: ([id]) => json(200, { id }) } },
-  { pattern: /^\/outage$/, methods: { GET: failWith(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })) } },
-  { pattern: /^\/bug$/, methods: { GET: failWith(Object.assign(new Error('column "secret" does not exist'), { code: '42703' })) } },
-];
+const thrown = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as ApiError);
 
 describe('dispatch', () => {
-  it('calls the matching route with the path parameters', async () => {
-    const response = await dispatch(routes, event('GET', '/things/42'), vi.fn());
+  it('calls the operation of the route the shared table selects, with its path parameters', async () => {
+    const response = await dispatch(operations, event('GET', '/orders/42'));
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body!)).toEqual({ id: '42' });
   });
 
   it('treats HEAD as GET', async () => {
-    expect((await dispatch(routes, event('HEAD', '/things/1'), vi.fn())).statusCode).toBe(200);
+    expect((await dispatch(operations, event('HEAD', '/health'))).statusCode).toBe(200);
   });
 
-  it('answers 404 for an unknown path and 405 with allow for another method', async () => {
-    expect((await dispatch(routes, event('GET', '/nope'), vi.fn())).statusCode).toBe(404);
-    const wrongMethod = await dispatch(routes, event('PATCH', '/things/1'), vi.fn());
-    expect(wrongMethod.statusCode).toBe(405);
-    expect(wrongMethod.headers.allow).toBe('GET');
+  it('keeps a path segment that is not valid percent-encoding as sent', async () => {
+    const response = await dispatch(operations, event('GET', '/orders/%E0%A4%A'));
+    expect(JSON.parse(response.body!)).toEqual({ id: '%E0%A4%A' });
   });
 
-  it('maps a database outage to 503 and a bug to 500, reporting the error but never sending it', async () => {
-    const report = vi.fn();
-    const outage = await dispatch(routes, event('GET', '/outage'), report);
-    const bug = await dispatch(routes, event('GET', '/bug'), report);
+  it('throws a 404 error for a path no route declares', async () => {
+    const error = await thrown(dispatch(operations, event('GET', '/nope')));
+    expect(error).toMatchObject({ statusCode: 404, code: 'not_found', message: 'no route for /nope' });
+  });
 
-    expect(outage.statusCode).toBe(503);
-    expect(outage.headers['retry-after']).toBe('5');
-    expect(bug.statusCode).toBe(500);
-    expect(JSON.parse(bug.body!)).toEqual({ error: 'internal_error', message: 'internal error' });
-    expect(`${outage.body}${bug.body}`).not.toMatch(/ECONNREFUSED|column|secret|stack/);
-    expect(report.mock.calls.map(([, status]) => status)).toEqual([503, 500]);
+  it('throws a 405 error with allow for a declared path and another method, also for the submit route', async () => {
+    const wrongMethod = await thrown(dispatch(operations, event('PATCH', '/orders/1')));
+    expect(wrongMethod).toMatchObject({ statusCode: 405, code: 'method_not_allowed', headers: { allow: 'GET' } });
+    // POST /orders belongs to the submit function: the read function only allows GET there.
+    const post = await thrown(dispatch(operations, event('POST', '/orders')));
+    expect(post).toMatchObject({ statusCode: 405, headers: { allow: 'GET' } });
+  });
+
+  it('knows every read route of the shared table', () => {
+    expect(API_ROUTE_KEYS).toEqual(['GET /', 'GET /app.js', 'GET /app.css', 'GET /health', 'GET /auth/config', 'GET /orders', 'GET /orders/{order_uid}', 'GET /cache/stats']);
   });
 });
 
 describe('isDatabaseUnavailable', () => {
+  const serverError = (code: string) => Object.assign(new pg.DatabaseError('server says no', 0, 'error'), { code });
+  const systemError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, syscall: 'connect' });
+
   it.each([
-    [{ code: 'ECONNREFUSED' }, true],
-    [{ code: '57P01', message: 'terminating connection due to administrator command' }, true],
-    [{ code: '08006' }, true],
-    [{ code: '53300', message: 'too many connections' }, true],
-    [new Error('Connection terminated unexpectedly'), true],
-    [new Error('timeout exceeded when trying to connect'), true],
-    [{ code: '42P01', message: 'relation "orders" does not exist' }, false],
-    [new TypeError('x is undefined'), false],
-  ])('%o → %s', (error, expected) => {
+    ['a refused connection', systemError('ECONNREFUSED'), true],
+    ['a timed-out socket', systemError('ETIMEDOUT'), true],
+    ['an administrator shutdown (57P01)', serverError('57P01'), true],
+    ['a connection failure (08006)', serverError('08006'), true],
+    ['too many connections (53300)', serverError('53300'), true],
+    ["the driver's own connection loss (a plain Error)", new Error('Connection terminated unexpectedly'), true],
+    ['an undefined table (42P01)', serverError('42P01'), false],
+    ['a unique violation (23505), whatever its message says', Object.assign(serverError('23505'), { message: 'connection timeout' }), false],
+    ['a programming error', new TypeError('x is undefined'), false],
+    ['a thrown string', 'connection lost', false],
+  ])('%s → %s', (_case, error, expected) => {
     expect(isDatabaseUnavailable(error)).toBe(expected);
   });
 });

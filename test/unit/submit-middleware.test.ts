@@ -1,36 +1,38 @@
-import type middy from '@middy/core';
-import { describe, expect, it, vi } from 'vitest';
-import type { HttpResponse } from '../../shared/http/http.js';
-import { createObservability } from '../../shared/observability.js';
-import { httpErrorResponses, PayloadTooLargeError } from '../../functions/submit/middleware.js';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { ApiError } from '../../shared/http/errors.js';
+import { bodySizeLimit, jsonBody } from '../../functions/submit/middleware.js';
 
-/** Runs the error mapper on one thrown error, as middy would, and returns the response it set. */
-function mapError(error: unknown) {
-  const observability = createObservability('submit-test');
-  const logged = vi.spyOn(observability.logger, 'error').mockImplementation(() => undefined);
-  const request = { event: {}, context: {}, response: undefined, error, internal: {} } as unknown as middy.Request<unknown, HttpResponse>;
-  void httpErrorResponses<unknown>(observability).onError!(request);
-  return { response: request.response as HttpResponse, logged };
+/** Runs one middleware's `before` on an event, as middy would, and returns what it threw. */
+async function refusal(middleware: { before?: (request: never) => unknown }, event: Partial<APIGatewayProxyEventV2>) {
+  const request = { event, context: {}, response: undefined, error: undefined, internal: {} };
+  try {
+    await middleware.before!(request as never);
+    return { request, error: undefined };
+  } catch (error) {
+    return { request, error: error as ApiError };
+  }
 }
 
-/** What @middy/util's createError builds: an Error with statusCode, and the raw body in `cause.data`. */
-const middyError = (statusCode: number, message: string) =>
-  Object.assign(new Error(message, { cause: { data: '{"delivery":{"name":"Test Testov"' } }), { statusCode });
-
-describe('httpErrorResponses', () => {
-  it('maps the body parser errors and the size limit to JSON errors', () => {
-    expect(mapError(middyError(415, 'Unsupported Media Type')).response.statusCode).toBe(415);
-    expect(mapError(new PayloadTooLargeError('too big')).response.statusCode).toBe(413);
-    const notJson = mapError(middyError(422, 'Invalid or malformed JSON was provided')).response;
-    expect(notJson.statusCode).toBe(400);
-    expect(JSON.parse(notJson.body!)).toEqual({ error: 'invalid_json', message: expect.any(String) });
-    expect(notJson.body).not.toContain('Testov');
+describe('jsonBody', () => {
+  it('turns the parser refusals into typed errors: 415 for another content type, 400 invalid_json for a body that is not JSON', async () => {
+    const wrongType = await refusal(jsonBody(), { headers: { 'content-type': 'text/plain' }, body: '{}', isBase64Encoded: false });
+    expect(wrongType.error).toMatchObject({ statusCode: 415, code: 'unsupported_media_type' });
+    const notJson = await refusal(jsonBody(), { headers: { 'content-type': 'application/json' }, body: '{"delivery":{"name":"Test Testov"', isBase64Encoded: false });
+    expect(notJson.error).toMatchObject({ statusCode: 400, code: 'invalid_json', message: expect.stringContaining('JSON') });
+    expect(notJson.error!.message).not.toContain('Testov');
   });
 
-  it('answers anything else with a bare 500 and logs only its name and message', () => {
-    const { response, logged } = mapError(Object.assign(new Error('boom'), { cause: { body: 'Test Testov' } }));
-    expect(response.statusCode).toBe(500);
-    expect(JSON.parse(response.body!)).toEqual({ error: 'internal_error', message: 'internal error' });
-    expect(logged).toHaveBeenCalledWith('unexpected error while submitting an order', { error: { name: 'Error', message: 'boom' } });
+  it('replaces the body text with its JSON value', async () => {
+    const parsed = await refusal(jsonBody(), { headers: { 'content-type': 'application/json' }, body: '{"a":1}', isBase64Encoded: false });
+    expect(parsed.error).toBeUndefined();
+    expect(parsed.request.event.body).toEqual({ a: 1 });
+  });
+});
+
+describe('bodySizeLimit', () => {
+  it('refuses a body above the limit with a typed 413 and lets one at the limit through', async () => {
+    expect((await refusal(bodySizeLimit(4), { body: '12345', isBase64Encoded: false })).error).toMatchObject({ statusCode: 413, code: 'payload_too_large' });
+    expect((await refusal(bodySizeLimit(4), { body: '1234', isBase64Encoded: false })).error).toBeUndefined();
   });
 });

@@ -17,6 +17,8 @@ body { margin: 0; background: var(--bg); color: var(--text); }
 .search label { font-weight: 600; }
 .search input { flex: 1; min-width: 16rem; max-width: 32rem; padding: .5rem .65rem; font: inherit; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; border: 1px solid #aab2c0; border-radius: 6px; }
 .hint { color: var(--muted); font-size: .85rem; }
+.account { display: flex; align-items: center; gap: .75rem; margin-left: auto; }
+#account-name { font-weight: 600; }
 button { font: inherit; padding: .5rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-text); cursor: pointer; }
 button.secondary { background: var(--panel); color: var(--accent); }
 button:hover { filter: brightness(1.08); }

@@ -1,6 +1,10 @@
 /**
  * The page's script, served at /app.js (a same-origin script, as the CSP requires). It builds
  * every node with textContent, never innerHTML, so order data cannot inject markup.
+ * Sign-in: OAuth 2.0 authorization code flow with PKCE (RFC 7636) against the issuer named by
+ * GET /auth/config, as a public client (no secret). Tokens live in this script's memory only;
+ * sessionStorage holds the PKCE verifier, the state and the page's place across the redirect.
+ * A 401 (the token expired) signs in again and comes back to the same order.
  * Kept as a string so that the function bundle needs no extra build step; no template literals
  * inside, so this TypeScript template string holds it verbatim.
  */
@@ -10,6 +14,130 @@ export const APP_JS = String.raw`'use strict';
   var PAGE_SIZE = 10;
   var $ = function (id) { return document.getElementById(id); };
   var nextCursor = null;
+  var SIGN_IN_KEY = 'order-page.sign-in';
+  // config: GET /auth/config (null: sign-in not configured); tokens only here, never in storage.
+  // fresh: a token the API has not accepted yet (a 401 for it means: stop, do not sign in again).
+  var auth = { config: null, accessToken: null, idToken: null, redirecting: false, fresh: false };
+
+  function SignInNeeded() { this.message = 'sign-in needed'; }
+
+  function base64url(bytes) {
+    return btoa(String.fromCharCode.apply(null, new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function randomString() {
+    var bytes = new Uint8Array(32);
+    crypto.getRandomValues(bytes);
+    return base64url(bytes);
+  }
+
+  function claimsOf(jwt) {
+    try {
+      var part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      var binary = atob(part + '==='.slice((part.length + 3) % 4));
+      return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, function (c) { return c.charCodeAt(0); })));
+    } catch (e) {
+      return {};
+    }
+  }
+
+  function redirectUri() { return location.origin + '/'; }
+
+  // A GET form to the identity provider: the CSP's form-action names exactly its origin.
+  function navigate(url, params) {
+    var form = el('form');
+    form.method = 'get';
+    form.action = url;
+    form.hidden = true;
+    Object.keys(params).forEach(function (name) {
+      var input = el('input');
+      input.type = 'hidden';
+      input.name = name;
+      input.value = params[name];
+      form.append(input);
+    });
+    document.body.append(form);
+    form.submit();
+  }
+
+  function signIn() {
+    if (auth.redirecting) return;
+    auth.redirecting = true;
+    var verifier = randomString();
+    var state = randomString();
+    sessionStorage.setItem(SIGN_IN_KEY, JSON.stringify({ verifier: verifier, state: state, hash: location.hash }));
+    crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)).then(function (digest) {
+      navigate(auth.config.authorize_url, {
+        response_type: 'code', client_id: auth.config.client_id, redirect_uri: redirectUri(), scope: auth.config.scopes,
+        state: state, code_challenge: base64url(digest), code_challenge_method: 'S256'
+      });
+    });
+  }
+
+  function signOut() {
+    var idToken = auth.idToken;
+    auth.accessToken = null;
+    auth.idToken = null;
+    showAccount();
+    if (!auth.config.logout_url) return;
+    // Cognito's /logout reads logout_uri, an OpenID provider post_logout_redirect_uri: send both.
+    var params = { client_id: auth.config.client_id, logout_uri: redirectUri(), post_logout_redirect_uri: redirectUri() };
+    if (idToken) params.id_token_hint = idToken;
+    navigate(auth.config.logout_url, params);
+  }
+
+  // Back from the authorize endpoint: the code for tokens, with the verifier only this tab has.
+  function finishSignIn(query) {
+    var saved = JSON.parse(sessionStorage.getItem(SIGN_IN_KEY) || 'null');
+    sessionStorage.removeItem(SIGN_IN_KEY);
+    history.replaceState(null, '', '/' + (saved && saved.hash ? saved.hash : ''));
+    if (!saved || query.get('state') !== saved.state || !query.get('code')) {
+      showMessage('error', 'Sign-in failed' + (query.get('error') ? ': ' + query.get('error') : '') + '.');
+      return Promise.resolve();
+    }
+    var body = new URLSearchParams({ grant_type: 'authorization_code', code: query.get('code'), redirect_uri: redirectUri(),
+      client_id: auth.config.client_id, code_verifier: saved.verifier });
+    return fetch(auth.config.token_url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body })
+      .then(function (response) { return response.json().then(function (tokens) { return { ok: response.ok, tokens: tokens }; }); })
+      .then(function (result) {
+        if (!result.ok || !result.tokens.access_token) throw new Error(result.tokens.error || 'no token');
+        auth.accessToken = result.tokens.access_token;
+        auth.idToken = result.tokens.id_token || null;
+        auth.fresh = true;
+      })
+      .catch(function (error) { showMessage('error', 'Sign-in failed: ' + error.message + '.'); });
+  }
+
+  function showAccount() {
+    var signedIn = Boolean(auth.accessToken);
+    var claims = signedIn && auth.idToken ? claimsOf(auth.idToken) : {};
+    var name = claims.name || claims.preferred_username || claims['cognito:username'] || claims.email || claims.sub || 'signed in';
+    $('account-name').textContent = signedIn ? 'Signed in as ' + name : '';
+    $('account-name').hidden = !signedIn;
+    $('sign-in').hidden = signedIn || !auth.config;
+    $('sign-out').hidden = !signedIn;
+  }
+
+  // The API with the token; without one (or with an expired one: 401) the page signs in.
+  function api(path, init) {
+    init = init || {};
+    var headers = init.headers || {};
+    if (auth.config) {
+      if (!auth.accessToken) { signIn(); return Promise.reject(new SignInNeeded()); }
+      headers.authorization = 'Bearer ' + auth.accessToken;
+    }
+    init.headers = headers;
+    return fetch(path, init).then(function (response) {
+      if (response.status === 401 && auth.config) {
+        if (auth.fresh) throw new Error('the API refused a token just issued (HTTP 401)');
+        auth.accessToken = null;
+        signIn();
+        throw new SignInNeeded();
+      }
+      auth.fresh = false;
+      return response;
+    });
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -119,7 +247,7 @@ export const APP_JS = String.raw`'use strict';
     showMessage('info', 'Looking up ' + uid + '…');
     if (location.hash !== '#/orders/' + uid) history.replaceState(null, '', '#/orders/' + uid);
     // no-store: show what the API's cache did, not the browser's.
-    return fetch('/orders/' + encodeURIComponent(uid), { headers: { accept: 'application/json' }, cache: 'no-store' })
+    return api('/orders/' + encodeURIComponent(uid), { headers: { accept: 'application/json' }, cache: 'no-store' })
       .then(function (response) {
         return response.text().then(function (text) {
           if (response.ok) {
@@ -131,11 +259,13 @@ export const APP_JS = String.raw`'use strict';
           hideOrder();
           if (response.status === 404) showMessage('warn', 'Order not found: there is no order with UID “' + uid + '”.');
           else if (response.status === 400) showMessage('error', 'Invalid order UID: use 1–64 letters, digits, “-” or “_”.');
+          else if (response.status === 403) showMessage('error', 'Your account may not read orders (HTTP 403).');
           else if (response.status === 503) showMessage('error', 'Server error: the database is unavailable right now (orders already cached still load). Try again shortly.');
           else showMessage('error', 'Server error (HTTP ' + response.status + '). Try again.');
         });
       })
-      .catch(function () {
+      .catch(function (error) {
+        if (error instanceof SignInNeeded) { showMessage('info', 'Signing in…'); return; }
         hideOrder();
         showMessage('error', 'Server error: the API could not be reached.');
       });
@@ -160,7 +290,7 @@ export const APP_JS = String.raw`'use strict';
     if (reset) nextCursor = null;
     var url = '/orders?limit=' + PAGE_SIZE + (nextCursor ? '&cursor=' + encodeURIComponent(nextCursor) : '');
     $('recent-message').textContent = 'Loading…';
-    return fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' })
+    return api(url, { headers: { accept: 'application/json' }, cache: 'no-store' })
       .then(function (response) {
         if (!response.ok) throw new Error('HTTP ' + response.status);
         return response.json();
@@ -174,7 +304,7 @@ export const APP_JS = String.raw`'use strict';
         $('recent-message').textContent = list.children.length === 0 ? 'No orders stored yet.' : '';
       })
       .catch(function (error) {
-        $('recent-message').textContent = 'Could not load recent orders (' + error.message + ').';
+        $('recent-message').textContent = error instanceof SignInNeeded ? 'Sign in to see the recent orders.' : 'Could not load recent orders (' + error.message + ').';
       });
   }
 
@@ -219,7 +349,7 @@ export const APP_JS = String.raw`'use strict';
     box.className = 'message info';
     box.textContent = 'Submitting ' + order.order_uid + '…';
     box.hidden = false;
-    fetch('/orders', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(order) })
+    api('/orders', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(order) })
       .then(function (response) {
         return response.text().then(function (text) {
           var answer = null;
@@ -245,10 +375,29 @@ export const APP_JS = String.raw`'use strict';
           }
         });
       })
-      .catch(function () {
-        box.className = 'message error';
-        box.textContent = 'Could not reach POST /orders.';
+      .catch(function (error) {
+        box.className = 'message ' + (error instanceof SignInNeeded ? 'info' : 'error');
+        box.textContent = error instanceof SignInNeeded ? 'Signing in…' : 'Could not reach POST /orders.';
       });
+  }
+
+  function loadAuthConfig() {
+    return fetch('/auth/config', { headers: { accept: 'application/json' } })
+      .then(function (response) { return response.status === 200 ? response.json() : null; })
+      .then(function (config) { auth.config = config; }, function () { auth.config = null; });
+  }
+
+  function start() {
+    showAccount();
+    if (auth.config && !auth.accessToken) {
+      $('recent-message').textContent = 'Sign in to see the recent orders.';
+      $('placeholder').textContent = 'Sign in to look up orders.';
+      return;
+    }
+    $('placeholder').textContent = 'Type an order UID above, or pick one of the recent orders.';
+    var match = /^#\/orders\/(.+)$/.exec(location.hash);
+    if (match) lookup(decodeURIComponent(match[1]));
+    loadRecent(true);
   }
 
   document.addEventListener('DOMContentLoaded', function () {
@@ -265,9 +414,12 @@ export const APP_JS = String.raw`'use strict';
     $('recent-refresh').addEventListener('click', function () { loadRecent(true); });
     $('recent-more').addEventListener('click', function () { loadRecent(false); });
     $('submit-sample').addEventListener('click', submitSample);
-    var match = /^#\/orders\/(.+)$/.exec(location.hash);
-    if (match) lookup(decodeURIComponent(match[1]));
-    loadRecent(true);
+    $('sign-in').addEventListener('click', signIn);
+    $('sign-out').addEventListener('click', signOut);
+    var query = new URLSearchParams(location.search);
+    loadAuthConfig()
+      .then(function () { return auth.config && (query.has('code') || query.has('error')) ? finishSignIn(query) : undefined; })
+      .then(start);
   });
 })();
 `;

@@ -23,6 +23,11 @@ export const INDEX_HTML = `<!doctype html>
     <button type="submit">Look up</button>
     <span id="search-hint" class="hint">1–64 letters, digits, “-” or “_”</span>
   </form>
+  <div class="account" aria-live="polite">
+    <span id="account-name" hidden></span>
+    <button id="sign-in" type="button" class="secondary" hidden>Sign in</button>
+    <button id="sign-out" type="button" class="secondary" hidden>Sign out</button>
+  </div>
 </header>
 <main class="layout">
   <section class="panel order-panel" aria-labelledby="order-heading">

@@ -1,0 +1,105 @@
+import createError from 'http-errors';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { describe, expect, it, vi } from 'vitest';
+import { apiError, toApiError } from '../../shared/http/errors.js';
+import { json, securityHeaders } from '../../shared/http/http.js';
+import { httpHandler } from '../../shared/http/middleware.js';
+import { METRIC } from '../../shared/metrics.js';
+import { createObservability } from '../../shared/observability.js';
+import { lambdaContext } from '../support/fixtures.js';
+
+/** The shared middleware stack around a handler that throws or answers what each test says. */
+function stackAround(run: () => Promise<ReturnType<typeof json>>) {
+  const observability = createObservability('error-model-test');
+  const logged = vi.spyOn(observability.logger, 'error').mockImplementation(() => undefined);
+  const counted = vi.spyOn(observability.metrics, 'addMetric');
+  const handler = httpHandler<APIGatewayProxyEventV2>(run, observability, {
+    serviceName: 'error-model-test',
+    headers: () => securityHeaders(),
+    metricsFor: ({ response, error }) => (error ? [METRIC.ServerError] : response.statusCode === 200 ? [METRIC.Requests] : []),
+  });
+  const call = async () => handler({} as APIGatewayProxyEventV2, lambdaContext());
+  return { call, logged, counted: () => counted.mock.calls.map(([name]) => name) };
+}
+
+const body = (response: { body?: string }) => JSON.parse(response.body ?? 'null') as unknown;
+
+describe('the error renderer', () => {
+  it('renders a typed error as { error, message } with its status and headers, and the security headers', async () => {
+    const { call } = stackAround(async () => {
+      throw apiError(405, 'method_not_allowed', 'PUT is not allowed on /health; allowed: GET', { headers: { allow: 'GET' } });
+    });
+    const response = await call();
+    expect(response.statusCode).toBe(405);
+    expect(body(response)).toEqual({ error: 'method_not_allowed', message: 'PUT is not allowed on /health; allowed: GET' });
+    expect(response.headers).toMatchObject({ allow: 'GET', 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY' });
+  });
+
+  it('adds violations for an invalid order', async () => {
+    const violations = [{ path: '$.order_uid', message: 'must match' }];
+    const { call } = stackAround(async () => {
+      throw apiError(400, 'invalid_order', 'the order breaks 1 rule(s) of the order contract', { violations });
+    });
+    expect(body(await call())).toEqual({ error: 'invalid_order', message: 'the order breaks 1 rule(s) of the order contract', violations });
+  });
+
+  it('sends a 503 with retry-after and its own message, and logs the cause (name, message, code) only', async () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const { call, logged } = stackAround(async () => {
+      throw apiError(503, 'service_unavailable', 'the database is unavailable; try again shortly', { headers: { 'retry-after': '5' }, cause });
+    });
+    const response = await call();
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(body(response)).toEqual({ error: 'service_unavailable', message: 'the database is unavailable; try again shortly' });
+    expect(logged).toHaveBeenCalledWith('dependency unavailable', { status: 503, error: { name: 'Error', message: cause.message, code: 'ECONNREFUSED' } });
+  });
+
+  it('answers a bug with a bare 500 that says nothing of it, and logs it', async () => {
+    const { call, logged } = stackAround(async () => {
+      throw Object.assign(new Error('column "secret" does not exist'), { code: '42703', detail: 'Test Testov' });
+    });
+    const response = await call();
+    expect(response.statusCode).toBe(500);
+    expect(body(response)).toEqual({ error: 'internal_error', message: 'internal error' });
+    expect(response.body).not.toMatch(/secret|42703|Testov|stack/);
+    expect(logged).toHaveBeenCalledWith('request failed', { status: 500, error: { name: 'Error', message: 'column "secret" does not exist', code: '42703' } });
+  });
+
+  it('counts metrics from the outcome: the rendered error, or the answer', async () => {
+    const failing = stackAround(async () => {
+      throw new TypeError('bug');
+    });
+    await failing.call();
+    expect(failing.counted()).toEqual([METRIC.ServerError]);
+    const answering = stackAround(async () => json(200, { ok: true }));
+    const response = await answering.call();
+    expect(answering.counted()).toEqual([METRIC.Requests]);
+    expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+});
+
+describe('toApiError', () => {
+  it("gives another middleware's 4xx http error the code of its status and keeps its message", () => {
+    expect(toApiError(createError(415, 'Unsupported Media Type'))).toMatchObject({ statusCode: 415, code: 'unsupported_media_type', message: 'Unsupported Media Type' });
+  });
+
+  it("never exposes a 5xx http error's message", () => {
+    expect(toApiError(createError(502, 'upstream said: Test Testov'))).toMatchObject({ statusCode: 500, code: 'internal_error', message: 'internal error' });
+  });
+});
+
+describe('contentSecurityPolicy', () => {
+  it('allows exactly the token endpoint for fetch and the identity provider for the sign-in and sign-out forms', () => {
+    const csp = securityHeaders({
+      tokenUrl: 'https://auth.example.com/oauth2/token',
+      authorizeUrl: 'https://auth.example.com/oauth2/authorize',
+      logoutUrl: 'https://auth.example.com/logout',
+    })['content-security-policy'];
+    expect(csp).toContain("connect-src 'self' https://auth.example.com/oauth2/token;");
+    expect(csp).toContain("form-action 'self' https://auth.example.com;");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(securityHeaders()['content-security-policy']).toContain("connect-src 'self'; ");
+  });
+});
