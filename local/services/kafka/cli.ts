@@ -5,7 +5,7 @@ import { portFromEnv, renderSetupError } from '../setup-error.js';
 import { createTopic, type LocalKafka, startLocalKafka } from './broker.js';
 
 /**
- * `npm run kafka`: a local Kafka broker (data in .local/kafka) with the `orders` topic and its
+ * `npm run kafka`: a local Kafka broker (data in .local/kafka, or LOCAL_DATA_DIR/kafka) with the `orders` topic and its
  * DLQ, in the foreground until Ctrl+C. KAFKA_PORT picks the port (default 9092). A broker that
  * cannot start ends the run with one line (cause and fix) and exit code 1.
  */
@@ -27,7 +27,7 @@ function stop(exitCode: number, message?: string): Promise<never> {
 async function main() {
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
-  const dataDir = join(resolve(import.meta.dirname, '..', '..', '..'), '.local', 'kafka');
+  const dataDir = join(resolve(process.env.LOCAL_DATA_DIR || join(import.meta.dirname, '..', '..', '..', '.local')), 'kafka');
   const port = portFromEnv('KAFKA_PORT', 9092, 'Kafka');
   const topic = process.env.KAFKA_TOPIC ?? DEFAULT_ORDERS_TOPIC;
   const started = Date.now();
