@@ -38,7 +38,7 @@ export function telltaleLine(output: string): string {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '');
-  const errors = lines.filter((line) => /\b(FATAL|ERROR|PANIC|Exception|error:)/.test(line));
+  const errors = lines.filter((line) => /\b(FATAL|ERROR|PANIC)\b|Exception\b|\berror:/.test(line));
   return errors.at(-1) ?? lines.at(-1) ?? '(no output)';
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -22,6 +22,7 @@ declare module 'vitest' {
 }
 
 let server: LocalPostgres | undefined;
+let scratch: string | undefined;
 
 /** Fails the run with the one-line message alone: a stack trace of the setup would only hide it. */
 function oneLineFailure(error: unknown): never {
@@ -33,7 +34,8 @@ function oneLineFailure(error: unknown): never {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    server = await startLocalPostgres({ dataDir: join(await mkdtemp(join(tmpdir(), 'orders-test-pg-')), 'data') }).catch(oneLineFailure);
+    scratch = await mkdtemp(join(tmpdir(), 'orders-test-pg-'));
+    server = await startLocalPostgres({ dataDir: join(scratch, 'data') }).catch(oneLineFailure);
     adminUrl = server.url;
   }
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -54,5 +56,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('templateDatabase', TEMPLATE_DATABASE);
   return async () => {
     await server?.destroy();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   };
 }
