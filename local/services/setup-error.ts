@@ -32,14 +32,17 @@ export function oneLine(text: string): string {
   return line.trim().replace(/[.\s]+$/, '');
 }
 
-/** The most telling line of a tool's output: the last line that looks like an error, else the last line. */
-export function telltaleLine(output: string): string {
+/**
+ * The most telling line of a tool's output: the last line that looks like an error (the first
+ * for tools such as Maven that put the cause first and advice after it), else the last line.
+ */
+export function telltaleLine(output: string, which: 'first' | 'last' = 'last'): string {
   const lines = output
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '');
   const errors = lines.filter((line) => /\b(FATAL|ERROR|PANIC)\b|Exception\b|\berror:/.test(line));
-  return errors.at(-1) ?? lines.at(-1) ?? '(no output)';
+  return (which === 'first' ? errors[0] : errors.at(-1)) ?? lines.at(-1) ?? '(no output)';
 }
 
 export async function freePort(): Promise<number> {

@@ -21,6 +21,11 @@ describe('telltaleLine', () => {
     expect(telltaleLine(output)).toBe('FATAL:  could not bind IPv4 address "127.0.0.1": Address already in use');
   });
 
+  it('picks the first error line of a tool that prints its cause first (Maven)', () => {
+    const output = "[ERROR] No plugin found for prefix 'dependency' in the current project\n[ERROR] \n[ERROR] [Help 1] http://cwiki.apache.org/confluence/display/MAVEN/NoPluginFoundForPrefixException\n";
+    expect(telltaleLine(output, 'first')).toBe("[ERROR] No plugin found for prefix 'dependency' in the current project");
+  });
+
   it('falls back to the last line when no line looks like an error', () => {
     expect(telltaleLine('one\ntwo\n\n')).toBe('two');
     expect(telltaleLine('')).toBe('(no output)');

@@ -56,7 +56,8 @@ async function run(command: string, args: string[], cwd: string, what: string, r
   if (result.error || result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
     await writeFile(logFile, output).catch(() => undefined);
-    const why = result.error ? `could not run ${command}: ${(result.error as NodeJS.ErrnoException).code ?? result.error.message}` : telltaleLine(output);
+    // Maven and the JVM tools print the cause first, then advice.
+    const why = result.error ? `could not run ${command}: ${(result.error as NodeJS.ErrnoException).code ?? result.error.message}` : telltaleLine(output, 'first');
     throw new LocalSetupError(PART, `${what} failed (${why}; full output in ${logFile})`, remedy);
   }
 }
