@@ -70,6 +70,7 @@ function startFromCheckout(): { child: ChildProcess; started: Promise<{ url: str
   const started = new Promise<{ url: string; dataDir: string }>((resolveStart, reject) => {
     createInterface({ input: child.stdout! }).once('line', (line) => resolveStart(JSON.parse(line) as { url: string; dataDir: string }));
     child.once('exit', (code) => reject(new Error(`the starter exited with ${code}: ${errors}`)));
+    child.once('error', reject);
   });
   return { child, started };
 }

@@ -68,6 +68,7 @@ async function run(script: string, env: Record<string, string>): Promise<Outcome
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  // once() rejects on an 'error' event (tsx not runnable), so a failed spawn fails the test plainly.
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderrLines: stderr.split('\n').filter((line) => line.trim() !== '') };
 }
