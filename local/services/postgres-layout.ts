@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chown, cp, lstat, mkdir, mkdtemp, readFile, rename, rm, chmod, writeFile } from 'node:fs/promises';
 import { arch, platform, tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { LocalSetupError, telltaleLine } from './setup-error.js';
 
 /**
@@ -130,10 +130,14 @@ async function sharedDataRoot(account: ServerAccount): Promise<string> {
   return root;
 }
 
-/** A readable, stable folder name for a requested data path: its last two parts and a hash of the whole. */
+/**
+ * A readable, stable, visible folder name for a requested data path: its last three parts
+ * (`<checkout>-local-postgres` for npm start) and a hash of the whole path.
+ */
 export function dataFolderName(requested: string): string {
   const absolute = resolve(requested);
-  const readable = `${basename(dirname(absolute))}-${basename(absolute)}`.replace(/[^A-Za-z0-9._-]+/g, '-').slice(-40);
+  const parts = absolute.split(sep).filter(Boolean).slice(-3).map((part) => part.replace(/^\.+/, ''));
+  const readable = parts.join('-').replace(/[^A-Za-z0-9._-]+/g, '-').slice(-40).replace(/^[-.]+/, '');
   return `${readable}-${createHash('sha256').update(absolute).digest('hex').slice(0, 12)}`;
 }
 
