@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataFolderName } from '../../local/services/postgres-layout.js';
+import { dataFolderName, preparePostgresLayout } from '../../local/services/postgres-layout.js';
 import { startLocalPostgres } from '../../local/services/postgres.js';
 import { LocalSetupError } from '../../local/services/setup-error.js';
 
@@ -139,6 +139,24 @@ describe('the local PostgreSQL started from a checkout inside a 0700 folder with
 });
 
 describe('startLocalPostgres failures', () => {
+  it('reports a failing initdb (a data folder with other files in it) as a LocalSetupError and leaves the folder as it was', { timeout: 60_000 }, async () => {
+    const dataDir = join(await mkdtemp(join(tmpdir(), 'orders-pg-stray-')), 'data');
+    const layout = await preparePostgresLayout(dataDir);
+    await mkdir(layout.dataDir);
+    await writeFile(join(layout.dataDir, 'notes.txt'), 'not a database');
+    try {
+      const failure = await startLocalPostgres({ dataDir }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(LocalSetupError);
+      expect(failure).toMatchObject({ part: 'PostgreSQL', reason: expect.stringContaining(`initdb failed for ${layout.dataDir}`) });
+      expect(await readFile(join(layout.dataDir, 'notes.txt'), 'utf8')).toBe('not a database');
+    } finally {
+      await rm(layout.dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a second server on the same data directory as a LocalSetupError and leaves the first one running', { timeout: 60_000 }, async () => {
     const dataDir = join(await mkdtemp(join(tmpdir(), 'orders-pg-twice-')), 'data');
     const first = await startLocalPostgres({ dataDir });
