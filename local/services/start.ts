@@ -103,40 +103,8 @@ async function main() {
     await createTopic(kafka.url, DEFAULT_DLQ_TOPIC, 1);
   });
 
-  // Imported now: the handlers read their environment when they load.
-  const [{ handler }, { startEmulator }, { startGateway }, { closePool }] = await Promise.all([
-    import('../../functions/ingest/handler.js'),
-    import('../emulators/esm/emulator.js'),
-    import('../emulators/gateway.js'),
-    import('../../shared/db/pool.js'),
-  ]);
-  lifecycle.register('database pool', () => closePool());
-  const emulator = await asPart('event-source mapping emulator', 'check that Kafka and PostgreSQL above are reachable', () =>
-    startEmulator({ brokers: kafka.url, topic, dlqTopic: DEFAULT_DLQ_TOPIC, handler }),
-  );
-  lifecycle.register('event-source mapping emulator', () => emulator.stop());
-  emulator.failed.catch((error: unknown) => {
-    void shutDown(1, `the event-source mapping emulator stopped: ${oneLine((error as Error).message)}`);
-  });
-  const gateway = await asPart('API gateway', PORT_REMEDY('PORT'), () => startGateway({ port: gatewayPort }));
-  lifecycle.register('API gateway', () => gateway.close());
-
-  say(
-    [
-      '',
-      'The order pipeline runs locally:',
-      `  web page and API  ${gateway.url}/   (orders: ${gateway.url}/orders)`,
-      `  Kafka             ${kafka.shown}   topics "${topic}" and "${DEFAULT_DLQ_TOPIC}"`,
-      `  PostgreSQL        ${postgres.shown}${applied.length > 0 ? `   (applied ${applied.length} migration(s))` : ''}`,
-      `  consumer          event-source mapping emulator → functions/ingest/handler.ts (group "${emulator.groupId}")`,
-      '',
-      'Next, in another terminal:',
-      `  KAFKA_BROKERS=${kafka.url} npm run produce -- --count 1000 --invalid-share 0.05`,
-      `  KAFKA_BROKERS=${kafka.url} npm run dlq`,
-      '',
-      'Ctrl+C stops everything.',
-    ].join('\n'),
-  );
+  const { emulator, gateway } = await startApplications(kafka.url, topic, gatewayPort);
+  printBanner({ gatewayUrl: gateway.url, kafka, postgres, topic, applied: applied.length, groupId: emulator.groupId });
   let last = '';
   setInterval(() => {
     const { recordsCommitted, recordsToDlq } = emulator.stats;
@@ -145,6 +113,55 @@ async function main() {
     last = line;
   }, 5_000).unref();
   setInterval(() => {}, 1 << 30);
+}
+
+/** The emulator (invoking the ingest handler) and the gateway, imported now: the handlers read their environment when they load. */
+async function startApplications(brokers: string, topic: string, gatewayPort: number) {
+  const [{ handler }, { startEmulator }, { startGateway }, { closePool }] = await Promise.all([
+    import('../../functions/ingest/handler.js'),
+    import('../emulators/esm/emulator.js'),
+    import('../emulators/gateway.js'),
+    import('../../shared/db/pool.js'),
+  ]);
+  lifecycle.register('database pool', () => closePool());
+  const emulator = await asPart('event-source mapping emulator', 'check that Kafka and PostgreSQL above are reachable', () =>
+    startEmulator({ brokers, topic, dlqTopic: DEFAULT_DLQ_TOPIC, handler }),
+  );
+  lifecycle.register('event-source mapping emulator', () => emulator.stop());
+  emulator.failed.catch((error: unknown) => {
+    void shutDown(1, `the event-source mapping emulator stopped: ${oneLine((error as Error).message)}`);
+  });
+  const gateway = await asPart('API gateway', PORT_REMEDY('PORT'), () => startGateway({ port: gatewayPort }));
+  lifecycle.register('API gateway', () => gateway.close());
+  return { emulator, gateway };
+}
+
+interface BannerFacts {
+  gatewayUrl: string;
+  kafka: Endpoint;
+  postgres: Endpoint;
+  topic: string;
+  applied: number;
+  groupId: string;
+}
+
+function printBanner({ gatewayUrl, kafka, postgres, topic, applied, groupId }: BannerFacts): void {
+  say(
+    [
+      '',
+      'The order pipeline runs locally:',
+      `  web page and API  ${gatewayUrl}/   (orders: ${gatewayUrl}/orders)`,
+      `  Kafka             ${kafka.shown}   topics "${topic}" and "${DEFAULT_DLQ_TOPIC}"`,
+      `  PostgreSQL        ${postgres.shown}${applied > 0 ? `   (applied ${applied} migration(s))` : ''}`,
+      `  consumer          event-source mapping emulator → functions/ingest/handler.ts (group "${groupId}")`,
+      '',
+      'Next, in another terminal:',
+      `  KAFKA_BROKERS=${kafka.url} npm run produce -- --count 1000 --invalid-share 0.05`,
+      `  KAFKA_BROKERS=${kafka.url} npm run dlq`,
+      '',
+      'Ctrl+C stops everything.',
+    ].join('\n'),
+  );
 }
 
 const fail = (error: unknown) => void shutDown(1, renderSetupError(error, 'npm start'));
