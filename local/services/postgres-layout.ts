@@ -122,10 +122,15 @@ async function sharedBinaries(native: NativePackage): Promise<string> {
 async function sharedDataRoot(account: ServerAccount): Promise<string> {
   const root = join(tmpdir(), 'order-pipeline-postgres-data');
   if (await checkFolder(root, account.uid, 0o077, `"${ACCOUNT}"`)) return root;
-  await mkdir(root, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
-  await chown(root, account.uid, account.gid);
+  // Only a folder this process made is handed over; one that appeared meanwhile is checked as it is.
+  const made = await mkdir(root, { mode: 0o700 }).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+      return false;
+    },
+  );
+  if (made) await chown(root, account.uid, account.gid);
   await checkFolder(root, account.uid, 0o077, `"${ACCOUNT}"`);
   return root;
 }

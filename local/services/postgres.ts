@@ -69,7 +69,7 @@ function runToEnd(layout: PostgresLayout, program: string, args: string[], failu
 /** Creates the cluster: UTF-8, the built-in C.UTF-8 locale (needs no OS locale), password authentication. */
 async function initialise(layout: PostgresLayout, onLog?: (message: string) => void): Promise<void> {
   const passwordFile = join(layout.workDir, `.pg-password-${randomBytes(6).toString('hex')}`);
-  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600, flag: 'wx' });
   try {
     if (layout.account) await chown(passwordFile, layout.account.uid, layout.account.gid);
     const args = [
