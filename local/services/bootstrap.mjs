@@ -21,6 +21,10 @@ function log(message) {
 
 function run(command, args, env) {
   const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+  if (result.error) {
+    log(`could not run "${command}" (${result.error.code ?? result.error.message}): install Node.js with npm and try again`);
+    process.exit(1);
+  }
   if (result.status !== 0) {
     log(`"${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal})`);
     process.exit(result.status ?? 1);
@@ -66,6 +70,10 @@ ensureDependencies(env);
 // `kill` of npm alone. Repeats within two seconds are the same Ctrl+C delivered twice; a later one
 // is forwarded again (a second Ctrl+C forces the command to quit).
 const child = spawn(command, args, { cwd: process.cwd(), env, stdio: 'inherit', detached: true });
+child.on('error', (error) => {
+  log(`could not run "${command}" (${error.code ?? error.message}): run \`npm ci\` and try again`);
+  process.exit(1);
+});
 const lastForwarded = new Map();
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {

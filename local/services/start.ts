@@ -1,32 +1,96 @@
 import { join, resolve } from 'node:path';
 import { DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/client.js';
 import { DEFAULT_DLQ_TOPIC } from '../emulators/esm/dlq-record.js';
-import { createTopic, type LocalKafka, startLocalKafka } from './kafka/broker.js';
-import { type LocalPostgres, startLocalPostgres } from './postgres.js';
+import { type LocalIssuer, startLocalIssuer } from '../emulators/oidc-issuer.js';
+import { createTopic, startLocalKafka } from './kafka/broker.js';
+import { Lifecycle, type LocalService, provided } from './lifecycle.js';
+import { startLocalPostgres } from './postgres.js';
+import { assertPortFree, LocalSetupError, oneLine, portFromEnv, renderSetupError } from './setup-error.js';
 
 /**
  * `npm start`: the whole pipeline on this machine, from a fresh clone.
- *   PostgreSQL  DATABASE_URL, or an embedded server with its data in .local/postgres
+ *   PostgreSQL  DATABASE_URL, or an embedded server (data in .local/postgres; as root under the
+ *               temporary folder, see postgres-layout.ts) on POSTGRES_PORT (default: a free port)
  *   migrations  migrations/*.sql
  *   Kafka       KAFKA_BROKERS, or a local broker with its data in .local/kafka (port KAFKA_PORT, default 9092)
  *   emulator    the MSK event-source mapping emulator invoking functions/ingest/handler.ts
  *   gateway     the local API gateway (read API, submit, web page) on PORT (default 3000)
  * Ctrl+C stops them in reverse order: in-flight work finishes and is committed, the broker and
- * the database shut down cleanly, no process is left behind.
+ * the database shut down cleanly, no process is left behind. A part that cannot start ends the
+ * run with one line (part, cause, fix) and exit code 1, after stopping what did start.
  */
 const ROOT = resolve(import.meta.dirname, '..', '..');
+/** Where the local servers keep their data (LOCAL_DATA_DIR, default .local/ of the checkout; as root PostgreSQL's lives elsewhere, see postgres-layout.ts). */
+const DATA_DIR = resolve(process.env.LOCAL_DATA_DIR || join(ROOT, '.local'));
 const say = (line: string) => process.stdout.write(`${line}\n`);
+const hidePassword = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+const PORT_REMEDY = (variable: string) => `set ${variable} to a free port (0 picks one), or stop the program that uses it`;
 
-const stops: Array<[string, () => Promise<void>]> = [];
-let stopping = false;
-async function stopAll(exitCode: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  say('\nstopping...');
-  for (const [name, stop] of stops.reverse()) {
-    await stop().catch((error: unknown) => process.stderr.write(`could not stop ${name}: ${String(error)}\n`));
-  }
+const lifecycle = new Lifecycle((name, error) => process.stderr.write(`could not stop ${name}: ${oneLine(String(error))}\n`));
+
+async function shutDown(exitCode: number, message?: string): Promise<never> {
+  if (exitCode === 0) say('\nstopping...');
+  await lifecycle.stopAll();
+  if (message) process.stderr.write(`${message}\n`);
   process.exit(exitCode);
+}
+
+/** Runs `work`; any error that is not already a LocalSetupError becomes one for `part`. */
+async function asPart<T>(part: string, remedy: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof LocalSetupError) throw error;
+    throw new LocalSetupError(part, oneLine(error instanceof Error ? error.message : String(error)), remedy);
+  }
+}
+
+interface Endpoint {
+  /** What the banner shows. */
+  shown: string;
+  /** What the code uses. */
+  url: string;
+}
+
+function postgresService(): LocalService<Endpoint> {
+  if (process.env.DATABASE_URL) {
+    return provided('PostgreSQL', { url: process.env.DATABASE_URL, shown: hidePassword(process.env.DATABASE_URL) });
+  }
+  const port = portFromEnv('POSTGRES_PORT', 0, 'PostgreSQL');
+  return {
+    name: 'PostgreSQL',
+    start: async () => {
+      const postgres = await startLocalPostgres({ dataDir: join(DATA_DIR, 'postgres'), port });
+      return { value: { url: postgres.url, shown: `${postgres.url}   (data: ${postgres.dataDir})` }, stop: () => postgres.stop() };
+    },
+  };
+}
+
+function kafkaService(): LocalService<Endpoint> {
+  if (process.env.KAFKA_BROKERS) return provided('Kafka', { url: process.env.KAFKA_BROKERS, shown: process.env.KAFKA_BROKERS });
+  const port = portFromEnv('KAFKA_PORT', 9092, 'Kafka');
+  return {
+    name: 'Kafka',
+    start: async () => {
+      const kafka = await startLocalKafka({ dataDir: join(DATA_DIR, 'kafka'), port });
+      return { value: { url: kafka.brokers, shown: `${kafka.brokers}   (data: ${join(DATA_DIR, 'kafka')})` }, stop: () => kafka.stop() };
+    },
+  };
+}
+
+/** Sign-in: a local OpenID Connect issuer standing in for Cognito; the gateway checks its tokens. */
+function issuerService(gatewayPort: number): LocalService<LocalIssuer> {
+  const port = portFromEnv('AUTH_PORT', 3001, 'OpenID Connect issuer');
+  return {
+    name: 'OpenID Connect issuer',
+    start: async () => {
+      if (port) await assertPortFree(port, 'OpenID Connect issuer', PORT_REMEDY('AUTH_PORT'));
+      const redirectUris = [`http://127.0.0.1:${gatewayPort}/`, `http://localhost:${gatewayPort}/`];
+      const password = process.env.AUTH_DEV_PASSWORD;
+      const issuer = await startLocalIssuer({ port, redirectUris, ...(password ? { password } : {}) });
+      return { value: issuer, stop: () => issuer.close() };
+    },
+  };
 }
 
 async function main() {
@@ -34,73 +98,31 @@ async function main() {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const topic = process.env.KAFKA_TOPIC ?? DEFAULT_ORDERS_TOPIC;
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  process.once('SIGINT', () => void shutDown(0));
+  process.once('SIGTERM', () => void shutDown(0));
 
-  const [databaseUrl, brokers] = await Promise.all([
-    (async () => {
-      if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
-      const postgres: LocalPostgres = await startLocalPostgres({ dataDir: join(ROOT, '.local', 'postgres') });
-      stops.push(['PostgreSQL', () => postgres.stop()]);
-      return postgres.url;
-    })(),
-    (async () => {
-      if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS;
-      const kafka: LocalKafka = await startLocalKafka({ dataDir: join(ROOT, '.local', 'kafka'), port: Number(process.env.KAFKA_PORT ?? 9092) });
-      stops.push(['Kafka', () => kafka.stop()]);
-      return kafka.brokers;
-    })(),
-  ]);
-  process.env.DATABASE_URL = databaseUrl;
-  process.env.KAFKA_BROKERS = brokers;
+  // Checked first, so that a taken gateway port does not surface only after the slow parts started.
+  const gatewayPort = portFromEnv('PORT', 3000, 'API gateway');
+  if (gatewayPort) await assertPortFree(gatewayPort, 'API gateway', PORT_REMEDY('PORT'));
 
-  const { migrateUp } = await import('../../shared/db/migrate.js');
-  const applied = await migrateUp({ connection: databaseUrl, dir: join(ROOT, 'migrations') });
-  await createTopic(brokers, topic, 6);
-  await createTopic(brokers, DEFAULT_DLQ_TOPIC, 1);
-
-  // Sign-in: a local OpenID Connect issuer; the gateway checks its tokens (AUTH_* tell the page where it is).
-  const { startLocalIssuer } = await import('../emulators/oidc-issuer.js');
-  const pagePort = Number(process.env.PORT ?? 3000);
-  const issuer = await startLocalIssuer({ port: Number(process.env.AUTH_PORT ?? 3001), redirectUris: [`http://127.0.0.1:${pagePort}/`, `http://localhost:${pagePort}/`], ...(process.env.AUTH_DEV_PASSWORD ? { password: process.env.AUTH_DEV_PASSWORD } : {}) });
-  stops.push(['OpenID Connect issuer', () => issuer.close()]);
+  // The infrastructure, started together.
+  const [postgres, kafka, issuer] = await lifecycle.startTogether([postgresService(), kafkaService(), issuerService(gatewayPort)] as const);
+  process.env.DATABASE_URL = postgres.url;
+  process.env.KAFKA_BROKERS = kafka.url;
+  // AUTH_* tell the page (GET /auth/config) where to sign in.
   Object.assign(process.env, issuer.env);
 
-  // Imported now: the handlers read their environment when they load.
-  const [{ handler }, { startEmulator }, { startGateway }, { closePool }] = await Promise.all([
-    import('../../functions/ingest/handler.js'),
-    import('../emulators/esm/emulator.js'),
-    import('../emulators/gateway.js'),
-    import('../../shared/db/pool.js'),
-  ]);
-  stops.push(['database pool', () => closePool()]);
-  const emulator = await startEmulator({ brokers, topic, dlqTopic: DEFAULT_DLQ_TOPIC, handler });
-  stops.push(['event-source mapping emulator', () => emulator.stop()]);
-  emulator.failed.catch((error: unknown) => {
-    process.stderr.write(`the event-source mapping emulator stopped: ${(error as Error).message}\n`);
-    void stopAll(1);
-  });
-  const gateway = await startGateway({ port: pagePort, auth: issuer.authorizer });
-  stops.push(['API gateway', () => gateway.close()]);
-
-  const shownDatabase = databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  say(
-    [
-      '',
-      'The order pipeline runs locally:',
-      `  web page and API  ${gateway.url}/   (orders: ${gateway.url}/orders)`,
-      `  sign-in           ${issuer.issuer}   user "${issuer.user.username}", password "${issuer.user.password}" (AUTH_DEV_PASSWORD sets it)`,
-      `  Kafka             ${brokers}   topics "${topic}" and "${DEFAULT_DLQ_TOPIC}"`,
-      `  PostgreSQL        ${shownDatabase}${applied.length > 0 ? `   (applied ${applied.length} migration(s))` : ''}`,
-      `  consumer          event-source mapping emulator → functions/ingest/handler.ts (group "${emulator.groupId}")`,
-      '',
-      'Next, in another terminal:',
-      `  KAFKA_BROKERS=${brokers} npm run produce -- --count 1000 --invalid-share 0.05`,
-      `  KAFKA_BROKERS=${brokers} npm run dlq`,
-      '',
-      'Ctrl+C stops everything.',
-    ].join('\n'),
+  const { migrateUp } = await import('../../shared/db/migrate.js');
+  const applied = await asPart('migrations', 'fix the failing migration in migrations/, or the database DATABASE_URL points to', () =>
+    migrateUp({ connection: postgres.url, dir: join(ROOT, 'migrations') }),
   );
+  await asPart('Kafka', 'check KAFKA_BROKERS (or unset it to run the local broker)', async () => {
+    await createTopic(kafka.url, topic, 6);
+    await createTopic(kafka.url, DEFAULT_DLQ_TOPIC, 1);
+  });
+
+  const { emulator, gateway } = await startApplications(kafka.url, topic, gatewayPort, issuer);
+  printBanner({ gatewayUrl: gateway.url, kafka, postgres, issuer, topic, applied: applied.length, groupId: emulator.groupId });
   let last = '';
   setInterval(() => {
     const { recordsCommitted, recordsToDlq } = emulator.stats;
@@ -111,7 +133,59 @@ async function main() {
   setInterval(() => {}, 1 << 30);
 }
 
-main().catch(async (error: unknown) => {
-  process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
-  await stopAll(1);
-});
+/** The emulator (invoking the ingest handler) and the gateway, imported now: the handlers read their environment when they load. */
+async function startApplications(brokers: string, topic: string, gatewayPort: number, issuer: LocalIssuer) {
+  const [{ handler }, { startEmulator }, { startGateway }, { closePool }] = await Promise.all([
+    import('../../functions/ingest/handler.js'),
+    import('../emulators/esm/emulator.js'),
+    import('../emulators/gateway.js'),
+    import('../../shared/db/pool.js'),
+  ]);
+  lifecycle.register('database pool', () => closePool());
+  const emulator = await asPart('event-source mapping emulator', 'check that Kafka and PostgreSQL above are reachable', () =>
+    startEmulator({ brokers, topic, dlqTopic: DEFAULT_DLQ_TOPIC, handler }),
+  );
+  lifecycle.register('event-source mapping emulator', () => emulator.stop());
+  emulator.failed.catch((error: unknown) => {
+    void shutDown(1, `the event-source mapping emulator stopped: ${oneLine((error as Error).message)}`);
+  });
+  const gateway = await asPart('API gateway', PORT_REMEDY('PORT'), () => startGateway({ port: gatewayPort, auth: issuer.authorizer }));
+  lifecycle.register('API gateway', () => gateway.close());
+  return { emulator, gateway };
+}
+
+interface BannerFacts {
+  gatewayUrl: string;
+  kafka: Endpoint;
+  postgres: Endpoint;
+  issuer: LocalIssuer;
+  topic: string;
+  applied: number;
+  groupId: string;
+}
+
+function printBanner({ gatewayUrl, kafka, postgres, issuer, topic, applied, groupId }: BannerFacts): void {
+  say(
+    [
+      '',
+      'The order pipeline runs locally:',
+      `  web page and API  ${gatewayUrl}/   (orders: ${gatewayUrl}/orders)`,
+      `  sign-in           ${issuer.issuer}   user "${issuer.user.username}", password "${issuer.user.password}" (AUTH_DEV_PASSWORD sets it)`,
+      `  Kafka             ${kafka.shown}   topics "${topic}" and "${DEFAULT_DLQ_TOPIC}"`,
+      `  PostgreSQL        ${postgres.shown}${applied > 0 ? `   (applied ${applied} migration(s))` : ''}`,
+      `  consumer          event-source mapping emulator → functions/ingest/handler.ts (group "${groupId}")`,
+      '',
+      'Next, in another terminal:',
+      `  KAFKA_BROKERS=${kafka.url} npm run produce -- --count 1000 --invalid-share 0.05`,
+      `  KAFKA_BROKERS=${kafka.url} npm run dlq`,
+      '',
+      'Ctrl+C stops everything.',
+    ].join('\n'),
+  );
+}
+
+const fail = (error: unknown) => void shutDown(1, renderSetupError(error, 'npm start'));
+// Last resort: an error outside main's promise chain (a stray 'error' event) still ends in one line.
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+main().catch(fail);

@@ -1,9 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startLocalPostgres, type LocalPostgres } from '../../local/services/postgres.js';
+import { LocalSetupError, renderSetupError } from '../../local/services/setup-error.js';
 import { migrateUp, RUNTIME_ROLES, setRolePasswords, type RuntimeRole } from '../../shared/db/migrate.js';
 
 /**
@@ -27,17 +28,26 @@ declare module 'vitest' {
 }
 
 let server: LocalPostgres | undefined;
+let scratch: string | undefined;
+
+/** Fails the run with the one-line message alone: a stack trace of the setup would only hide it. */
+function oneLineFailure(error: unknown): never {
+  const failure = new Error(renderSetupError(error, 'test setup'));
+  failure.stack = failure.message;
+  throw failure;
+}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    server = await startLocalPostgres({ dataDir: join(await mkdtemp(join(tmpdir(), 'orders-test-pg-')), 'data') });
+    scratch = await mkdtemp(join(tmpdir(), 'orders-test-pg-'));
+    server = await startLocalPostgres({ dataDir: join(scratch, 'data') }).catch(oneLineFailure);
     adminUrl = server.url;
   }
   const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect().catch((error: unknown) => {
-    throw new Error(`tests need PostgreSQL: cannot connect to ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'the embedded server'}: ${String(error)}`);
-  });
+  await admin.connect().catch((error: unknown) =>
+    oneLineFailure(new LocalSetupError('PostgreSQL', `the tests cannot connect to ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'the embedded server'} (${String(error)})`, 'check DATABASE_URL, or unset it to use an embedded server')),
+  );
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
@@ -60,5 +70,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('rolePasswords', TEST_ROLE_PASSWORDS);
   return async () => {
     await server?.destroy();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
   };
 }

@@ -1,13 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { logLevel } from 'kafkajs';
 import { createKafka } from '../../../shared/kafka/client.js';
-import { freePort } from '../postgres.js';
+import { spawnGuarded, type GuardedProcess } from '../guarded-process.js';
+import { assertPortFree, freePort, LocalSetupError, telltaleLine } from '../setup-error.js';
 
 /**
  * A real Apache Kafka broker without Docker: the broker's jars come from Maven Central once
@@ -22,7 +22,9 @@ const LOG4J_VERSION = '2.25.4';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const DIST_DIR = join(ROOT, '.local', 'kafka-dist', KAFKA_VERSION);
-const ALTERNATIVE = 'Alternatively run Kafka elsewhere (e.g. `docker compose -f docker-compose.localstack.yml up`) and set KAFKA_BROKERS.';
+const PART = 'Kafka';
+const ALTERNATIVE = 'or run Kafka elsewhere (e.g. `docker compose -f docker-compose.localstack.yml up`) and set KAFKA_BROKERS';
+const PORT_REMEDY = 'set KAFKA_PORT to a free port (0 picks one), stop the program that uses it, or use the broker that runs there with KAFKA_BROKERS';
 
 export interface LocalKafka {
   /** Bootstrap address, "127.0.0.1:PORT". */
@@ -40,22 +42,23 @@ export interface LocalKafkaOptions {
   onLog?: (line: string) => void;
 }
 
-export class KafkaSetupError extends Error {
-  override name = 'KafkaSetupError';
-}
-
-function requireTool(command: string, args: string[], what: string): void {
+function requireTool(command: string, args: string[], what: string, install: string): void {
   const probe = spawnSync(command, args, { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    throw new KafkaSetupError(`the local Kafka broker needs ${what} ("${command}" not found or not working). ${ALTERNATIVE}`);
+    const why = probe.error ? `"${command}" is not on the PATH` : `"${command} ${args.join(' ')}" failed: ${telltaleLine(`${probe.stdout}${probe.stderr}`)}`;
+    throw new LocalSetupError(PART, `the local broker needs ${what}, and ${why}`, `${install}, ${ALTERNATIVE}`);
   }
 }
 
-function run(command: string, args: string[], cwd: string, what: string): void {
+/** Runs a tool to its end; on failure the whole output goes to `logFile` and the error names it. */
+async function run(command: string, args: string[], cwd: string, what: string, remedy: string, logFile: string): Promise<void> {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (result.error || result.status !== 0) {
-    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new KafkaSetupError(`${what} failed (exit ${result.status ?? result.error?.message}):\n${output}`);
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+    await writeFile(logFile, output).catch(() => undefined);
+    // Maven and the JVM tools print the cause first, then advice.
+    const why = result.error ? `could not run ${command}: ${(result.error as NodeJS.ErrnoException).code ?? result.error.message}` : telltaleLine(output, 'first');
+    throw new LocalSetupError(PART, `${what} failed (${why}; full output in ${logFile})`, remedy);
   }
 }
 
@@ -86,24 +89,27 @@ logger.server.level = INFO
 
 /** The broker's jars (downloaded once with Maven into .local/kafka-dist/<version>/libs). */
 function requireJava17(): void {
-  requireTool('java', ['-version'], 'Java 17 or newer');
+  const install = 'install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)';
+  requireTool('java', ['-version'], 'Java 17 or newer', install);
   const banner = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
   const major = Number(/version "(?:1\.)?(\d+)/.exec(banner)?.[1] ?? 0);
-  if (major > 0 && major < 17) throw new KafkaSetupError(`the local Kafka broker needs Java 17 or newer, found Java ${major}. ${ALTERNATIVE}`);
+  if (major > 0 && major < 17) throw new LocalSetupError(PART, `the local broker needs Java 17 or newer, and "java" is Java ${major}`, `${install} and put it first on the PATH, ${ALTERNATIVE}`);
 }
 
 export async function ensureKafkaJars(): Promise<string> {
   const libs = join(DIST_DIR, 'libs');
   requireJava17();
   if (existsSync(libs)) return libs;
-  requireTool('mvn', ['-v'], 'Apache Maven (to fetch the Kafka jars once)');
+  requireTool('mvn', ['-v'], 'Apache Maven (to fetch the Kafka jars once)', 'install Maven (e.g. apt-get install maven)');
   await mkdir(DIST_DIR, { recursive: true });
   // Download into a private folder and rename: concurrent first runs cannot see half a folder.
   const work = await mkdtemp(join(DIST_DIR, 'download-'));
   try {
     await writeFile(join(work, 'pom.xml'), POM);
     process.stderr.write(`[kafka] fetching Apache Kafka ${KAFKA_VERSION} jars with Maven (once)...\n`);
-    run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=libs'], work, 'mvn dependency:copy-dependencies');
+    const remedy = `check the network and Maven's proxy or mirror settings (~/.m2/settings.xml) and try again, ${ALTERNATIVE}`;
+    const log = join(DIST_DIR, 'download.log');
+    await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=libs'], work, 'downloading the Kafka jars with Maven', remedy, log);
     await rename(join(work, 'libs'), libs).catch((error: NodeJS.ErrnoException) => {
       if (!existsSync(libs)) throw error;
     });
@@ -155,12 +161,6 @@ function serverProperties(dataDir: string, port: number, controllerPort: number)
 
 const JVM_OPTIONS = ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
 
-/**
- * The JVM runs under a small shell guard in its own process group: when this Node process dies
- * (even by SIGKILL) the guard's stdin closes and it stops the JVM, so no broker is left behind.
- */
-const GUARD = 'exec 3<&0; "$@" </dev/null 3<&- & pid=$!; (read -r _ <&3; kill -TERM "$pid" 2>/dev/null) & wait "$pid"';
-
 async function waitForBroker(brokers: string, isAlive: () => boolean, output: () => string): Promise<void> {
   const probe = createKafka({
     brokers,
@@ -174,7 +174,7 @@ async function waitForBroker(brokers: string, isAlive: () => boolean, output: ()
   const deadline = Date.now() + 90_000;
   try {
     for (;;) {
-      if (!isAlive()) throw new KafkaSetupError(`the Kafka broker exited during start:\n${output()}`);
+      if (!isAlive()) throw startFailure(output());
       try {
         await admin.connect();
         const cluster = await admin.describeCluster();
@@ -194,7 +194,7 @@ async function waitForBroker(brokers: string, isAlive: () => boolean, output: ()
       } catch {
         // not ready yet
       }
-      if (Date.now() > deadline) throw new KafkaSetupError(`the Kafka broker did not become ready in 90 s:\n${output()}`);
+      if (Date.now() > deadline) throw new LocalSetupError(PART, `the broker did not become ready within 90 s (${telltaleLine(output())})`, `the machine may be overloaded: try again, ${ALTERNATIVE}`);
       await delay(250);
     }
   } finally {
@@ -202,18 +202,17 @@ async function waitForBroker(brokers: string, isAlive: () => boolean, output: ()
   }
 }
 
-async function assertPortFree(port: number): Promise<void> {
-  await new Promise<void>((resolveFree, reject) => {
-    const server = net.createServer();
-    server.once('error', () => reject(new KafkaSetupError(`port ${port} on 127.0.0.1 is taken (another broker?): choose another port`)));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree()));
-  });
+function startFailure(output: string): LocalSetupError {
+  const line = telltaleLine(output);
+  if (/BindException|Address already in use/i.test(output)) return new LocalSetupError(PART, `a port of the broker is taken (${line})`, PORT_REMEDY);
+  return new LocalSetupError(PART, `the broker exited while starting (${line})`, `if its data in .local/kafka is disposable, delete it and try again, ${ALTERNATIVE}`);
 }
 
 export async function startLocalKafka({ dataDir, port = 0, onLog }: LocalKafkaOptions): Promise<LocalKafka> {
+  // Checked before anything slow, so that a taken port is reported at once.
+  if (port) await assertPortFree(port, PART, PORT_REMEDY);
   const libs = await ensureKafkaJars();
   const cp = await classpath(libs);
-  if (port) await assertPortFree(port);
   const chosenPort = port || (await freePort());
   const controllerPort = await freePort();
   await mkdir(dataDir, { recursive: true });
@@ -232,71 +231,28 @@ export async function startLocalKafka({ dataDir, port = 0, onLog }: LocalKafkaOp
   ];
 
   if (!existsSync(join(dataDir, 'logs', 'meta.properties'))) {
-    run('java', java('kafka.tools.StorageTool', ['format', '-t', clusterId(), '-c', config, '--ignore-formatted']), dataDir, 'formatting the Kafka storage');
+    await run('java', java('kafka.tools.StorageTool', ['format', '-t', clusterId(), '-c', config, '--ignore-formatted']), dataDir, 'formatting the broker storage', `delete ${dataDir} and try again, ${ALTERNATIVE}`, join(dataDir, 'format.log'));
   }
 
   const brokers = `127.0.0.1:${chosenPort}`;
-  const recent: string[] = [];
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
+  let broker: GuardedProcess | undefined;
 
   const start = async (): Promise<void> => {
-    if (child) return;
-    recent.length = 0;
-    const process_ = spawn('sh', ['-c', GUARD, 'kafka-guard', 'java', ...java('kafka.Kafka', [config])], {
-      cwd: dataDir,
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child = process_;
-    let alive = true;
-    exited = new Promise((resolveExit) =>
-      process_.once('exit', () => {
-        alive = false;
-        process_.stdin?.end(); // lets the guard's watcher exit too
-        if (child === process_) child = undefined;
-        resolveExit();
-      }),
-    );
-    const remember = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        recent.push(line);
-        if (recent.length > 40) recent.shift();
-        onLog?.(line);
-      }
-    };
-    process_.stdout?.on('data', remember);
-    process_.stderr?.on('data', remember);
-    // Keep the guard's stdin open (and this process alive only through other handles).
-    process_.unref();
-    (process_.stdin as unknown as { unref?: () => void })?.unref?.();
-    (process_.stdout as unknown as { unref?: () => void })?.unref?.();
-    (process_.stderr as unknown as { unref?: () => void })?.unref?.();
+    if (broker?.isAlive()) return;
+    const running = spawnGuarded({ command: 'java', args: java('kafka.Kafka', [config]), cwd: dataDir, stopSignal: 'TERM', ...(onLog ? { onLine: onLog } : {}) });
+    broker = running;
     try {
-      await waitForBroker(brokers, () => alive, () => recent.join('\n'));
+      await waitForBroker(brokers, () => running.isAlive(), () => running.output());
     } catch (error) {
       await stop();
       throw error;
     }
   };
 
+  // SIGTERM is a controlled shutdown that flushes the logs; SIGKILL after 20 s.
   const stop = async (): Promise<void> => {
-    const running = child;
-    if (!running) return;
-    // Closing the guard's stdin makes it send SIGTERM: a controlled shutdown that flushes the logs.
-    running.stdin?.end();
-    const killer = setTimeout(() => {
-      if (running.pid) {
-        try {
-          process.kill(-running.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }, 20_000);
-    await exited;
-    clearTimeout(killer);
+    await broker?.stop(20_000);
+    broker = undefined;
   };
 
   await start();
@@ -322,11 +278,11 @@ export async function createTopic(brokers: string, topic: string, partitions: nu
         .catch(() => undefined);
       if (metadata && metadata.partitions.length > 0 && metadata.partitions.every((partition) => partition.leader >= 0)) {
         if (metadata.partitions.length !== partitions) {
-          throw new KafkaSetupError(`topic "${topic}" exists with ${metadata.partitions.length} partitions, not ${partitions}`);
+          throw new LocalSetupError(PART, `topic "${topic}" exists with ${metadata.partitions.length} partitions, not ${partitions}`, `delete the topic (or the broker's data in .local/kafka), or use another KAFKA_TOPIC`);
         }
         return;
       }
-      if (Date.now() > deadline) throw new KafkaSetupError(`topic "${topic}" has no leader for every partition after 30 s`);
+      if (Date.now() > deadline) throw new LocalSetupError(PART, `topic "${topic}" has no leader for every partition after 30 s`, 'the machine may be overloaded: try again');
       await delay(200);
     }
   } finally {

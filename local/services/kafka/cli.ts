@@ -1,22 +1,37 @@
 import { join, resolve } from 'node:path';
 import { DEFAULT_DLQ_TOPIC } from '../../emulators/esm/dlq-record.js';
 import { DEFAULT_ORDERS_TOPIC } from '../../../shared/kafka/client.js';
-import { exitWith } from '../../tools/connection-args.js';
-import { createTopic, startLocalKafka } from './broker.js';
+import { portFromEnv, renderSetupError } from '../setup-error.js';
+import { createTopic, type LocalKafka, startLocalKafka } from './broker.js';
 
 /**
- * `npm run kafka`: a local Kafka broker (data in .local/kafka) with the `orders` topic and its
- * DLQ, in the foreground until Ctrl+C. KAFKA_PORT picks the port (default 9092).
+ * `npm run kafka`: a local Kafka broker (data in .local/kafka, or LOCAL_DATA_DIR/kafka) with the `orders` topic and its
+ * DLQ, in the foreground until Ctrl+C. KAFKA_PORT picks the port (default 9092). A broker that
+ * cannot start ends the run with one line (cause and fix) and exit code 1.
  */
 export const ORDERS_PARTITIONS = 6;
 export const DLQ_PARTITIONS = 1;
 
+let kafka: LocalKafka | undefined;
+let stopping: Promise<never> | undefined;
+function stop(exitCode: number, message?: string): Promise<never> {
+  stopping ??= (async () => {
+    if (exitCode === 0) process.stdout.write('stopping Kafka...\n');
+    await kafka?.stop().catch(() => undefined);
+    if (message) process.stderr.write(`${message}\n`);
+    process.exit(exitCode);
+  })();
+  return stopping;
+}
+
 async function main() {
-  const dataDir = join(resolve(import.meta.dirname, '..', '..', '..'), '.local', 'kafka');
-  const port = Number(process.env.KAFKA_PORT ?? 9092);
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+  const dataDir = join(resolve(process.env.LOCAL_DATA_DIR || join(import.meta.dirname, '..', '..', '..', '.local')), 'kafka');
+  const port = portFromEnv('KAFKA_PORT', 9092, 'Kafka');
   const topic = process.env.KAFKA_TOPIC ?? DEFAULT_ORDERS_TOPIC;
   const started = Date.now();
-  const kafka = await startLocalKafka({ dataDir, port });
+  kafka = await startLocalKafka({ dataDir, port });
   await createTopic(kafka.brokers, topic, ORDERS_PARTITIONS);
   await createTopic(kafka.brokers, DEFAULT_DLQ_TOPIC, DLQ_PARTITIONS);
   process.stdout.write(
@@ -28,23 +43,11 @@ async function main() {
       '',
     ].join('\n'),
   );
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('stopping Kafka...\n');
-    await kafka.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
   // The broker runs in a child process; this keeps the CLI in the foreground until a signal.
   setInterval(() => {}, 1 << 30);
 }
 
-main().catch((error: unknown) => {
-  if (String(error).includes('Address already in use') || String(error).includes('BindException')) {
-    exitWith(new Error(`port ${process.env.KAFKA_PORT ?? 9092} is taken: set KAFKA_PORT, or use the broker that runs there (KAFKA_BROKERS)\n${String(error)}`));
-  }
-  exitWith(error);
-});
+const fail = (error: unknown) => void stop(1, renderSetupError(error, 'npm run kafka'));
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+main().catch(fail);
