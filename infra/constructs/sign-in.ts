@@ -53,11 +53,13 @@ export class SignIn extends Construct {
     // One public client for the page (and scripts): it allows orders/read only; the other scopes
     // come from group membership (functions/pre-token/handler.ts), never from the client.
     const redirects = [`${apiUrl}/`, ...auth.extraCallbackUrls];
+    // The page asks for exactly these (AUTH_SCOPES): Cognito refuses a scope the client does not allow.
+    const pageScopes = [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.resourceServer(server, resourceScope(SCOPES.read))];
     const page = pool.addClient('Page', {
       generateSecret: false,
       oAuth: {
         flows: { authorizationCodeGrant: true },
-        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.resourceServer(server, resourceScope(SCOPES.read))],
+        scopes: pageScopes,
         callbackUrls: redirects,
         logoutUrls: redirects,
       },
@@ -79,7 +81,10 @@ export class SignIn extends Construct {
     this.cognito = { pageClientId: page.userPoolClientId, domainUrl: base };
     this.issuer = pool.userPoolProviderUrl;
     this.audience = [page.userPoolClientId];
-    this.pageEnvironment = pageEnvironment(this.issuer, page.userPoolClientId, `${base}/oauth2/authorize`, `${base}/oauth2/token`, `${base}/logout`);
+    this.pageEnvironment = {
+      ...pageEnvironment(this.issuer, page.userPoolClientId, `${base}/oauth2/authorize`, `${base}/oauth2/token`, `${base}/logout`),
+      AUTH_SCOPES: pageScopes.map((scope) => scope.scopeName).join(' '),
+    };
   }
 
   private createUserPool(config: PipelineConfig): cognito.UserPool {

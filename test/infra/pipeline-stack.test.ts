@@ -434,6 +434,21 @@ describe('sign-in (Cognito)', () => {
     expect(groups).toEqual(['orders-admin', 'orders-writer']);
   });
 
+  it("has the page ask for exactly the app client's allowed scopes (Cognito refuses any other)", () => {
+    // CloudFormation values as text: a Ref becomes its logical id, Fn::Join joins its parts.
+    const text = (value: unknown): string => {
+      if (typeof value === 'string') return value;
+      const { Ref, 'Fn::Join': join } = value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+      if (Ref) return `\${${Ref}}`;
+      if (join) return join[1].map(text).join(join[0]);
+      throw new Error(`unexpected value ${JSON.stringify(value)}`);
+    };
+    const [, client] = clients()[0]!;
+    const allowed = (client.AllowedOAuthScopes as unknown[]).map(text).sort();
+    const asked = text(variablesOf(template, 'api').AUTH_SCOPES).split(' ').sort();
+    expect(asked).toEqual(allowed);
+  });
+
   it('adds group scopes to access tokens with a version 2 pre-token-generation trigger', () => {
     const [, pool] = resourcesOf(template, 'AWS::Cognito::UserPool')[0]!;
     const trigger = (pool.LambdaConfig as { PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': [string, string] }; LambdaVersion: string } }).PreTokenGenerationConfig;
