@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { SCOPES } from '../../shared/http/routes.js';
+import { memoryAdapterFactory } from './oidc-memory-adapter.js';
 
 /**
  * A local OpenID Connect issuer (oidc-provider) standing in for the Cognito user pool: one
@@ -62,6 +63,7 @@ async function signingKey(): Promise<{ privateJwk: JWK; kid: string }> {
 function configuration(options: LocalIssuerOptions, privateJwk: JWK): Configuration {
   const ttl = options.accessTokenTtlSeconds ?? 3600;
   return {
+    adapter: memoryAdapterFactory(),
     clients: [
       {
         client_id: LOCAL_CLIENT_ID,

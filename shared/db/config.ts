@@ -1,6 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { PoolConfig } from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The database concern's configuration, from the environment, in one schema:
