@@ -1,5 +1,5 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { validateOrder } from '../../../shared/order/validate.js';
+import { classifyBytes, describeRejection } from '../../../shared/order/classify.js';
 import type { SourceRecord } from './batch.js';
 
 /**
@@ -33,30 +33,15 @@ export interface DlqFailure {
   attempts: number;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
- * Why the consumer rejects a record, for the DLQ's reason header: the same checks in the same
- * order as functions/ingest/ingest-batch.ts (readable text, JSON, the order contract), reporting
- * reason and violated paths only, never values (no personal data).
+ * Why the consumer rejects a record, for the DLQ's reason header: the consumer's own
+ * classification (shared/order/classify.ts), reporting reason and violated paths only, never
+ * values (no personal data). Undefined for a valid order (it failed for another reason, e.g. an
+ * outage or a conflict with a stored order).
  */
-export function diagnoseRecord(record: Pick<SourceRecord, 'value'>): string | undefined {
-  if (record.value === null) return 'undecodable: $: record has no value';
-  let text: string;
-  try {
-    text = utf8.decode(record.value);
-  } catch {
-    return 'undecodable: $: value is not valid UTF-8';
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return `not_json: $: ${(error as Error).message}`;
-  }
-  const result = validateOrder(parsed);
-  if (result.ok) return undefined;
-  return `invalid_order: ${result.violations.map((violation) => `${violation.path}: ${violation.message}`).join('; ')}`;
+export function diagnoseRecord(record: Pick<SourceRecord, 'value'> & { key?: Buffer | null }): string | undefined {
+  const classified = classifyBytes(record.value, record.key?.toString('utf8'));
+  return classified.ok ? undefined : describeRejection(classified);
 }
 
 export function toDlqMessage(record: SourceRecord, failure: DlqFailure): Message {
