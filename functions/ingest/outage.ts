@@ -27,9 +27,14 @@ export interface OutagePolicy {
 
 export const OUTAGE_DEFAULTS = { marginMs: 30_000, initialDelayMs: 250, maxDelayMs: 5_000 } as const;
 
-/** Errors that retrying cannot fix: a data error, or a configuration that names no database. */
+/** An error of this process rather than of the database (e.g. classifying a record failed): never waited out. */
+export class NotAnOutage extends Error {
+  override name = 'NotAnOutage';
+}
+
+/** Errors that retrying cannot fix: a data error, a configuration that names no database, a bug here. */
 function isPermanent(error: unknown): boolean {
-  return isDataError(error) || (error instanceof Error && error.name === 'DatabaseConfigError');
+  return isDataError(error) || error instanceof NotAnOutage || (error instanceof Error && error.name === 'DatabaseConfigError');
 }
 
 export async function retryDuringOutage<T>(attempt: () => Promise<T>, policy: OutagePolicy): Promise<T> {

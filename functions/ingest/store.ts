@@ -1,6 +1,6 @@
 import { isDataError, type OrderTransaction, type StoreOutcome } from '../../shared/db/orders.js';
 import type { Order } from '../../shared/order/schema.js';
-import { type OutagePolicy, retryDuringOutage } from './outage.js';
+import { NotAnOutage, type OutagePolicy, retryDuringOutage } from './outage.js';
 
 /**
  * How a batch of valid orders (distinct order_uids) reaches PostgreSQL; the rest of ingest does
@@ -75,6 +75,23 @@ async function writeOnce(source: Iterator<Order>, expected: number, store: Order
   return store.storeOrders(sink);
 }
 
+/**
+ * The source classifies records as it yields; if that ever threw, the records after it would go
+ * unjudged. Such an error is this process's, not the database's: it must fail the invocation
+ * (the mapping retries, then bisects) rather than be waited out as an outage.
+ */
+function guarded(source: Iterator<Order>): Iterator<Order> {
+  return {
+    next: () => {
+      try {
+        return source.next();
+      } catch (error) {
+        throw new NotAnOutage(`classifying the batch failed: ${(error as Error).message}`, { cause: error });
+      }
+    },
+  };
+}
+
 /** Splits `orders` until each data error is pinned on one order; stores all the others. */
 async function isolateRefused(orders: readonly Order[], store: OrderStore, into: Map<string, OrderFate>): Promise<void> {
   if (orders.length === 0) return;
@@ -98,7 +115,7 @@ async function isolateRefused(orders: readonly Order[], store: OrderStore, into:
  * Throws only when the database stays unavailable beyond the outage budget.
  */
 export async function storeBatch(source: Iterable<Order>, expected: number, store: OrderStore, outage: OutagePolicy): Promise<Map<string, OrderFate>> {
-  const iterator = source[Symbol.iterator]();
+  const iterator = guarded(source[Symbol.iterator]());
   const orders: Order[] = [];
   let first = true;
   return retryDuringOutage(async () => {

@@ -49,7 +49,13 @@ export function classifyText(text: string, key?: string): Classification {
     // A RangeError (nesting too deep for the parser) lands here as well.
     return { ok: false, ...reject('not_json', asOrderUid(key), `not JSON: ${(error as Error).message}`) };
   }
-  const result = validateOrder(parsed);
+  let result: ReturnType<typeof validateOrder>;
+  try {
+    result = validateOrder(parsed);
+  } catch (error) {
+    // The contract must judge any JSON value; should a rule ever throw, the record is rejected, not the batch.
+    return { ok: false, ...reject('invalid_order', readableOrderUid(parsed, key), `the order contract could not judge this value: ${(error as Error).message}`) };
+  }
   if (result.ok) return result;
   return { ok: false, reason: 'invalid_order', orderUid: readableOrderUid(parsed, key), violations: result.violations };
 }

@@ -108,11 +108,12 @@ const isMoney = (value: unknown): value is number => Number.isSafeInteger(value)
  */
 export const orderSchema = orderShape.superRefine(
   (order, ctx) => {
-    const payment = order.payment as Partial<Record<string, unknown>> | undefined;
+    // Any field may hold any JSON value here (null included): look before reading.
+    const payment: unknown = order.payment;
     const items: unknown[] = Array.isArray(order.items) ? order.items : [];
-    const totals = items.map((item) => (item as Partial<Record<string, unknown>> | undefined)?.total_price);
-    if (payment === undefined || !totals.every(isMoney)) return;
-    const { goods_total: goodsTotal, delivery_cost: deliveryCost, custom_fee: customFee, amount } = payment;
+    const totals = items.map((item) => (typeof item === 'object' && item !== null ? (item as Record<string, unknown>).total_price : undefined));
+    if (typeof payment !== 'object' || payment === null || !totals.every(isMoney)) return;
+    const { goods_total: goodsTotal, delivery_cost: deliveryCost, custom_fee: customFee, amount } = payment as Record<string, unknown>;
     if (isMoney(goodsTotal)) {
       const itemsTotal = totals.reduce((sum, value) => sum + value, 0);
       if (goodsTotal !== itemsTotal) {
