@@ -49,11 +49,13 @@ async function writePipelined(source: Iterator<Order>, expected: number, store: 
   let next = source.next();
   // Nothing to write (e.g. a re-delivery of records already stored): no round trip at all.
   if (next.done) return new Map<string, StoreOutcome>();
+  // Kept before anything can fail: a retry writes from `sink`.
+  sink.push(next.value);
+  let chunk: Order[] = [next.value];
   const transaction = await store.beginOrderTransaction();
   try {
-    let chunk: Order[] = [];
     const boundaries = new Set(chunkBoundaries(expected));
-    for (; !next.done; next = source.next()) {
+    for (next = source.next(); !next.done; next = source.next()) {
       sink.push(next.value);
       chunk.push(next.value);
       if (boundaries.has(sink.length)) {
