@@ -11,8 +11,8 @@ const ingestEnvSchema = z.object({
    * docs/ingest.md gives the outage budget this buys.
    */
   INGEST_OUTAGE_BUDGET_SECONDS: z.coerce.number().int().min(0).max(840).default(240),
-  /** Records remembered per container as already stored or rejected (memo.ts). */
-  INGEST_MEMO_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(200_000),
+  /** Records remembered per container as already stored or rejected (memo.ts); about 200 bytes each. */
+  INGEST_MEMO_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(100_000),
 });
 
 export interface IngestConfig {

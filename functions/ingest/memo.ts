@@ -17,6 +17,7 @@ import type { Rejection } from '../../shared/order/classify.js';
 export type Judgement = { kind: 'stored' } | { kind: 'rejected'; rejection: Rejection };
 
 const STORED: Judgement = { kind: 'stored' };
+const KEPT_VIOLATIONS = 20;
 
 export class JudgementMemo {
   readonly #entries = new Map<string, { digest: string; judgement: Judgement }>();
@@ -42,7 +43,9 @@ export class JudgementMemo {
   }
 
   rememberRejected(position: RecordPosition, value: unknown, rejection: Rejection): void {
-    this.#remember(position, value, { kind: 'rejected', rejection });
+    // A hostile record can break thousands of rules; what a re-delivery needs is the verdict.
+    const kept = rejection.violations.length > KEPT_VIOLATIONS ? { ...rejection, violations: rejection.violations.slice(0, KEPT_VIOLATIONS) } : rejection;
+    this.#remember(position, value, { kind: 'rejected', rejection: kept });
   }
 
   #remember(position: RecordPosition, value: unknown, judgement: Judgement): void {
