@@ -58,112 +58,121 @@ export function canonicalJson(value: unknown): string {
 
 const quietLogger = { info: () => {}, warn: () => {} };
 
-export function createIngestChecker(options: CheckerOptions) {
-  const offsets = new Map<number, number>();
-  const stats: CheckStats = { batches: 0, records: 0, acknowledged: 0, reported: 0, byKind: new Map() };
+/** Checks batches one after another; positions (offsets per partition) never repeat within one checker. */
+export class IngestChecker {
+  readonly stats: CheckStats = { batches: 0, records: 0, acknowledged: 0, reported: 0, byKind: new Map() };
+  readonly #offsets = new Map<number, number>();
 
-  const toEvent = (records: readonly HostileRecord[]) => {
+  constructor(private readonly options: CheckerOptions) {}
+
+  /** Runs one batch through the handler and checks properties 1–4; throws PropertyViolation. */
+  async check(records: readonly HostileRecord[]): Promise<void> {
+    const { event, byRecord } = this.#toEvent(records);
+    const response = await this.#invoke(event);
+    this.stats.batches += 1;
+    this.stats.records += records.length;
+    await this.#checkVerdicts(byRecord, response);
+    await this.#checkReplay(event, response);
+  }
+
+  /** Property 5 over the whole table. Returns how many orders were checked. */
+  async checkStoredOrders(): Promise<number> {
+    const { rows } = await this.options.sql.query<{ order_uid: string }>('SELECT order_uid FROM orders');
+    for (const { order_uid: orderUid } of rows) {
+      const json = await orderStore.findOrderJson(orderUid);
+      const result = validateOrder(JSON.parse(json ?? 'null'));
+      if (!result.ok) throw new PropertyViolation(`stored order ${orderUid} breaks the contract: ${JSON.stringify(result.violations)}`);
+    }
+    return rows.length;
+  }
+
+  #toEvent(records: readonly HostileRecord[]) {
     const event: KafkaEvent = { eventSource: 'aws:kafka', eventSourceArn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/fuzz/1', bootstrapServers: '127.0.0.1:9092', records: {} };
     const byRecord: Array<{ record: KafkaEventRecord; hostile: HostileRecord }> = [];
     for (const hostile of records) {
-      const offset = offsets.get(hostile.partition) ?? 0;
-      offsets.set(hostile.partition, offset + 1);
-      const record = { topic: options.topic, partition: hostile.partition, offset, timestamp: Date.now(), timestampType: 'CREATE_TIME', ...(hostile.key === undefined ? {} : { key: hostile.key }), value: hostile.value } as KafkaEventRecord;
+      const offset = this.#offsets.get(hostile.partition) ?? 0;
+      this.#offsets.set(hostile.partition, offset + 1);
+      const record = { topic: this.options.topic, partition: hostile.partition, offset, timestamp: Date.now(), timestampType: 'CREATE_TIME', ...(hostile.key === undefined ? {} : { key: hostile.key }), value: hostile.value } as KafkaEventRecord;
       (event.records[partitionName(record)] ??= []).push(record);
       byRecord.push({ record, hostile });
     }
     return { event, byRecord };
-  };
+  }
 
-  const countOrders = async () => Number((await options.sql.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0]?.n);
+  async #countOrders(): Promise<number> {
+    return Number((await this.options.sql.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0]?.n);
+  }
 
-  async function invoke(event: KafkaEvent): Promise<KafkaBatchResponse> {
+  async #invoke(event: KafkaEvent): Promise<KafkaBatchResponse> {
     try {
-      return await options.ingest(event, options.context());
+      return await this.options.ingest(event, this.options.context());
     } catch (error) {
       throw new PropertyViolation(`the handler threw with the database up: ${(error as Error).stack ?? String(error)}`);
     }
   }
 
-  async function expectServed(order: Order, position: string): Promise<void> {
-    const response = await options.api(options.apiEvent(`/orders/${order.order_uid}`), options.context());
+  async #expectServed(order: Order, position: string): Promise<void> {
+    const response = await this.options.api(this.options.apiEvent(`/orders/${order.order_uid}`), this.options.context());
     if (response.statusCode !== 200) throw new PropertyViolation(`acknowledged ${position} (${order.order_uid}) but GET answers ${response.statusCode}`);
     const served = canonicalJson(JSON.parse(response.body ?? 'null'));
     if (served !== canonicalJson(order)) throw new PropertyViolation(`acknowledged ${position} but GET returns different content:\n sent   ${canonicalJson(order)}\n served ${served}`);
   }
 
-  async function storedUids(uids: readonly string[]): Promise<Map<string, number>> {
-    const { rows } = await options.sql.query<{ order_uid: string; n: string }>('SELECT order_uid, count(*) AS n FROM orders WHERE order_uid = ANY($1) GROUP BY order_uid', [uids]);
+  async #storedUids(uids: readonly string[]): Promise<Map<string, number>> {
+    const { rows } = await this.options.sql.query<{ order_uid: string; n: string }>('SELECT order_uid, count(*) AS n FROM orders WHERE order_uid = ANY($1) GROUP BY order_uid', [uids]);
     return new Map(rows.map((row) => [row.order_uid, Number(row.n)]));
   }
 
-  function tally(kind: string, acknowledged: boolean) {
-    const entry = stats.byKind.get(kind) ?? { acknowledged: 0, reported: 0 };
+  #tally(kind: string, acknowledged: boolean) {
+    const entry = this.stats.byKind.get(kind) ?? { acknowledged: 0, reported: 0 };
     if (acknowledged) entry.acknowledged += 1;
     else entry.reported += 1;
-    stats.byKind.set(kind, entry);
-    if (acknowledged) stats.acknowledged += 1;
-    else stats.reported += 1;
+    this.stats.byKind.set(kind, entry);
+    if (acknowledged) this.stats.acknowledged += 1;
+    else this.stats.reported += 1;
   }
 
-  async function checkVerdicts(byRecord: ReturnType<typeof toEvent>['byRecord'], response: KafkaBatchResponse) {
-    const failed = new Set(response.batchItemFailures.map(({ itemIdentifier }) => `${itemIdentifier.partition}@${itemIdentifier.offset}`));
-    const positions = new Set(byRecord.map(({ record }) => `${partitionName(record)}@${record.offset}`));
-    for (const name of failed) if (!positions.has(name)) throw new PropertyViolation(`reported ${name}, which is not in the batch`);
+  /** Each record: acknowledged ⇒ a valid order; returns the orders to look up, with their verdict. */
+  #judge(byRecord: ReadonlyArray<{ record: KafkaEventRecord; hostile: HostileRecord }>, failed: ReadonlySet<string>) {
     const checks: Array<{ order: Order | undefined; acknowledged: boolean; name: string }> = [];
     for (const { record, hostile } of byRecord) {
       const name = `${partitionName(record)}@${record.offset}`;
       const decoded = decodeRecord({ position: record, record });
       const classified = decoded.value.ok ? classifyText(decoded.value.text, decoded.key) : undefined;
       const acknowledged = !failed.has(name);
-      tally(hostile.kind, acknowledged);
+      this.#tally(hostile.kind, acknowledged);
       if (acknowledged && !classified?.ok) {
         const why = classified ? JSON.stringify(classified.violations.slice(0, 3)) : decoded.value.ok ? '' : decoded.value.reason;
-        throw new PropertyViolation(`acknowledged ${name} (${hostile.kind}), which is not a valid order: ${why}; failures ${JSON.stringify(response.batchItemFailures.filter((f) => f.itemIdentifier.partition === partitionName(record)).map((f) => f.itemIdentifier.offset))} batch ${JSON.stringify(byRecord.filter((r) => r.record.partition === record.partition).map((r) => [r.record.offset, r.hostile.kind]))}`);
+        throw new PropertyViolation(`acknowledged ${name} (${hostile.kind}), which is not a valid order: ${why}`);
       }
       checks.push({ order: classified?.ok ? classified.order : undefined, acknowledged, name });
     }
-    const stored = await storedUids(checks.flatMap(({ order }) => (order ? [order.order_uid] : [])));
+    return checks;
+  }
+
+  async #checkVerdicts(byRecord: ReadonlyArray<{ record: KafkaEventRecord; hostile: HostileRecord }>, response: KafkaBatchResponse) {
+    const failed = new Set(response.batchItemFailures.map(({ itemIdentifier }) => `${itemIdentifier.partition}@${itemIdentifier.offset}`));
+    const positions = new Set(byRecord.map(({ record }) => `${partitionName(record)}@${record.offset}`));
+    for (const name of failed) if (!positions.has(name)) throw new PropertyViolation(`reported ${name}, which is not in the batch`);
+    const checks = this.#judge(byRecord, failed);
+    const stored = await this.#storedUids(checks.flatMap(({ order }) => (order ? [order.order_uid] : [])));
     for (const { order, acknowledged, name } of checks) {
       if (!order) continue;
       if ((stored.get(order.order_uid) ?? 0) > 1) throw new PropertyViolation(`${order.order_uid} is stored ${stored.get(order.order_uid)} times`);
-      if (acknowledged) await expectServed(order, name);
+      if (acknowledged) await this.#expectServed(order, name);
       else if (!stored.has(order.order_uid)) throw new PropertyViolation(`the contract accepts ${name} but it was not stored: the database refused it, or it was lost`);
     }
   }
 
-  async function checkReplay(event: KafkaEvent, first: KafkaBatchResponse) {
-    const before = await countOrders();
-    const again = await invoke(event);
+  async #checkReplay(event: KafkaEvent, first: KafkaBatchResponse) {
+    const before = await this.#countOrders();
+    const again = await this.#invoke(event);
     const outage = { ...OUTAGE_DEFAULTS, budgetMs: 0, remainingMs: () => 60_000 };
     const fresh = (await ingestKafkaEvent(event, { store: orderStore, memo: new JudgementMemo(1_000), logger: quietLogger, outage })).response;
     for (const [who, response] of [['the same container', again], ['a fresh container', fresh]] as const) {
       if (JSON.stringify(response) !== JSON.stringify(first)) throw new PropertyViolation(`a replay by ${who} reports differently:\n first  ${JSON.stringify(first)}\n replay ${JSON.stringify(response)}`);
     }
-    const after = await countOrders();
+    const after = await this.#countOrders();
     if (after !== before) throw new PropertyViolation(`a replay stored ${after - before} new order(s)`);
   }
-
-  return {
-    stats,
-    /** Runs one batch through the handler and checks properties 1–4; throws PropertyViolation. */
-    async check(records: readonly HostileRecord[]): Promise<void> {
-      const { event, byRecord } = toEvent(records);
-      const response = await invoke(event);
-      stats.batches += 1;
-      stats.records += records.length;
-      await checkVerdicts(byRecord, response);
-      await checkReplay(event, response);
-    },
-    /** Property 5 over the whole table. Returns how many orders were checked. */
-    async checkStoredOrders(): Promise<number> {
-      const { rows } = await options.sql.query<{ order_uid: string }>('SELECT order_uid FROM orders');
-      for (const { order_uid: orderUid } of rows) {
-        const json = await orderStore.findOrderJson(orderUid);
-        const result = validateOrder(JSON.parse(json ?? 'null'));
-        if (!result.ok) throw new PropertyViolation(`stored order ${orderUid} breaks the contract: ${JSON.stringify(result.violations)}`);
-      }
-      return rows.length;
-    },
-  };
 }

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { benchDatabase } from '../../bench/support.js';
 import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
 import { hostileBatch } from './hostile-records.js';
-import { createIngestChecker, PropertyViolation } from './ingest-check.js';
+import { IngestChecker, PropertyViolation } from './ingest-check.js';
 
 /**
  * `npm run fuzz`: at least 100,000 generated hostile records through the ingest handler against
@@ -38,7 +38,7 @@ function apiEvent(path: string): APIGatewayProxyEventV2 {
 
 const sql = new pg.Client({ connectionString: database.url });
 await sql.connect();
-const checker = createIngestChecker({ ingest, api, apiEvent, context: lambdaContext, sql, topic: 'orders-fuzz' });
+const checker = new IngestChecker({ ingest, api, apiEvent, context: lambdaContext, sql, topic: 'orders-fuzz' });
 const started = performance.now();
 let failure: unknown;
 try {

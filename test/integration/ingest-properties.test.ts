@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { handler as apiHandler } from '../../functions/api/handler.js';
 import { handler as ingestHandler } from '../../functions/ingest/handler.js';
 import { hostileBatch } from '../fuzz/hostile-records.js';
-import { createIngestChecker } from '../fuzz/ingest-check.js';
+import { IngestChecker } from '../fuzz/ingest-check.js';
 import { useTestDatabase } from '../support/database.js';
 import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
 
@@ -21,7 +21,7 @@ function apiEvent(path: string): APIGatewayProxyEventV2 {
 
 describe('ingest handler under generated hostile records', () => {
   it('never throws with the database up, stores exactly the acknowledged orders as sent, and replays without effect', async () => {
-    const checker = createIngestChecker({ ingest: ingestHandler, api: apiHandler, apiEvent, context: lambdaContext, sql: database.sql, topic: 'orders-props' });
+    const checker = new IngestChecker({ ingest: ingestHandler, api: apiHandler, apiEvent, context: lambdaContext, sql: database.sql, topic: 'orders-props' });
     await fc.assert(
       fc.asyncProperty(hostileBatch(120), (records) => checker.check(records)),
       { numRuns: 45, seed: Number(process.env.FUZZ_SEED ?? 20261122), endOnFailure: true },
