@@ -26,7 +26,8 @@ function outagePolicy(context: Context): OutagePolicy {
   return {
     ...OUTAGE_DEFAULTS,
     budgetMs: config.outageBudgetMs,
-    remainingMs: () => context.getRemainingTimeInMillis(),
+    // Lambda always passes it; a hand-made context (a script) may not.
+    remainingMs: () => context.getRemainingTimeInMillis?.() ?? 900_000,
     onRetry: (attempt, error, delayMs) =>
       logger.warn('database unavailable; retrying within the outage budget', { attempt, delay_ms: delayMs, error: (error as Error).message }),
   };
