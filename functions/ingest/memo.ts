@@ -64,5 +64,5 @@ const keyOf = (position: RecordPosition) => `${position.topic}\u0000${position.p
 
 /** The value as the event carries it (base64 text); anything else (absent, not a string) digests by its type. */
 function digestOf(value: unknown): string {
-  return typeof value === 'string' ? hash('sha1', value, 'base64') : `(${value === null ? 'null' : typeof value})`;
+  return typeof value === 'string' ? hash('sha256', value, 'base64') : `(${value === null ? 'null' : typeof value})`;
 }
