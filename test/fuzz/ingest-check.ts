@@ -44,6 +44,8 @@ export interface CheckStats {
   acknowledged: number;
   reported: number;
   byKind: Map<string, { acknowledged: number; reported: number }>;
+  /** Why reported records were rejected: reason and the first violated path. */
+  byRejection: Map<string, number>;
 }
 
 /** JSON with sorted keys: equal texts ⇔ equal JSON values (what "exactly" means on the wire). */
@@ -60,7 +62,7 @@ const quietLogger = { info: () => {}, warn: () => {} };
 
 /** Checks batches one after another; positions (offsets per partition) never repeat within one checker. */
 export class IngestChecker {
-  readonly stats: CheckStats = { batches: 0, records: 0, acknowledged: 0, reported: 0, byKind: new Map() };
+  readonly stats: CheckStats = { batches: 0, records: 0, acknowledged: 0, reported: 0, byKind: new Map(), byRejection: new Map() };
   readonly #offsets = new Map<number, number>();
 
   constructor(private readonly options: CheckerOptions) {}
@@ -144,6 +146,10 @@ export class IngestChecker {
       if (acknowledged && !classified?.ok) {
         const why = classified ? JSON.stringify(classified.violations.slice(0, 3)) : decoded.value.ok ? '' : decoded.value.reason;
         throw new PropertyViolation(`acknowledged ${name} (${hostile.kind}), which is not a valid order: ${why}`);
+      }
+      if (!acknowledged) {
+        const why = classified === undefined ? 'undecodable' : classified.ok ? 'valid order (conflict)' : `${classified.reason} ${classified.violations[0]?.path ?? ''}`;
+        this.stats.byRejection.set(why, (this.stats.byRejection.get(why) ?? 0) + 1);
       }
       checks.push({ order: classified?.ok ? classified.order : undefined, acknowledged, name });
     }

@@ -63,6 +63,10 @@ process.stdout.write('kind of record         acknowledged   reported\n');
 for (const [kind, counts] of [...stats.byKind].sort(([a], [b]) => a.localeCompare(b))) {
   process.stdout.write(`${kind.padEnd(22)} ${String(counts.acknowledged).padStart(12)} ${String(counts.reported).padStart(10)}\n`);
 }
+process.stdout.write('\nwhy records were reported (reason and first violated path)\n');
+for (const [why, count] of [...stats.byRejection].sort(([, a], [, b]) => b - a).slice(0, 25)) {
+  process.stdout.write(`${String(count).padStart(8)}  ${why}\n`);
+}
 if (failure) {
   const violation = failure instanceof Error && failure.cause instanceof PropertyViolation ? failure.cause : failure;
   process.stdout.write(`\nFOUND a violation:\n${String((violation as Error).message ?? violation)}\n${failure instanceof Error ? failure.message.slice(0, 2_000) : ''}\n`);
