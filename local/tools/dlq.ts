@@ -4,14 +4,19 @@ import { parseArgs } from 'node:util';
 import { type Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createKafka } from '../../shared/kafka/client.js';
 import { asOrderUid } from '../../shared/order/order-uid.js';
-import { DEFAULT_DLQ_TOPIC, type DlqEntry, fromDlqMessage } from '../emulators/esm/dlq-record.js';
+import { DEFAULT_DLQ_TOPIC, diagnoseRecord, type DlqEntry, dlqEntries } from '../emulators/esm/dlq-record.js';
 import { connectionArgs, exitWith, kafkaConnection } from './connection-args.js';
 
 /**
- * `npm run dlq`: lists the records the event-source mapping emulator gave up on (reason, source
- * position, order_uid when readable; never names, addresses or other contents), and with
- * `--redrive` sends them back to their source topic after a fix. Re-driving is tracked by the
- * consumer group `<dlq topic>.redrive`, so each DLQ record is re-driven once.
+ * `npm run dlq`: lists the records the event-source mapping gave up on (reason, source position,
+ * order_uid when readable; never names, addresses or other contents), explains each with the
+ * consumer's own classification (shared/order/classify.ts), and with `--redrive` sends them
+ * back to their source topic after a fix. Re-driving is tracked by the consumer group
+ * `<dlq topic>.redrive`, so each DLQ record is re-driven once.
+ *
+ * It reads both forms of DLQ record (dlq-record.ts): the local emulator's, and Lambda's Kafka
+ * on-failure destination's in the cloud (the same flags reach MSK: --iam --region, from inside
+ * the VPC).
  */
 
 export const redriveGroup = (dlqTopic: string) => `${dlqTopic}.redrive`;
@@ -59,7 +64,7 @@ export async function readTopicToEnd(
         eachMessage: async ({ partition, message }) => {
           const end = ends.get(partition) ?? 0;
           if (Number(message.offset) >= end || !pending.has(partition)) return;
-          entries.push(fromDlqMessage(partition, message));
+          entries.push(...dlqEntries(partition, message));
           if (Number(message.offset) + 1 >= end) pending.delete(partition);
           if (pending.size === 0) {
             clearTimeout(timer);
@@ -87,6 +92,11 @@ export function readableOrderUid(entry: Pick<DlqEntry, 'key' | 'value'>): string
   } catch {
     return undefined;
   }
+}
+
+/** Why the consumer would reject the record today, or that it is a valid order (failed for another reason). */
+export function explain(entry: Pick<DlqEntry, 'key' | 'value'>): string {
+  return diagnoseRecord({ key: entry.key, value: entry.value }) ?? 'a valid order now: it failed for another reason (database, conflict); a re-drive stores it if its order_uid is free';
 }
 
 /** Sends DLQ entries back to their source topic (original key, value and headers). */
@@ -142,7 +152,7 @@ async function main() {
       const source = `${entry.source.topic ?? '?'}-${entry.source.partition ?? '?'}@${entry.source.offset ?? '?'}`;
       process.stdout.write(
         `${dlqTopic}-${entry.dlqPartition}@${entry.dlqOffset}  from ${source}  order_uid=${readableOrderUid(entry) ?? '(unreadable)'}  ` +
-          `attempts=${entry.attempts ?? '?'}  ${entry.condition ?? ''}\n    reason: ${entry.reason ?? '(none)'}\n`,
+          `attempts=${entry.attempts ?? '?'}  ${entry.condition ?? ''}  (${entry.form} form)\n    reason: ${entry.reason ?? '(none)'}\n    explain: ${explain(entry)}\n`,
       );
     }
     process.stdout.write(`${read.entries.length} ${onlyPending ? 'pending ' : ''}record(s) in ${dlqTopic}\n`);

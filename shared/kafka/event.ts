@@ -76,26 +76,30 @@ function decodeText(bytes: Uint8Array): string | undefined {
   }
 }
 
-function decodeValue(value: string | null | undefined): DecodedRecord['value'] {
+function decodeValue(value: unknown): DecodedRecord['value'] {
   if (value === undefined || value === null) return { ok: false, reason: 'record has no value' };
-  const bytes = decodeBase64(value);
+  const bytes = typeof value === 'string' ? decodeBase64(value) : undefined;
   if (bytes === undefined) return { ok: false, reason: 'value is not valid base64' };
   const text = decodeText(bytes);
   if (text === undefined) return { ok: false, reason: 'value is not valid UTF-8' };
   return { ok: true, text };
 }
 
-function decodeKey(key: string | null | undefined): string | undefined {
-  if (key === undefined || key === null) return undefined;
+function decodeKey(key: unknown): string | undefined {
+  if (typeof key !== 'string') return undefined;
   const bytes = decodeBase64(key);
   return bytes === undefined ? undefined : decodeText(bytes);
 }
 
-function decodeHeaders(headers: KafkaEventRecord['headers']): Record<string, string> {
+const isByte = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 255;
+
+/** Headers as text; a header that is not an array of bytes is skipped rather than failing the record. */
+function decodeHeaders(headers: unknown): Record<string, string> {
   const decoded: Record<string, string> = {};
-  for (const header of headers ?? []) {
-    for (const [name, bytes] of Object.entries(header)) {
-      decoded[name] = Buffer.from(bytes).toString('utf8');
+  for (const header of Array.isArray(headers) ? headers : []) {
+    if (typeof header !== 'object' || header === null) continue;
+    for (const [name, bytes] of Object.entries(header as Record<string, unknown>)) {
+      if (Array.isArray(bytes) && bytes.every(isByte)) decoded[name] = Buffer.from(bytes).toString('utf8');
     }
   }
   return decoded;
@@ -120,20 +124,36 @@ export function countKafkaRecords(event: unknown): number {
   return Object.values(event.records).reduce((sum, records) => sum + records.length, 0);
 }
 
-/** Every record of the event, in partition order then offset order, decoded one at a time (lazily). */
-export function* iterateKafkaEvent(event: unknown): Generator<DecodedRecord> {
+/** One record as the event holds it, with its position: for a caller that decides before decoding. */
+export interface RawRecord {
+  position: RecordPosition;
+  record: KafkaEventRecord;
+}
+
+/** Every record of the event, in partition order then offset order, not decoded. */
+export function* iterateRawRecords(event: unknown): Generator<RawRecord> {
   assertKafkaEvent(event);
   for (const records of Object.values(event.records)) {
     for (const record of records) {
-      yield {
-        position: { topic: record.topic, partition: record.partition, offset: record.offset },
-        timestamp: record.timestamp,
-        key: decodeKey(record.key),
-        headers: decodeHeaders(record.headers),
-        value: decodeValue(record.value),
-      };
+      yield { position: { topic: record.topic, partition: record.partition, offset: record.offset }, record };
     }
   }
+}
+
+/** Decodes one record: key and value as UTF-8 text (strict base64 first), headers as text. */
+export function decodeRecord({ position, record }: RawRecord): DecodedRecord {
+  return {
+    position,
+    timestamp: record.timestamp,
+    key: decodeKey(record.key),
+    headers: decodeHeaders(record.headers),
+    value: decodeValue(record.value),
+  };
+}
+
+/** Every record of the event, in partition order then offset order, decoded one at a time (lazily). */
+export function* iterateKafkaEvent(event: unknown): Generator<DecodedRecord> {
+  for (const raw of iterateRawRecords(event)) yield decodeRecord(raw);
 }
 
 /** Every record of the event, decoded. */

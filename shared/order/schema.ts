@@ -24,6 +24,16 @@ const count = () => z.int().nonnegative();
 /** Small counters stored as PostgreSQL `integer`. */
 const smallCount = () => z.int().nonnegative().max(2_147_483_647);
 
+/**
+ * RFC 3339 allows what PostgreSQL's timestamptz refuses (SQLSTATE 22008/22009): year 0000 and
+ * offsets beyond ±15:59. The format itself is checked by z.iso.datetime first.
+ */
+function storableDateTime(value: string): boolean {
+  if (value.startsWith('0000')) return false;
+  const offset = /([+-])(\d{2}):?\d{2}$/.exec(value);
+  return offset === null || Number(offset[2]) <= 15;
+}
+
 export const orderUidSchema = z.string().regex(ORDER_UID_PATTERN, {
   error: 'must be 1-64 letters, digits, "-" or "_"',
 });
@@ -84,7 +94,9 @@ const orderShape = z.strictObject({
   delivery_service: text(),
   shardkey: text(),
   sm_id: smallCount(),
-  date_created: z.iso.datetime({ offset: true, error: 'must be an RFC 3339 date-time with a time zone' }),
+  date_created: z.iso
+    .datetime({ offset: true, error: 'must be an RFC 3339 date-time with a time zone' })
+    .refine(storableDateTime, { error: 'must have a year from 0001 and a UTC offset within ±15:59 (what PostgreSQL timestamptz stores)' }),
   oof_shard: text(),
 });
 
@@ -96,11 +108,12 @@ const isMoney = (value: unknown): value is number => Number.isSafeInteger(value)
  */
 export const orderSchema = orderShape.superRefine(
   (order, ctx) => {
-    const payment = order.payment as Partial<Record<string, unknown>> | undefined;
+    // Any field may hold any JSON value here (null included): look before reading.
+    const payment: unknown = order.payment;
     const items: unknown[] = Array.isArray(order.items) ? order.items : [];
-    const totals = items.map((item) => (item as Partial<Record<string, unknown>> | undefined)?.total_price);
-    if (payment === undefined || !totals.every(isMoney)) return;
-    const { goods_total: goodsTotal, delivery_cost: deliveryCost, custom_fee: customFee, amount } = payment;
+    const totals = items.map((item) => (typeof item === 'object' && item !== null ? (item as Record<string, unknown>).total_price : undefined));
+    if (typeof payment !== 'object' || payment === null || !totals.every(isMoney)) return;
+    const { goods_total: goodsTotal, delivery_cost: deliveryCost, custom_fee: customFee, amount } = payment as Record<string, unknown>;
     if (isMoney(goodsTotal)) {
       const itemsTotal = totals.reduce((sum, value) => sum + value, 0);
       if (goodsTotal !== itemsTotal) {

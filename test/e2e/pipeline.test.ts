@@ -158,7 +158,7 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
     }
   });
 
-  it('loses nothing, duplicates nothing and sends nothing valid to the DLQ when PostgreSQL stops for a few seconds (default retries)', async () => {
+  it('loses nothing, duplicates nothing and sends nothing valid to the DLQ when PostgreSQL stops for a few seconds (waited out inside the invocation)', async () => {
     const dataDir = join(await mkdtemp(join(tmpdir(), 'orders-outage-pg-')), 'data');
     const postgres = await startLocalPostgres({ dataDir });
     try {
@@ -176,7 +176,8 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
         await postgres.start();
         await sending;
         await waitForCaughtUp(kafka.brokers, topics.groupId, topics.topic);
-        expect(emulator.stats.functionErrors).toBeGreaterThan(0);
+        // The ingest function waits for the database inside the invocation (outage budget): no function error at all.
+        expect(emulator.stats.functionErrors).toBe(0);
       } finally {
         await emulator.stop();
       }

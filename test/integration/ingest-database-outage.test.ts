@@ -1,14 +1,17 @@
-import { describe, expect, it } from 'vitest';
-import { handler } from '../../functions/ingest/handler.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
 import { usePrivatePostgres, withClient } from '../support/database.js';
 import { lambdaContext } from '../support/fixtures.js';
 
-// A private PostgreSQL server, because this test stops it.
+// A private PostgreSQL server, because this test stops it. The outage budget is read when the
+// handler module loads (cold start): set it first.
 const postgres = usePrivatePostgres('orders-outage-');
+vi.stubEnv('INGEST_OUTAGE_BUDGET_SECONDS', '20');
+const { handler } = await import('../../functions/ingest/handler.js');
 
-const orders = fakeOrders(50, 11);
+const orders = fakeOrders(250, 11);
 const event = buildKafkaEvent(orders.map((order, index) => ({ topic: 'orders', partition: index % 2, offset: index, key: order.order_uid, value: JSON.stringify(order) })));
 
 async function countOrders(): Promise<number> {
@@ -17,21 +20,39 @@ async function countOrders(): Promise<number> {
 }
 
 describe('ingest handler during a database outage', () => {
-  it('throws while the database is down, stores nothing partial, and stores the batch once it is back', async () => {
+  it('waits inside the invocation while the database is down and stores the whole batch once it is back', async () => {
     // Warm the pool with the first order, so the outage also breaks a live connection.
     const [first] = Object.values(event.records)[0]!;
     await handler({ ...event, records: { 'orders-0': [first!] } }, lambdaContext());
     await postgres.server.stop();
 
-    await expect(handler(event, lambdaContext())).rejects.toThrow();
-    await expect(handler(event, lambdaContext())).rejects.toThrow();
-
+    const started = Date.now();
+    const invocation = handler(event, lambdaContext());
+    await sleep(3_000);
     await postgres.server.start();
-    expect(await countOrders()).toBe(1);
-    // The event-source mapping retries the same batch; the next attempt succeeds on a new connection.
-    let response = await handler(event, lambdaContext()).catch(() => undefined);
-    response ??= await handler(event, lambdaContext());
+    const response = await invocation;
+
     expect(response).toEqual({ batchItemFailures: [] });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
     expect(await countOrders()).toBe(orders.length);
+  });
+
+  it('gives up, storing nothing partial, when the function would otherwise run out of time', async () => {
+    const more = fakeOrders(30, 12);
+    const batch = buildKafkaEvent(more.map((order, index) => ({ topic: 'orders', partition: 0, offset: 1_000 + index, value: JSON.stringify(order) })));
+    await postgres.server.stop();
+    try {
+      // 33 s left and a 30 s safety margin: about 3 s of waiting, well under the 20 s budget.
+      const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 33_000 };
+      const started = Date.now();
+      await expect(handler(batch, context)).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await postgres.server.start();
+    }
+    expect(await countOrders()).toBe(orders.length);
+    // The event-source mapping retries the batch; now it goes through.
+    expect(await handler(batch, lambdaContext())).toEqual({ batchItemFailures: [] });
+    expect(await countOrders()).toBe(orders.length + more.length);
   });
 });

@@ -85,20 +85,24 @@ describe('ingest handler logs', () => {
     }
   });
 
-  it('logs and counts a re-send with different content as a conflict, keeping the first write', async () => {
+  it('logs a re-send with different content once as a rejected conflict, keeping the first write', async () => {
     await handler(buildKafkaEvent([{ topic: 'orders', partition: 0, offset: 10, key: resent.order_uid, value: JSON.stringify(resent) }]), lambdaContext());
     const changed = { ...clone(resent), customer_id: 'changed' };
+    const event = buildKafkaEvent([{ topic: 'orders', partition: 0, offset: 11, key: changed.order_uid, value: JSON.stringify(changed) }]);
 
-    const lines = await captureLogLines(() =>
-      handler(buildKafkaEvent([{ topic: 'orders', partition: 0, offset: 11, key: changed.order_uid, value: JSON.stringify(changed) }]), lambdaContext()),
-    );
+    const lines = await captureLogLines(() => handler(event, lambdaContext()));
+    const again = await captureLogLines(() => handler(event, lambdaContext()));
 
-    expect(lines.find((line) => String(line.message).startsWith('order conflict'))).toMatchObject({
+    expect(lines.find((line) => line.message === 'order rejected')).toMatchObject({
       level: 'WARN',
       order_uid: resent.order_uid,
       offset: 11,
-      against: 'stored',
+      reason: 'conflict',
+      violations: [{ path: '$.order_uid', message: expect.stringContaining('different content') }],
     });
-    expect(lines.find((line) => line.message === 'batch ingested')).toMatchObject({ stored: 0, conflicts: 1 });
+    expect(lines.find((line) => line.message === 'batch ingested')).toMatchObject({ stored: 0, conflicts: 1, rejected: 1 });
+    // The re-delivery (the event-source mapping retries the failed record) is not logged again.
+    expect(again.filter((line) => line.message === 'order rejected')).toEqual([]);
+    expect(again.find((line) => line.message === 'batch ingested')).toMatchObject({ conflicts: 1, rejected: 1, remembered: 1 });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkBoundaries, PIPELINE_CHUNKS } from '../../functions/ingest/ingest-batch.js';
+import { chunkBoundaries, PIPELINE_CHUNKS } from '../../functions/ingest/store.js';
 
 describe('ingest chunk boundaries', () => {
   it.each([200, 1000, 3333, 10_000])('splits %i records into PIPELINE_CHUNKS growing chunks', (total) => {

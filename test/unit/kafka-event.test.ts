@@ -140,4 +140,13 @@ describe('Kafka batch response', () => {
   it('keeps dashes of topic names', () => {
     expect(kafkaBatchResponse([{ topic: 'orders-v2', partition: 4, offset: 1 }]).batchItemFailures[0]?.itemIdentifier.partition).toBe('orders-v2-4');
   });
+
+  it('decodes a record whose value, key or headers are not what Lambda sends, without throwing', () => {
+    const event = clone(mskExample);
+    const [original] = Object.values(event.records)[0]!;
+    const hostile = { ...original!, value: 42, key: { a: 1 }, headers: [{ good: [104, 105] }, { bad: 'text' }, null, { big: [300] }] };
+    (event.records as Record<string, unknown[]>)['mytopic-0'] = [hostile];
+    const [record] = decodeKafkaEvent(event);
+    expect(record).toMatchObject({ key: undefined, headers: { good: 'hi' }, value: { ok: false, reason: 'value is not valid base64' } });
+  });
 });

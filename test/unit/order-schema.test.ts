@@ -108,4 +108,31 @@ describe('order schema', () => {
       expect(!result.ok && paths(result.violations)).toEqual(['$']);
     }
   });
+
+  it.each(['0000-01-01T00:00:00Z', '0000-12-31T23:59:59+14:00', '2024-01-01T00:00:00+16:00', '2024-01-01T00:00:00-23:59'])(
+    'refuses date_created %s, which PostgreSQL timestamptz refuses',
+    (date) => {
+      expect(paths(violationsOf((o) => (o.date_created = date)))).toEqual(['$.date_created']);
+    },
+  );
+
+  it.each(['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2024-01-01T00:00:00+15:59', '2024-01-01T00:00:00-15:59'])('accepts date_created %s', (date) => {
+    const order = clone(sample);
+    order.date_created = date;
+    expect(validateOrder(order).ok).toBe(true);
+  });
+
+  it.each([null, 5, 'x', []])('reports payment %j as a violation rather than throwing', (payment) => {
+    expect(paths(violationsOf((o) => (o.payment = payment)))).toEqual(['$.payment']);
+  });
+
+  it('reports null items as violations rather than throwing', () => {
+    expect(paths(violationsOf((o) => (o.items = [null])))).toContain('$.items[0]');
+  });
+
+  it('treats a "__proto__" key as an unknown field', () => {
+    const order = JSON.parse(JSON.stringify(sample).replace('{', '{"__proto__":{"x":1},'));
+    const result = validateOrder(order);
+    expect(!result.ok && result.violations).toEqual([{ path: '$', message: 'unknown field(s): __proto__' }]);
+  });
 });

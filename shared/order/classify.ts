@@ -1,0 +1,78 @@
+import { asOrderUid } from './order-uid.js';
+import type { Order } from './schema.js';
+import { type Violation, validateOrder } from './validate.js';
+
+/**
+ * What a Kafka record holds, judged without any I/O: a valid order, or a rejection with every
+ * reason. One classification for the consumer (functions/ingest) and the DLQ tool's diagnosis
+ * (local/tools/dlq.ts, local/emulators/esm/dlq-record.ts). Never throws, whatever the input.
+ *
+ * A rejection names the order_uid only when it is well-formed (safe to log), and its violations
+ * name paths and rules, never values: no personal data leaves through it.
+ */
+export type RejectionReason =
+  /** No value, not base64, or not UTF-8. */
+  | 'undecodable'
+  | 'not_json'
+  /** JSON that breaks the order contract. */
+  | 'invalid_order'
+  /** A valid order whose order_uid is already taken by different content (first write wins). */
+  | 'conflict'
+  /** A valid order PostgreSQL refused with a data error (SQLSTATE class 22 or 23). */
+  | 'refused_by_database';
+
+export interface Rejection {
+  reason: RejectionReason;
+  orderUid: string | undefined;
+  violations: Violation[];
+}
+
+export type Classification = { ok: true; order: Order } | ({ ok: false } & Rejection);
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function readableOrderUid(parsed: unknown, key: string | undefined): string | undefined {
+  const candidate = typeof parsed === 'object' && parsed !== null ? (parsed as { order_uid?: unknown }).order_uid : undefined;
+  return asOrderUid(candidate) ?? asOrderUid(key);
+}
+
+export function reject(reason: RejectionReason, orderUid: string | undefined, message: string, path = '$'): Rejection {
+  return { reason, orderUid, violations: [{ path, message }] };
+}
+
+/** A record whose value is already text (the Kafka event decoder read base64 and UTF-8). */
+export function classifyText(text: string, key?: string): Classification {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    // A RangeError (nesting too deep for the parser) lands here as well.
+    return { ok: false, ...reject('not_json', asOrderUid(key), `not JSON: ${(error as Error).message}`) };
+  }
+  let result: ReturnType<typeof validateOrder>;
+  try {
+    result = validateOrder(parsed);
+  } catch (error) {
+    // The contract must judge any JSON value; should a rule ever throw, the record is rejected, not the batch.
+    return { ok: false, ...reject('invalid_order', readableOrderUid(parsed, key), `the order contract could not judge this value: ${(error as Error).message}`) };
+  }
+  if (result.ok) return result;
+  return { ok: false, reason: 'invalid_order', orderUid: readableOrderUid(parsed, key), violations: result.violations };
+}
+
+/** A record as raw bytes (what a Kafka client reads, e.g. from the DLQ topic). */
+export function classifyBytes(value: Uint8Array | null | undefined, key?: string): Classification {
+  if (value === null || value === undefined) return { ok: false, ...reject('undecodable', asOrderUid(key), 'record has no value') };
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return { ok: false, ...reject('undecodable', asOrderUid(key), 'value is not valid UTF-8') };
+  }
+  return classifyText(text, key);
+}
+
+/** One line for humans and headers: `invalid_order: $.items[0].price: …; $.payment.amount: …`. */
+export function describeRejection(rejection: Pick<Rejection, 'reason' | 'violations'>): string {
+  return `${rejection.reason}: ${rejection.violations.map((violation) => `${violation.path}: ${violation.message}`).join('; ')}`;
+}
