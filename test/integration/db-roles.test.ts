@@ -149,7 +149,7 @@ describe('the ingest handler as orders_writer', () => {
     });
   });
 
-  it('stores a batch, then takes the same batch again and an order_uid with different content without changing anything', async () => {
+  it('stores a batch, then takes the same batch again without changing anything, and reports an order_uid re-sent with different content', async () => {
     const seeds = seedOrders().map(({ order }) => order);
     expect(await ingestHandler(mskEvent(seeds), lambdaContext())).toEqual({ batchItemFailures: [] });
     const stored = await database.sql.query('SELECT order_uid, content_sha256, customer_id FROM orders ORDER BY order_uid');
@@ -159,7 +159,10 @@ describe('the ingest handler as orders_writer', () => {
     const changed = { ...clone(seeds[0]!), customer_id: 'someone-else' };
     // Redelivery (duplicates) and a re-send with other content (conflict): both read the stored fingerprints.
     expect(await ingestHandler(mskEvent(seeds), lambdaContext())).toEqual({ batchItemFailures: [] });
-    expect(await ingestHandler(mskEvent([changed]), lambdaContext())).toEqual({ batchItemFailures: [] });
+    // The conflict is reported (it goes to the DLQ with its reason), never written over the stored order.
+    expect(await ingestHandler(mskEvent([changed]), lambdaContext())).toEqual({
+      batchItemFailures: [{ itemIdentifier: { partition: 'mytopic-0', offset: 15 } }],
+    });
 
     expect(await counts()).toEqual(before);
     expect((await database.sql.query('SELECT order_uid, content_sha256, customer_id FROM orders ORDER BY order_uid')).rows).toEqual(stored.rows);
