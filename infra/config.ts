@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { ConfigError, problemsOf } from '../shared/config.js';
 import { checkConnectionBudget, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS } from './capacity.js';
 
 /**
@@ -98,9 +99,8 @@ export interface PipelineConfig {
   migrateRunId?: string;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+/** The same error as the functions' environment variables raise; here each problem names a context key. */
+export { ConfigError };
 
 export const EXAMPLE_CLUSTER_ARN =
   'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/11111111-2222-3333-4444-555555555555-1';
@@ -209,7 +209,7 @@ export function readConfig(node: Node): PipelineConfig {
   const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, node.tryGetContext(key) as unknown]));
   const parsed = ContextSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(formatIssues(parsed.error.issues.map((issue) => ({ key: String(issue.path[0] ?? ''), message: issue.message }))));
+    throw new ConfigError(formatIssues(problemsOf(parsed.error).map(({ name, message }) => ({ key: name, message }))));
   }
   const config = toConfig(parsed.data);
   const problems = [...crossChecks(parsed.data), ...checkConnectionBudget(config)];

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { SCOPES } from './routes.js';
-import { blankAsAbsent, type Env, readEnv } from './env.js';
+import { blankAsAbsent, type Env, readEnv } from '../config.js';
 
 /**
  * Sign-in settings the page needs (served by the read function at GET /auth/config), from

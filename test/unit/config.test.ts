@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { ConfigError, readEnv, wholeNumber } from '../../shared/config.js';
+
+/** readEnv: the one way every concern turns its environment variables into settings. */
+const schema = z.object({
+  PORT: wholeNumber({ min: 1, max: 65_535, fallback: 8080 }),
+  LIMIT: wholeNumber({ min: 0, fallback: 10 }),
+  TOKEN: z.string({ error: 'is not set' }).min(8, 'must be at least 8 characters'),
+});
+
+function messageOf(read: () => unknown): string {
+  try {
+    read();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('readEnv', () => {
+  it('gives the defaults for unset and blank variables', () => {
+    expect(readEnv('demo', schema, { PORT: '', LIMIT: '  ', TOKEN: 'long enough' })).toEqual({ PORT: 8080, LIMIT: 10, TOKEN: 'long enough' });
+  });
+
+  it('names every bad variable with what it got, in one error', () => {
+    expect(messageOf(() => readEnv('demo', schema, { PORT: '70000', LIMIT: '-3' }))).toBe(
+      'demo configuration: PORT: must be at most 65535 (got "70000"); LIMIT: must be a whole number, at least 0 (got "-3"); TOKEN: is not set',
+    );
+  });
+
+  it('never prints the value of a secret variable', () => {
+    const message = messageOf(() => readEnv('demo', schema, { TOKEN: 'hunter2' }, { secret: ['TOKEN'] }));
+    expect(message).toBe('demo configuration: TOKEN: must be at least 8 characters');
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('reports the cross-variable checks first, together with the schema problems', () => {
+    const check = () => [{ name: 'TOKEN', message: 'is needed in production' }];
+    expect(messageOf(() => readEnv('demo', schema, { PORT: 'x', TOKEN: 'long enough' }, { check }))).toBe(
+      'demo configuration: TOKEN: is needed in production (got "long enough"); PORT: must be a whole number from 1 to 65535 (got "x")',
+    );
+  });
+});
