@@ -36,7 +36,7 @@ export interface OrderCacheStats {
   container_age_seconds: number;
 }
 
-export type CacheOutcome = 'hit' | 'miss';
+type CacheOutcome = 'hit' | 'miss';
 
 export interface CachedRead {
   json: string;

@@ -18,7 +18,7 @@ export interface AuthConfig {
   scopes: string;
 }
 
-export const DEFAULT_PAGE_SCOPES = ['openid', 'profile', SCOPES.read, SCOPES.write].join(' ');
+const DEFAULT_PAGE_SCOPES = ['openid', 'profile', SCOPES.read, SCOPES.write].join(' ');
 
 const url = z.preprocess(blankAsAbsent, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional());
 const text = z.preprocess(blankAsAbsent, z.string().optional());

@@ -71,7 +71,7 @@ export function kafkaClientConfig(options: KafkaClientOptions): KafkaConfig {
   return config;
 }
 
-export type KafkaAuth = 'iam' | 'none';
+type KafkaAuth = 'iam' | 'none';
 
 export interface KafkaEnvConfig {
   brokers: string[];
