@@ -24,13 +24,13 @@ const CLASS_MEMORY_SHARE = 0.75;
 const RDS_CONNECTION_CAP = 5000;
 
 /** Slots no application role can use: superuser_reserved_connections (3) + rds.rds_superuser_reserved_connections (2). */
-export const RESERVED_CONNECTIONS = 5;
+const RESERVED_CONNECTIONS = 5;
 /** The migrate function's pool (shared/db/pool.ts default) during a deploy. */
-export const MIGRATE_CONNECTIONS = 2;
+const MIGRATE_CONNECTIONS = 2;
 /** One connection per single-user rotation function (master, writer, reader secrets). */
-export const ROTATION_CONNECTIONS = 3;
+const ROTATION_CONNECTIONS = 3;
 /** psql sessions of operators, monitoring agents. */
-export const OPERATOR_CONNECTIONS = 5;
+const OPERATOR_CONNECTIONS = 5;
 
 const SIZE_STEPS = ['micro', 'small', 'medium', 'large', 'xlarge'];
 

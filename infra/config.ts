@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { ConfigError, problemsOf } from '../shared/config.js';
 import { checkConnectionBudget, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS } from './capacity.js';
 
 /**
@@ -9,10 +10,10 @@ import { checkConnectionBudget, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS } from './cap
  * account; docs/deploy.md lists them. Values given with `-c` arrive as strings, values in
  * cdk.json may be numbers, booleans or arrays: both are accepted.
  */
-export type Stage = 'dev' | 'prod';
-export type SubmitAuth = 'iam' | 'jwt';
+type Stage = 'dev' | 'prod';
+type SubmitAuth = 'iam' | 'jwt';
 
-export interface ExistingVpcConfig {
+interface ExistingVpcConfig {
   vpcId: string;
   vpcCidr: string;
   availabilityZones: string[];
@@ -20,7 +21,7 @@ export interface ExistingVpcConfig {
 }
 
 /** Who signs users in: a Cognito user pool made by the stack, or an issuer you already run. */
-export type AuthConfig =
+type AuthConfig =
   | { kind: 'cognito'; domainPrefix?: string; extraCallbackUrls: string[] }
   | { kind: 'external'; issuer: string; audience: string[]; authorizeUrl: string; tokenUrl: string; logoutUrl?: string };
 
@@ -98,18 +99,17 @@ export interface PipelineConfig {
   migrateRunId?: string;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+/** The same error as the functions' environment variables raise; here each problem names a context key. */
+export { ConfigError };
 
 export const EXAMPLE_CLUSTER_ARN =
   'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/11111111-2222-3333-4444-555555555555-1';
-export const EXAMPLE_BOOTSTRAP_BROKERS =
+const EXAMPLE_BOOTSTRAP_BROKERS =
   'b-1.orders.example.c1.kafka.eu-west-1.amazonaws.com:9098,b-2.orders.example.c1.kafka.eu-west-1.amazonaws.com:9098';
 /** The same DLQ topic name as the local emulator's (local/emulators/esm/dlq-record.ts). */
-export const DEFAULT_DLQ_TOPIC = 'orders.dlq';
+const DEFAULT_DLQ_TOPIC = 'orders.dlq';
 /** Seconds an ingest invocation keeps for its batch on top of the outage budget. */
-export const INGEST_TIMEOUT_MARGIN_SECONDS = 60;
+const INGEST_TIMEOUT_MARGIN_SECONDS = 60;
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
@@ -201,7 +201,7 @@ const ContextSchema = z.object({
 type Context = z.infer<typeof ContextSchema>;
 
 /** Every context key the app reads. */
-export const CONTEXT_KEYS = Object.keys(ContextSchema.shape) as Array<keyof Context>;
+const CONTEXT_KEYS = Object.keys(ContextSchema.shape) as Array<keyof Context>;
 
 // ---- reading ------------------------------------------------------------------------------
 
@@ -209,7 +209,7 @@ export function readConfig(node: Node): PipelineConfig {
   const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, node.tryGetContext(key) as unknown]));
   const parsed = ContextSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(formatIssues(parsed.error.issues.map((issue) => ({ key: String(issue.path[0] ?? ''), message: issue.message }))));
+    throw new ConfigError(formatIssues(problemsOf(parsed.error).map(({ name, message }) => ({ key: name, message }))));
   }
   const config = toConfig(parsed.data);
   const problems = [...crossChecks(parsed.data), ...checkConnectionBudget(config)];

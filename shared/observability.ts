@@ -14,7 +14,6 @@ import type { Context } from 'aws-lambda';
  * bundle, and X-Ray does not trace functions invoked by a Kafka event-source mapping at all.
  */
 import { METRICS_NAMESPACE } from './metrics.js';
-export { METRICS_NAMESPACE };
 
 export interface Observability {
   logger: Logger;

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import * as z from 'zod';
-import { blankAsAbsent, type Env, readEnv } from '../../shared/http/env.js';
+import { type Env, readEnv, wholeNumber } from '../../shared/config.js';
 
 /**
  * The per-container warm cache of canonical order JSON (module scope: it lives as long as the
@@ -36,7 +36,7 @@ export interface OrderCacheStats {
   container_age_seconds: number;
 }
 
-export type CacheOutcome = 'hit' | 'miss';
+type CacheOutcome = 'hit' | 'miss';
 
 export interface CachedRead {
   json: string;
@@ -46,22 +46,11 @@ export interface CachedRead {
 /** When this module was loaded: the container's age as the cache sees it. */
 const CONTAINER_STARTED_AT = Date.now();
 
-const integer = (fallback: number, minimum: 0 | 1) =>
-  z.preprocess(
-    blankAsAbsent,
-    z
-      .string()
-      .regex(/^[0-9]{1,15}$/, `must be a ${minimum === 0 ? 'non-negative' : 'positive'} integer`)
-      .transform(Number)
-      .pipe(z.number().min(minimum, `must be a ${minimum === 0 ? 'non-negative' : 'positive'} integer`))
-      .default(fallback),
-  );
-
 const cacheSchema = z.object({
-  CACHE_MAX_ENTRIES: integer(50_000, 1),
+  CACHE_MAX_ENTRIES: wholeNumber({ min: 1, fallback: 50_000 }),
   // 64 MiB of UTF-8 JSON: room to spare in a 512 MB function.
-  CACHE_MAX_BYTES: integer(64 * 1024 * 1024, 1),
-  CACHE_TTL_SECONDS: integer(0, 0),
+  CACHE_MAX_BYTES: wholeNumber({ min: 1, fallback: 64 * 1024 * 1024 }),
+  CACHE_TTL_SECONDS: wholeNumber({ min: 0, fallback: 0 }),
 });
 
 /** The cache bounds from CACHE_* variables; throws ConfigError naming each bad variable. */

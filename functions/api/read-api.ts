@@ -8,7 +8,7 @@ import { type CachedRead, cacheConfigFromEnv, OrderCache, type OrderCacheStats }
 /** The read API's operations: each returns data or throws an ApiError (shared/http/errors.ts). */
 
 /** Seconds a client waits before retrying after a database outage. */
-export const DATABASE_RETRY_AFTER_SECONDS = 5;
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** A database outage as the API's 503; any other failure passes through (a bug: 500). */
 async function fromDatabase<T>(read: Promise<T>): Promise<T> {
@@ -26,7 +26,7 @@ async function fromDatabase<T>(read: Promise<T>): Promise<T> {
 let containerCache: OrderCache | undefined;
 
 /** The container's order cache, created on first use from the environment (CACHE_* variables). */
-export function orderCache(): OrderCache {
+function orderCache(): OrderCache {
   containerCache ??= new OrderCache(cacheConfigFromEnv(), (orderUid) => fromDatabase(findOrderJson(orderUid)));
   return containerCache;
 }
@@ -36,8 +36,8 @@ export function resetOrderCache(): void {
   containerCache = undefined;
 }
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
 const LIMIT_PATTERN = /^[0-9]{1,3}$/;
 
 /** The order's canonical JSON and whether the cache had it; 400 for a malformed id, 404 if unknown. */

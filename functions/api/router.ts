@@ -9,12 +9,12 @@ import { allowedMethods, matchRoute, ROUTES } from '../../shared/http/routes.js'
  * route delivered the request (`$default` included). A path no route of this function declares →
  * 404; a declared path with another method → 405 with `allow`. HEAD is answered as GET.
  */
-export interface RouteRequest {
+interface RouteRequest {
   params: Readonly<Record<string, string>>;
   event: APIGatewayProxyEventV2;
 }
 
-export type Operation = (request: RouteRequest) => HttpResponse | Promise<HttpResponse>;
+type Operation = (request: RouteRequest) => HttpResponse | Promise<HttpResponse>;
 
 /** One operation per route key of the read function (`GET /orders/{order_uid}`, …). */
 export type Operations = Readonly<Record<string, Operation>>;

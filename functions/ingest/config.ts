@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type Env, readEnv, wholeNumber } from '../../shared/config.js';
 
 /**
  * The ingest function's own settings, read once per container (cold start). The database's
@@ -10,9 +11,9 @@ const ingestEnvSchema = z.object({
    * mapping then retries the batch). Capped by the function's remaining time (outage.ts).
    * docs/ingest.md gives the outage budget this buys.
    */
-  INGEST_OUTAGE_BUDGET_SECONDS: z.coerce.number().int().min(0).max(840).default(240),
+  INGEST_OUTAGE_BUDGET_SECONDS: wholeNumber({ min: 0, max: 840, fallback: 240 }),
   /** Records remembered per container as already stored or rejected (memo.ts); about 200 bytes each. */
-  INGEST_MEMO_MAX_ENTRIES: z.coerce.number().int().min(0).max(10_000_000).default(100_000),
+  INGEST_MEMO_MAX_ENTRIES: wholeNumber({ min: 0, max: 10_000_000, fallback: 100_000 }),
 });
 
 export interface IngestConfig {
@@ -20,18 +21,8 @@ export interface IngestConfig {
   memoMaxEntries: number;
 }
 
-export class IngestConfigError extends Error {
-  override name = 'IngestConfigError';
-}
-
-export function readIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
-  const result = ingestEnvSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new IngestConfigError(`invalid ingest configuration: ${problems}`);
-  }
-  return {
-    outageBudgetMs: result.data.INGEST_OUTAGE_BUDGET_SECONDS * 1000,
-    memoMaxEntries: result.data.INGEST_MEMO_MAX_ENTRIES,
-  };
+/** Throws one ConfigError naming each bad variable. */
+export function readIngestConfig(env: Env = process.env): IngestConfig {
+  const parsed = readEnv('ingest', ingestEnvSchema, env);
+  return { outageBudgetMs: parsed.INGEST_OUTAGE_BUDGET_SECONDS * 1000, memoMaxEntries: parsed.INGEST_MEMO_MAX_ENTRIES };
 }

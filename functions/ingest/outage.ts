@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError } from '../../shared/config.js';
 import { isDataError } from '../../shared/db/orders.js';
 
 /**
@@ -34,7 +35,7 @@ export class NotAnOutage extends Error {
 
 /** Errors that retrying cannot fix: a data error, a configuration that names no database, a bug here. */
 function isPermanent(error: unknown): boolean {
-  return isDataError(error) || error instanceof NotAnOutage || (error instanceof Error && error.name === 'DatabaseConfigError');
+  return isDataError(error) || error instanceof NotAnOutage || error instanceof ConfigError;
 }
 
 export async function retryDuringOutage<T>(attempt: () => Promise<T>, policy: OutagePolicy): Promise<T> {

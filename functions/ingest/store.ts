@@ -15,7 +15,7 @@ import { NotAnOutage, type OutagePolicy, retryDuringOutage } from './outage.js';
  * are reported as refused and every other order is stored in the same invocation. Any other
  * error is an outage: retried within the outage budget (outage.ts), then thrown.
  */
-export const PIPELINE_MIN_RECORDS = 200;
+const PIPELINE_MIN_RECORDS = 200;
 export const PIPELINE_CHUNKS = 5;
 const CHUNK_GROWTH = 1.5;
 

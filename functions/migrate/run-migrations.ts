@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { connectionFromConfig, DatabaseConfigError, fetchRdsSecret, type DatabaseEnv, type RdsSecret } from '../../shared/db/config.js';
+import { ConfigError } from '../../shared/config.js';
+import { connectionFromConfig, fetchRdsSecret, type DatabaseEnv, type RdsSecret } from '../../shared/db/config.js';
 import { migrateUp, setRolePasswords, type RuntimeRole } from '../../shared/db/migrate.js';
 
 /**
@@ -54,13 +55,13 @@ const ROLE_SECRETS = [
  */
 export async function readRolePasswords(config: DatabaseEnv, readSecret: SecretReader = fetchRdsSecret): Promise<Partial<Record<RuntimeRole, string>>> {
   const missing = ROLE_SECRETS.filter(([, variable]) => !config[variable]).map(([, variable]) => variable);
-  if (!config.DATABASE_URL && missing.length > 0) throw new DatabaseConfigError(`the migrate function needs ${missing.join(' and ')} (the runtime roles' secrets)`);
+  if (!config.DATABASE_URL && missing.length > 0) throw new ConfigError(`the migrate function needs ${missing.join(' and ')} (the runtime roles' secrets)`);
   const passwords: Partial<Record<RuntimeRole, string>> = {};
   for (const [role, variable] of ROLE_SECRETS) {
     const arn = config[variable];
     if (!arn) continue;
     const secret = await readSecret(arn, variable, { refresh: true });
-    if (secret.username !== role) throw new DatabaseConfigError(`${variable} must hold the credentials of ${role}`);
+    if (secret.username !== role) throw new ConfigError(`${variable} must hold the credentials of ${role}`);
     passwords[role] = secret.password;
   }
   return passwords;

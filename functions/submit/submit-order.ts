@@ -19,7 +19,7 @@ import { validateOrder } from '../../shared/order/validate.js';
 export const MAX_ORDER_BYTES = 256 * 1024;
 
 /** Retry-After (seconds) sent with a 503: the producer reconnects on the next request. */
-export const RETRY_AFTER_SECONDS = 1;
+const RETRY_AFTER_SECONDS = 1;
 
 export interface Accepted {
   orderUid: string;

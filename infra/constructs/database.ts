@@ -13,8 +13,8 @@ import type { PipelineConfig } from '../config.js';
 import { POSTGRES_PORT, type Network } from './network.js';
 import { PipelineFunction, REPO_ROOT } from './pipeline-function.js';
 
-export const DATABASE_NAME = 'orders';
-export const MIGRATIONS_DIR = join(REPO_ROOT, 'migrations');
+const DATABASE_NAME = 'orders';
+const MIGRATIONS_DIR = join(REPO_ROOT, 'migrations');
 
 /**
  * Lambda's Node.js 20+ runtimes no longer load the Amazon CA certificates by default; the bundle
@@ -39,11 +39,11 @@ export interface DatabaseProps {
 }
 
 /** The PostgreSQL roles the runtime functions log in as; the migrations create them (migrations/). */
-export const RUNTIME_ROLES = { writer: 'orders_writer', reader: 'orders_reader' } as const;
+const RUNTIME_ROLES = { writer: 'orders_writer', reader: 'orders_reader' } as const;
 export type RuntimeRole = keyof typeof RUNTIME_ROLES;
 
 /** RDS Proxy names: 1-63 letters, digits and single hyphens, starting with a letter; unique per account and region. */
-export function proxyNameFor(stackName: string): string {
+function proxyNameFor(stackName: string): string {
   const name = `${stackName}-proxy`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-');
   return name.replace(/^[^a-z]+/, '').slice(0, 63).replace(/-$/, '');
 }

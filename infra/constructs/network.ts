@@ -6,7 +6,7 @@ import type { PipelineConfig } from '../config.js';
 import { acknowledge } from '../nag.js';
 
 /** MSK's IAM-authenticated TLS listener. */
-export const MSK_IAM_PORT = 9098;
+const MSK_IAM_PORT = 9098;
 export const POSTGRES_PORT = 5432;
 
 export interface NetworkProps {

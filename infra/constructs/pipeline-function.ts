@@ -16,7 +16,7 @@ export const REPO_ROOT = join(import.meta.dirname, '..', '..');
  * the bundles (test/infra/cdk-cli.test.ts lists what each bundle expects from the runtime).
  * pg-native is an optional peer of pg that we never use.
  */
-export const EXTERNAL_MODULES = ['@aws-sdk/*', 'pg-native'];
+const EXTERNAL_MODULES = ['@aws-sdk/*', 'pg-native'];
 
 /**
  * The submit function bundles everything it needs, the MSK IAM signer's SDK packages included

@@ -3,6 +3,7 @@
 // the JWT authorizer. PORT overrides the default port 3000, AUTH_PORT the issuer's 3001; HOST the
 // loopback address; AUTH_DEV_PASSWORD the development user's password.
 import { closePool } from '../../shared/db/pool.js';
+import { portFromEnv, renderSetupError } from '../services/setup-error.js';
 import { startGateway } from './gateway.js';
 import { startLocalIssuer } from './oidc-issuer.js';
 
@@ -10,15 +11,19 @@ if (!process.env.DATABASE_URL) {
   console.error('api:local: set DATABASE_URL, e.g. postgres://user:pass@127.0.0.1:5432/orders (and run npm run db:migrate once)');
   process.exit(2);
 }
-const port = Number(process.env.PORT ?? 3000);
-if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  console.error(`api:local: PORT must be a port number, got "${process.env.PORT}"`);
-  process.exit(2);
+function ports(): { port: number; authPort: number } {
+  try {
+    return { port: portFromEnv('PORT', 3000, 'API gateway'), authPort: portFromEnv('AUTH_PORT', 3001, 'OpenID Connect issuer') };
+  } catch (error) {
+    console.error(`api:local: ${renderSetupError(error)}`);
+    process.exit(2);
+  }
 }
+const { port, authPort } = ports();
 const host = process.env.HOST ?? '127.0.0.1';
 
 const issuer = await startLocalIssuer({
-  port: Number(process.env.AUTH_PORT ?? 3001),
+  port: authPort,
   host,
   redirectUris: [`http://${host}:${port}/`, `http://localhost:${port}/`],
   ...(process.env.AUTH_DEV_PASSWORD ? { password: process.env.AUTH_DEV_PASSWORD } : {}),

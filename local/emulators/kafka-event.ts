@@ -25,7 +25,7 @@ export const LOCAL_CLUSTER_ARN = 'arn:aws:kafka:eu-west-1:000000000000:cluster/l
 
 const toBuffer = (data: Buffer | string) => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
 
-export function toEventRecord(message: KafkaMessageInput): KafkaEventRecord {
+function toEventRecord(message: KafkaMessageInput): KafkaEventRecord {
   const record: KafkaEventRecord = {
     topic: message.topic,
     partition: message.partition,

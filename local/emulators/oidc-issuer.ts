@@ -48,7 +48,7 @@ export interface LocalIssuer {
   close(): Promise<void>;
 }
 
-export const LOCAL_CLIENT_ID = 'order-page';
+const LOCAL_CLIENT_ID = 'order-page';
 /** The resource indicator of the API (RFC 8707); its tokens carry the client id as `aud`. */
 const API_RESOURCE = 'urn:order-pipeline:api';
 const USERNAME = 'dev';

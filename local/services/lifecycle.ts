@@ -4,7 +4,7 @@
  * registered for stopping, in reverse order, even when a sibling started in parallel failed.
  */
 
-export interface Started<T> {
+interface Started<T> {
   readonly value: T;
   stop(): Promise<void>;
 }

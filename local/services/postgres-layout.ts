@@ -25,7 +25,7 @@ export const PART = 'PostgreSQL';
 const ACCOUNT = 'postgres';
 const NO_ROOT_REMEDY = 'or run as an ordinary user, or set DATABASE_URL to a PostgreSQL you run yourself';
 
-export interface ServerAccount {
+interface ServerAccount {
   uid: number;
   gid: number;
 }

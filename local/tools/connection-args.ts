@@ -1,9 +1,12 @@
 import type { ParseArgsConfig } from 'node:util';
-import { DEFAULT_ORDERS_TOPIC, type KafkaClientOptions, parseBrokers } from '../../shared/kafka/client.js';
+import { blankAsAbsent, type Env } from '../../shared/config.js';
+import { type KafkaClientOptions, kafkaClientOptions, kafkaConfigFromEnv, parseBrokers } from '../../shared/kafka/client.js';
 
 /**
- * The Kafka connection flags every local CLI shares (produce, dlq, esm:local), with the
- * environment names used everywhere: KAFKA_BROKERS (comma list) and KAFKA_TOPIC.
+ * The Kafka connection flags every local CLI shares (produce, dlq, esm:local), over the
+ * variables the functions read (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_AUTH, KAFKA_TLS, AWS_REGION),
+ * parsed by the same schema (kafkaConfigFromEnv); a flag wins over its variable, and the brokers
+ * default to the local broker.
  */
 export const LOCAL_BROKERS = '127.0.0.1:9092';
 
@@ -29,13 +32,20 @@ export interface KafkaConnection {
   client: Pick<KafkaClientOptions, 'tls' | 'iam'>;
 }
 
-export function kafkaConnection(values: ConnectionValues, env: NodeJS.ProcessEnv = process.env): KafkaConnection {
-  const brokers = parseBrokers(values.brokers ?? env.KAFKA_BROKERS ?? LOCAL_BROKERS);
-  const topic = values.topic ?? env.KAFKA_TOPIC ?? DEFAULT_ORDERS_TOPIC;
-  if (!values.iam) return { brokers, topic, client: { tls: values.tls ?? false } };
-  const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) throw new Error('--iam needs --region (or AWS_REGION): the region of the MSK cluster');
-  return { brokers, topic, client: { tls: true, iam: { region } } };
+export function kafkaConnection(values: ConnectionValues, env: Env = process.env): KafkaConnection {
+  if (values.iam && !(values.region ?? blankAsAbsent(env.AWS_REGION) ?? blankAsAbsent(env.AWS_DEFAULT_REGION))) {
+    throw new Error('--iam needs --region (or AWS_REGION): the region of the MSK cluster');
+  }
+  const config = kafkaConfigFromEnv({
+    ...env,
+    KAFKA_BROKERS: values.brokers ?? (blankAsAbsent(env.KAFKA_BROKERS) === undefined ? LOCAL_BROKERS : env.KAFKA_BROKERS),
+    KAFKA_TOPIC: values.topic ?? env.KAFKA_TOPIC,
+    KAFKA_AUTH: values.iam ? 'iam' : env.KAFKA_AUTH,
+    KAFKA_TLS: values.tls ? 'true' : env.KAFKA_TLS,
+    AWS_REGION: values.region ?? (blankAsAbsent(env.AWS_REGION) === undefined ? env.AWS_DEFAULT_REGION : env.AWS_REGION),
+  });
+  const { brokers, ...client } = kafkaClientOptions(config);
+  return { brokers: parseBrokers(brokers), topic: config.topic, client };
 }
 
 /** Exits with the message alone (no stack) for errors a user can fix. */

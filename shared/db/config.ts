@@ -1,6 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { PoolConfig } from 'pg';
 import * as z from 'zod';
+import { blankAsAbsent, ConfigError, type Env, readEnv, wholeNumber } from '../config.js';
 
 /**
  * The database concern's configuration, from the environment, in one schema:
@@ -15,70 +16,57 @@ import * as z from 'zod';
  *  - DB_POOL_MAX, DB_CONNECT_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS: pool size and timeouts;
  *  - DB_WRITER_SECRET_ARN, DB_READER_SECRET_ARN: the migrate function only, the secrets whose
  *    passwords it gives to orders_writer and orders_reader.
- * readDatabaseConfig parses without I/O and names every bad variable in one error; the pool reads
- * it when it is created (the first invocation of a container).
+ * readDatabaseConfig parses without I/O and names every bad variable in one error (never the
+ * value of DATABASE_URL, which may hold a password); the pool reads it when it is created (the
+ * first invocation of a container).
  */
 
-export class DatabaseConfigError extends Error {
-  override name = 'DatabaseConfigError';
-}
+/** The name the database's configuration errors had before all concerns shared ConfigError. */
+export { ConfigError as DatabaseConfigError };
 
 // The ARN of a secret in any partition (aws, aws-cn, aws-us-gov, ...).
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
 
-const secretArn = z.string().regex(SECRET_ARN, 'must be the ARN of a Secrets Manager secret (arn:aws:secretsmanager:...)');
-const name = z.string().min(1, 'must not be empty');
-const integer = (min: number, max: number, fallback: number) =>
+const secretArn = z.preprocess(blankAsAbsent, z.string().regex(SECRET_ARN, 'must be the ARN of a Secrets Manager secret (arn:aws:secretsmanager:...)').optional());
+const name = z.preprocess(blankAsAbsent, z.string().optional());
+
+const databaseUrl = z.preprocess(
+  blankAsAbsent,
   z
     .string()
-    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
-    .default(fallback);
-
-const databaseUrl = z.string().refine((value) => {
-  try {
-    return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
-  } catch {
-    return false;
-  }
-}, 'must be a postgres:// or postgresql:// URL');
+    .refine((value) => {
+      try {
+        return ['postgres:', 'postgresql:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+);
 
 const databaseEnvSchema = z.object({
-  DATABASE_URL: databaseUrl.optional(),
-  DB_SECRET_ARN: secretArn.optional(),
-  DB_HOST: name.optional(),
-  DB_NAME: name.optional(),
-  DB_POOL_MAX: integer(1, 100, 2),
-  DB_CONNECT_TIMEOUT_MS: integer(100, 120_000, 5_000),
-  DB_STATEMENT_TIMEOUT_MS: integer(100, 900_000, 15_000),
-  DB_WRITER_SECRET_ARN: secretArn.optional(),
-  DB_READER_SECRET_ARN: secretArn.optional(),
+  DATABASE_URL: databaseUrl,
+  DB_SECRET_ARN: secretArn,
+  DB_HOST: name,
+  DB_NAME: name,
+  DB_POOL_MAX: wholeNumber({ min: 1, max: 100, fallback: 2 }),
+  DB_CONNECT_TIMEOUT_MS: wholeNumber({ min: 100, max: 120_000, fallback: 5_000 }),
+  DB_STATEMENT_TIMEOUT_MS: wholeNumber({ min: 100, max: 900_000, fallback: 15_000 }),
+  DB_WRITER_SECRET_ARN: secretArn,
+  DB_READER_SECRET_ARN: secretArn,
 });
 
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
 
-const NOWHERE = 'set DATABASE_URL (local) or DB_SECRET_ARN (AWS) to reach the database';
-
-/** "NAME: problem" per issue; never the value, which may hold a password. */
-function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`).join('; ');
+/** Checked apart from the schema so that it is reported together with any other problem. */
+function somewhereToConnect(env: Env) {
+  if (blankAsAbsent(env.DATABASE_URL) !== undefined || blankAsAbsent(env.DB_SECRET_ARN) !== undefined) return [];
+  return [{ name: 'DATABASE_URL', message: 'set DATABASE_URL (local) or DB_SECRET_ARN (AWS) to reach the database' }];
 }
 
-/** Empty strings count as unset (a CDK or shell variable that was left blank). */
-function presentOnly(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
-}
-
-/** Parses the database variables of `env`; throws one DatabaseConfigError naming each bad one. */
-export function readDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseEnv {
-  const present = presentOnly(env);
-  const parsed = databaseEnvSchema.safeParse(present);
-  const problems = parsed.success ? [] : [describeIssues(parsed.error)];
-  // Checked apart from the schema so that it is reported together with any other problem.
-  if (!present.DATABASE_URL && !present.DB_SECRET_ARN) problems.unshift(`DATABASE_URL: ${NOWHERE}`);
-  if (!parsed.success || problems.length > 0) throw new DatabaseConfigError(`database configuration: ${problems.join('; ')}`);
-  return parsed.data;
+/** Parses the database variables of `env`; throws one ConfigError naming each bad one. */
+export function readDatabaseConfig(env: Env = process.env): DatabaseEnv {
+  return readEnv('database', databaseEnvSchema, env, { secret: ['DATABASE_URL'], check: somewhereToConnect });
 }
 
 /** The fields of an RDS-style secret that a login needs (the role secrets have the same shape). */
@@ -96,7 +84,7 @@ export function parseRdsSecret(value: unknown, variable: string): RdsSecret {
   const parsed = rdsSecretSchema.safeParse(value);
   if (!parsed.success) {
     const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || 'JSON object'))].join(', ');
-    throw new DatabaseConfigError(`${variable} does not hold an RDS secret: bad or missing ${fields}`);
+    throw new ConfigError(`${variable} does not hold an RDS secret: bad or missing ${fields}`);
   }
   return parsed.data;
 }
@@ -109,7 +97,7 @@ export async function fetchRdsSecret(arn: string, variable: string, { refresh = 
 /** Connection settings (no pool settings) from a parsed configuration and, in AWS, its secret. */
 export function connectionFromConfig(config: DatabaseEnv, secret?: RdsSecret): PoolConfig {
   if (config.DATABASE_URL) return { connectionString: config.DATABASE_URL };
-  if (!secret) throw new DatabaseConfigError('DB_SECRET_ARN is set but its secret was not read');
+  if (!secret) throw new ConfigError('DB_SECRET_ARN is set but its secret was not read');
   const host = config.DB_HOST ?? secret.host;
   return {
     host,
@@ -122,16 +110,12 @@ export function connectionFromConfig(config: DatabaseEnv, secret?: RdsSecret): P
 }
 
 /** Where to connect: DATABASE_URL, or the secret of DB_SECRET_ARN (re-fetched when `refreshSecret`). */
-export async function resolveConnectionConfig(
-  env: NodeJS.ProcessEnv = process.env,
-  { refreshSecret = false }: { refreshSecret?: boolean } = {},
-): Promise<PoolConfig> {
-  const config = readDatabaseConfig(env);
+export async function resolveConnectionConfig(config: DatabaseEnv, { refreshSecret = false }: { refreshSecret?: boolean } = {}): Promise<PoolConfig> {
   if (config.DATABASE_URL || !config.DB_SECRET_ARN) return connectionFromConfig(config);
   return connectionFromConfig(config, await fetchRdsSecret(config.DB_SECRET_ARN, 'DB_SECRET_ARN', { refresh: refreshSecret }));
 }
 
-/** Pool settings of the configuration (pool.ts may take these instead of parsing the variables). */
+/** Pool settings of the configuration. */
 export function poolSettings(config: DatabaseEnv): Pick<PoolConfig, 'max' | 'connectionTimeoutMillis' | 'statement_timeout' | 'query_timeout'> {
   return {
     max: config.DB_POOL_MAX,

@@ -8,7 +8,7 @@ import pg from 'pg';
  * deploys, a deploy and a local start) wait for each other instead of racing. Then, separately,
  * the runtime roles that the migrations create get their passwords (setRolePasswords).
  */
-export const MIGRATIONS_TABLE = 'pgmigrations';
+const MIGRATIONS_TABLE = 'pgmigrations';
 
 /** The roles the runtime functions log in as (migrations/1763827200000_runtime-roles.sql). */
 export const RUNTIME_ROLES = ['orders_writer', 'orders_reader'] as const;

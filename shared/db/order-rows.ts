@@ -9,7 +9,7 @@ import type { Item, Order } from '../order/schema.js';
  * column and its parameter cannot drift apart.
  */
 
-export type ParamType = 'text' | 'integer' | 'bigint' | 'bytea';
+type ParamType = 'text' | 'integer' | 'bigint' | 'bytea';
 
 export interface ParamSpec<Row> {
   /** Column name in the statement's unnest() alias. */
@@ -25,7 +25,7 @@ export interface ItemRow {
 }
 
 /** SHA-256 of the order's canonical JSON (the contract's key order): tells a repeat from a conflict. */
-export function contentHash(order: Order): string {
+function contentHash(order: Order): string {
   return hash('sha256', JSON.stringify(order), 'hex');
 }
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { resolveConnectionConfig } from './config.js';
+import { poolSettings, readDatabaseConfig, resolveConnectionConfig } from './config.js';
 
 /**
  * One small pg pool per container (module scope), created on first use and reused by every
@@ -16,13 +16,10 @@ const INVALID_PASSWORD = '28P01';
 
 /** Settings are read when the pool is created, like the connection itself, not at import. */
 async function createPool(env: NodeJS.ProcessEnv = process.env): Promise<pg.Pool> {
-  const statementTimeoutMs = Number(env.DB_STATEMENT_TIMEOUT_MS ?? 15_000);
+  const config = readDatabaseConfig(env);
   const pool = new pg.Pool({
-    ...(await resolveConnectionConfig(env, { refreshSecret })),
-    max: Number(env.DB_POOL_MAX ?? 2),
-    connectionTimeoutMillis: Number(env.DB_CONNECT_TIMEOUT_MS ?? 5_000),
-    statement_timeout: statementTimeoutMs,
-    query_timeout: statementTimeoutMs + 1_000,
+    ...(await resolveConnectionConfig(config, { refreshSecret })),
+    ...poolSettings(config),
     idleTimeoutMillis: 60_000,
     keepAlive: true,
     application_name: env.AWS_LAMBDA_FUNCTION_NAME ?? 'order-pipeline',

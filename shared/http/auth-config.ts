@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { SCOPES } from './routes.js';
-import { blankAsAbsent, type Env, readEnv } from './env.js';
+import { blankAsAbsent, type Env, readEnv } from '../config.js';
 
 /**
  * Sign-in settings the page needs (served by the read function at GET /auth/config), from
@@ -18,7 +18,7 @@ export interface AuthConfig {
   scopes: string;
 }
 
-export const DEFAULT_PAGE_SCOPES = ['openid', 'profile', SCOPES.read, SCOPES.write].join(' ');
+const DEFAULT_PAGE_SCOPES = ['openid', 'profile', SCOPES.read, SCOPES.write].join(' ');
 
 const url = z.preprocess(blankAsAbsent, z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional());
 const text = z.preprocess(blankAsAbsent, z.string().optional());

@@ -23,7 +23,7 @@ export interface SignInEndpoints {
  * (form-action, their origins: the identity provider redirects within its own origin, e.g. from
  * the authorize endpoint to its login page, and browsers check form-action along those redirects).
  */
-export function contentSecurityPolicy(signIn?: SignInEndpoints): string {
+function contentSecurityPolicy(signIn?: SignInEndpoints): string {
   const formTargets = signIn ? [...new Set([signIn.authorizeUrl, signIn.logoutUrl].filter((url) => url !== undefined).map((url) => new URL(url).origin))] : [];
   return [
     "default-src 'self'",
@@ -51,13 +51,13 @@ export function securityHeaders(signIn?: SignInEndpoints): Readonly<Record<strin
   });
 }
 
-export const JSON_TYPE = 'application/json; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
 /**
  * An order carries personal data: only the signed-in user's browser may keep it (`private`: no
  * proxy or CDN), briefly, and a cache keyed by URL must not hand it to another token (`vary`).
  */
 export const PRIVATE_ORDER = 'private, max-age=300';
-export const NO_STORE = 'no-store';
+const NO_STORE = 'no-store';
 
 export function respond(statusCode: number, body: string, headers: Record<string, string>): HttpResponse {
   return { statusCode, headers, body };

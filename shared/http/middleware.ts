@@ -28,7 +28,7 @@ export interface HttpStackOptions {
 }
 
 /** Renders whatever was thrown as the JSON error shape; 5xx are logged with their cause (name, message, code). */
-export function errorRenderer<TEvent>({ logger }: Pick<Observability, 'logger'>): MiddlewareObj<TEvent, HttpResponse> {
+function errorRenderer<TEvent>({ logger }: Pick<Observability, 'logger'>): MiddlewareObj<TEvent, HttpResponse> {
   return {
     onError: (request) => {
       const error = toApiError(request.error);

@@ -13,7 +13,7 @@ import { partitionName, type RecordPosition } from './event.js';
  * retries from there, so everything after it may be delivered again: the consumer is idempotent.
  * An empty `batchItemFailures` means the whole batch succeeded.
  */
-export interface KafkaItemIdentifier {
+interface KafkaItemIdentifier {
   partition: string;
   offset: number;
 }

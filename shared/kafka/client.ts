@@ -1,7 +1,7 @@
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig, type LogEntry, logLevel, type RetryOptions } from 'kafkajs';
 import * as z from 'zod';
-import { blankAsAbsent, type Env, readEnv } from '../http/env.js';
+import { blankAsAbsent, type Env, readEnv } from '../config.js';
 
 /**
  * The one place a kafkajs client is built: the submit function, the producer CLI and the tests
@@ -71,7 +71,7 @@ export function kafkaClientConfig(options: KafkaClientOptions): KafkaConfig {
   return config;
 }
 
-export type KafkaAuth = 'iam' | 'none';
+type KafkaAuth = 'iam' | 'none';
 
 export interface KafkaEnvConfig {
   brokers: string[];
@@ -84,10 +84,10 @@ export interface KafkaEnvConfig {
 
 export const DEFAULT_ORDERS_TOPIC = 'orders';
 
-const flag = z.preprocess(
-  (value) => (typeof blankAsAbsent(value) === 'string' ? String(value).trim().toLowerCase() : undefined),
-  z.enum(['true', 'false', '1', '0'], { error: 'must be "true" or "false"' }).optional(),
-);
+/** A word in any case, blank as absent. */
+const lowerCase = (value: unknown): unknown => (typeof blankAsAbsent(value) === 'string' ? String(value).trim().toLowerCase() : undefined);
+
+const flag = z.preprocess(lowerCase, z.enum(['true', 'false', '1', '0'], { error: 'must be "true" or "false"' }).optional());
 
 const kafkaSchema = z
   .object({
@@ -98,10 +98,7 @@ const kafkaSchema = z
         .refine((value) => value.split(',').some((broker) => broker.trim() !== ''), 'needs at least one host:port'),
     ),
     KAFKA_TOPIC: z.preprocess(blankAsAbsent, z.string().trim().default(DEFAULT_ORDERS_TOPIC)),
-    KAFKA_AUTH: z.preprocess(
-      (value) => (typeof blankAsAbsent(value) === 'string' ? String(value).trim().toLowerCase() : undefined),
-      z.enum(['iam', 'none'], { error: 'must be "iam" or "none"' }).default('none'),
-    ),
+    KAFKA_AUTH: z.preprocess(lowerCase, z.enum(['iam', 'none'], { error: 'must be "iam" or "none"' }).default('none')),
     KAFKA_TLS: flag,
     AWS_REGION: z.preprocess(blankAsAbsent, z.string().trim().optional()),
   })

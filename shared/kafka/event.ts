@@ -152,7 +152,7 @@ export function decodeRecord({ position, record }: RawRecord): DecodedRecord {
 }
 
 /** Every record of the event, in partition order then offset order, decoded one at a time (lazily). */
-export function* iterateKafkaEvent(event: unknown): Generator<DecodedRecord> {
+function* iterateKafkaEvent(event: unknown): Generator<DecodedRecord> {
   for (const raw of iterateRawRecords(event)) yield decodeRecord(raw);
 }
 

@@ -48,7 +48,7 @@ const ACK_TIMEOUT_MS = 5_000;
  * still be appended: 503 means "not confirmed", and a retry is harmless because the consumer
  * stores an order_uid once.
  */
-export const SEND_DEADLINE_MS = 6_000;
+const SEND_DEADLINE_MS = 6_000;
 
 export function createLazyProducer(topic: string, createClient: () => Kafka, deadlineMs = SEND_DEADLINE_MS): RecordProducer {
   let connecting: Promise<Producer> | undefined;

@@ -34,14 +34,14 @@ function storableDateTime(value: string): boolean {
   return offset === null || Number(offset[2]) <= 15;
 }
 
-export const orderUidSchema = z.string().regex(ORDER_UID_PATTERN, {
+const orderUidSchema = z.string().regex(ORDER_UID_PATTERN, {
   error: 'must be 1-64 letters, digits, "-" or "_"',
 });
 
 // E.164-like: optional "+", 7 to 15 digits (the seeds use "+9720000000").
 const phoneSchema = z.string().regex(/^\+?[0-9]{7,15}$/, { error: 'must be a phone number: optional "+" and 7-15 digits' });
 
-export const deliverySchema = z.strictObject({
+const deliverySchema = z.strictObject({
   name: nonEmptyText(),
   phone: phoneSchema,
   zip: text(),
@@ -51,7 +51,7 @@ export const deliverySchema = z.strictObject({
   email: z.email({ error: 'must be an email address' }).max(TEXT_MAX),
 });
 
-export const paymentSchema = z.strictObject({
+const paymentSchema = z.strictObject({
   transaction: nonEmptyText(),
   // Absent in one seed sample and empty in others: both are valid and both round-trip.
   request_id: text().optional(),
@@ -65,7 +65,7 @@ export const paymentSchema = z.strictObject({
   custom_fee: money(),
 });
 
-export const itemSchema = z.strictObject({
+const itemSchema = z.strictObject({
   chrt_id: count(),
   track_number: text(),
   price: money(),
@@ -79,7 +79,7 @@ export const itemSchema = z.strictObject({
   status: smallCount(),
 });
 
-export const MAX_ITEMS = 1000;
+const MAX_ITEMS = 1000;
 
 const orderShape = z.strictObject({
   order_uid: orderUidSchema,
@@ -141,6 +141,4 @@ export const orderSchema = orderShape.superRefine(
 );
 
 export type Order = z.infer<typeof orderSchema>;
-export type Delivery = Order['delivery'];
-export type Payment = Order['payment'];
 export type Item = Order['items'][number];

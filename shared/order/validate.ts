@@ -9,14 +9,14 @@ export interface Violation {
 
 export type ValidationResult = { ok: true; order: Order } | { ok: false; violations: Violation[] };
 
-export function toJsonPath(path: readonly PropertyKey[]): string {
+function toJsonPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
     (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`),
     '$',
   );
 }
 
-export function toViolations(error: z.ZodError): Violation[] {
+function toViolations(error: z.ZodError): Violation[] {
   return error.issues.map((issue) => {
     // Strict objects report unknown fields on the parent; name them in the path.
     if (issue.code === 'unrecognized_keys') {

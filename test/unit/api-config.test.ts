@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cacheConfigFromEnv } from '../../functions/api/order-cache.js';
 import { authConfigFromEnv } from '../../shared/http/auth-config.js';
-import { ConfigError } from '../../shared/http/env.js';
+import { ConfigError } from '../../shared/config.js';
 import { kafkaConfigFromEnv } from '../../shared/kafka/client.js';
 
 /** One zod schema per concern, one ConfigError that names every bad variable and what it got. */
@@ -61,7 +61,7 @@ describe('cacheConfigFromEnv', () => {
   it('names every bad variable in one error', () => {
     const error = failure(() => cacheConfigFromEnv({ CACHE_MAX_ENTRIES: '0', CACHE_TTL_SECONDS: 'soon' }));
     expect(error.message).toBe(
-      'cache configuration: CACHE_MAX_ENTRIES: must be a positive integer (got "0"); CACHE_TTL_SECONDS: must be a non-negative integer (got "soon")',
+      'cache configuration: CACHE_MAX_ENTRIES: must be at least 1 (got "0"); CACHE_TTL_SECONDS: must be a whole number, at least 0 (got "soon")',
     );
   });
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { handler } from '../../../functions/ingest/handler.js';
+import { readDatabaseConfig } from '../../../shared/db/config.js';
 import { closePool } from '../../../shared/db/pool.js';
 import { connectionArgs, exitWith, kafkaConnection } from '../../tools/connection-args.js';
 import { type EmulatorOptions, ESM_DEFAULTS, startEmulator } from './emulator.js';
@@ -76,9 +77,8 @@ async function main() {
     process.stdout.write(`${usage}\n`);
     return;
   }
-  if (!process.env.DATABASE_URL && !process.env.DB_SECRET_ARN) {
-    throw new Error('set DATABASE_URL: the consumer stores orders in PostgreSQL (`npm start` sets everything up)');
-  }
+  // Fails now, naming each bad DB_* variable, rather than at the first batch (`npm start` sets them).
+  readDatabaseConfig();
   const connection = kafkaConnection(values);
   const emulator = await startEmulator({ ...emulatorOptions(values), brokers: connection.brokers, topic: connection.topic, client: connection.client, handler });
   process.stdout.write(`esm: consuming "${connection.topic}" from ${connection.brokers.join(',')} as group "${emulator.groupId}"\n`);

@@ -12,7 +12,7 @@ import type { SourceRecord } from './batch.js';
 
 export const DEFAULT_DLQ_TOPIC = 'orders.dlq';
 
-export const DLQ_HEADERS = {
+const DLQ_HEADERS = {
   /** `RetryAttemptsExhausted` (the AWS condition name) or `RecordAgeExceeded`. */
   condition: 'x-esm-condition',
   /** Why the record failed: the consumer's own diagnosis, or the function error. */
@@ -25,7 +25,7 @@ export const DLQ_HEADERS = {
   failedAt: 'x-esm-failed-at',
 } as const;
 
-export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 
 export interface DlqFailure {
   condition: FailureCondition;
@@ -88,7 +88,7 @@ export interface DlqMessage {
 }
 
 /** A DLQ message in the emulator's form: the failed record itself, with the x-esm-* headers. */
-export function fromDlqMessage(partition: number, message: DlqMessage): DlqEntry {
+function fromDlqMessage(partition: number, message: DlqMessage): DlqEntry {
   const headers = message.headers ?? {};
   const ours = new Set<string>(Object.values(DLQ_HEADERS));
   const originalHeaders: IHeaders = {};

@@ -96,7 +96,7 @@ function requireJava17(): void {
   if (major > 0 && major < 17) throw new LocalSetupError(PART, `the local broker needs Java 17 or newer, and "java" is Java ${major}`, `${install} and put it first on the PATH, ${ALTERNATIVE}`);
 }
 
-export async function ensureKafkaJars(): Promise<string> {
+async function ensureKafkaJars(): Promise<string> {
   const libs = join(DIST_DIR, 'libs');
   requireJava17();
   if (existsSync(libs)) return libs;
