@@ -1,4 +1,3 @@
-import type { PipelineConfig } from './config.js';
 
 /**
  * The arithmetic behind docs/capacity.md and the connection budget that `readConfig` enforces:
@@ -57,6 +56,13 @@ export function maxConnections(instanceClass: string): number | undefined {
   return Math.min(Math.floor((memory * 2 ** 30 * CLASS_MEMORY_SHARE) / BYTES_PER_CONNECTION), RDS_CONNECTION_CAP);
 }
 
+/** What the budget reads of the stack's configuration (infra/config.ts's PipelineConfig has it all). */
+interface CapacitySettings {
+  database: { instanceClass: string; useProxy: boolean; proxyMaxConnectionsPercent: number };
+  consumer: { reservedConcurrency: number; dbPoolMax: number; retryAttempts: number; outageBudgetSeconds: number };
+  api: { reservedConcurrency: number; dbPoolMax: number };
+}
+
 export interface ConnectionBudget {
   maxConnections: number;
   /** Connections the runtime functions may open on the instance (directly or through the proxy). */
@@ -72,7 +78,7 @@ export interface ConnectionBudget {
  * the number of function containers (they connect to the proxy, not to PostgreSQL).
  * Holds when runtime + migrate + rotations + operators + reserved ≤ max_connections.
  */
-export function connectionBudget(config: PipelineConfig): ConnectionBudget | undefined {
+export function connectionBudget(config: CapacitySettings): ConnectionBudget | undefined {
   const limit = maxConnections(config.database.instanceClass);
   if (limit === undefined) return undefined;
   const { consumer, api, database } = config;
@@ -84,7 +90,7 @@ export function connectionBudget(config: PipelineConfig): ConnectionBudget | und
 }
 
 /** Problems for readConfig: each names the context keys that change the outcome. */
-export function checkConnectionBudget(config: PipelineConfig): Array<{ key: string; message: string }> {
+export function checkConnectionBudget(config: CapacitySettings): Array<{ key: string; message: string }> {
   const budget = connectionBudget(config);
   if (!budget) {
     return [{ key: 'dbInstanceClass', message: `"${config.database.instanceClass}" is not a db.t*, db.m* or db.r* class the connection budget knows (infra/capacity.ts)` }];
@@ -104,7 +110,7 @@ export function checkConnectionBudget(config: PipelineConfig): Array<{ key: stri
  * each retry) waits up to the budget inside the invocation, and AWS documents no spacing between
  * retries, so assume none: about (retryAttempts + 1) × budget.
  */
-export function survivableOutageSeconds(config: PipelineConfig): number {
+export function survivableOutageSeconds(config: CapacitySettings): number {
   return (config.consumer.retryAttempts + 1) * config.consumer.outageBudgetSeconds;
 }
 

@@ -1,6 +1,7 @@
 import type { Node } from 'constructs';
 import * as z from 'zod';
 import { ConfigError, problemsOf } from '../shared/config.js';
+import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../shared/kafka/topics.js';
 import { checkConnectionBudget, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS } from './capacity.js';
 
 /**
@@ -106,8 +107,6 @@ export const EXAMPLE_CLUSTER_ARN =
   'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/11111111-2222-3333-4444-555555555555-1';
 const EXAMPLE_BOOTSTRAP_BROKERS =
   'b-1.orders.example.c1.kafka.eu-west-1.amazonaws.com:9098,b-2.orders.example.c1.kafka.eu-west-1.amazonaws.com:9098';
-/** The same DLQ topic name as the local emulator's (local/emulators/esm/dlq-record.ts). */
-const DEFAULT_DLQ_TOPIC = 'orders.dlq';
 /** Seconds an ingest invocation keeps for its batch on top of the outage budget. */
 const INGEST_TIMEOUT_MARGIN_SECONDS = 60;
 
@@ -235,7 +234,7 @@ function crossChecks(ctx: Context): Array<{ key: string; message: string }> {
       if (!ctx[key] || (Array.isArray(ctx[key]) && ctx[key].length === 0)) problems.push({ key, message: 'required with authIssuer (an external OpenID Connect issuer)' });
     }
   }
-  const topic = ctx.mskTopic ?? 'orders';
+  const topic = ctx.mskTopic ?? DEFAULT_ORDERS_TOPIC;
   if ((ctx.dlqTopic ?? DEFAULT_DLQ_TOPIC) === topic) problems.push({ key: 'dlqTopic', message: 'must differ from mskTopic (AWS refuses a destination equal to the source)' });
   if ((ctx.minimumPollers ?? 1) > (ctx.maximumPollers ?? 2)) problems.push({ key: 'minimumPollers', message: 'must not exceed maximumPollers' });
   return problems.concat(outageChecks(ctx));
@@ -299,7 +298,7 @@ function existingVpc(ctx: Context, vpcId: string): ExistingVpcConfig {
 }
 
 function mskConfig(ctx: Context, stage: Stage, clusterArn: string): PipelineConfig['msk'] {
-  const topic = ctx.mskTopic ?? 'orders';
+  const topic = ctx.mskTopic ?? DEFAULT_ORDERS_TOPIC;
   const dlqTopic = ctx.dlqTopic ?? DEFAULT_DLQ_TOPIC;
   const consumerGroupId = ctx.consumerGroupId ?? `order-pipeline-ingest-${stage}`;
   const arns = kafkaResourceArns(clusterArn, topic, consumerGroupId);

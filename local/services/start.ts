@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
-import { DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/client.js';
-import { DEFAULT_DLQ_TOPIC } from '../emulators/esm/dlq-record.js';
+import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/topics.js';
 import { type LocalIssuer, startLocalIssuer } from '../emulators/oidc-issuer.js';
 import { createTopic, startLocalKafka } from './kafka/broker.js';
 import { Lifecycle, type LocalService, provided } from './lifecycle.js';

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { type Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createKafka } from '../../shared/kafka/client.js';
 import { asOrderUid } from '../../shared/order/order-uid.js';
-import { DEFAULT_DLQ_TOPIC, diagnoseRecord, type DlqEntry, dlqEntries } from '../emulators/esm/dlq-record.js';
+import { DEFAULT_DLQ_TOPIC } from '../../shared/kafka/topics.js';
+import { diagnoseRecord, type DlqEntry, dlqEntries } from '../emulators/esm/dlq-record.js';
 import { connectionArgs, exitWith, kafkaConnection } from './connection-args.js';
 
 /**

@@ -2,6 +2,7 @@ import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig, type LogEntry, logLevel, type RetryOptions } from 'kafkajs';
 import * as z from 'zod';
 import { blankAsAbsent, type Env, readEnv } from '../config.js';
+import { DEFAULT_ORDERS_TOPIC } from './topics.js';
 
 /**
  * The one place a kafkajs client is built: the submit function, the producer CLI and the tests
@@ -81,8 +82,6 @@ export interface KafkaEnvConfig {
   /** Set when `auth` is `iam`. */
   region?: string;
 }
-
-export const DEFAULT_ORDERS_TOPIC = 'orders';
 
 /** A word in any case, blank as absent. */
 const lowerCase = (value: unknown): unknown => (typeof blankAsAbsent(value) === 'string' ? String(value).trim().toLowerCase() : undefined);

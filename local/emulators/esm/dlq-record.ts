@@ -10,8 +10,6 @@ import type { SourceRecord } from './batch.js';
  * them: the emulator, `npm run dlq` and the tests.
  */
 
-export const DEFAULT_DLQ_TOPIC = 'orders.dlq';
-
 const DLQ_HEADERS = {
   /** `RetryAttemptsExhausted` (the AWS condition name) or `RecordAgeExceeded`. */
   condition: 'x-esm-condition',

@@ -1,5 +1,5 @@
-import { DEFAULT_ORDERS_TOPIC, type KafkaClientOptions } from '../../../shared/kafka/client.js';
-import { DEFAULT_DLQ_TOPIC } from './dlq-record.js';
+import type { KafkaClientOptions } from '../../../shared/kafka/client.js';
+import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../../shared/kafka/topics.js';
 import type { EsmFunction, Invocation } from './invoker.js';
 import type { BackoffOptions } from './policy.js';
 

@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
-import { DEFAULT_DLQ_TOPIC } from '../../emulators/esm/dlq-record.js';
-import { DEFAULT_ORDERS_TOPIC } from '../../../shared/kafka/client.js';
+import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../../shared/kafka/topics.js';
 import { portFromEnv, renderSetupError } from '../setup-error.js';
 import { createTopic, type LocalKafka, startLocalKafka } from './broker.js';
 
