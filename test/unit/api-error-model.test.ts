@@ -6,7 +6,7 @@ import { json, securityHeaders } from '../../shared/http/http.js';
 import { httpHandler } from '../../shared/http/middleware.js';
 import { METRIC } from '../../shared/metrics.js';
 import { createObservability } from '../../shared/observability.js';
-import { lambdaContext } from '../support/fixtures.js';
+import { lambdaContext } from '../support/lambda.js';
 
 /** The shared middleware stack around a handler that throws or answers what each test says. */
 function stackAround(run: () => Promise<ReturnType<typeof json>>) {

@@ -1,18 +1,12 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../functions/api/database-outage.js';
 import { API_ROUTE_KEYS, dispatch, type Operations } from '../../functions/api/router.js';
 import { type ApiError } from '../../shared/http/errors.js';
 import { json } from '../../shared/http/http.js';
-import { clone, readFixture } from '../support/fixtures.js';
+import { apiGatewayEvent } from '../support/api-events.js';
 
-function event(method: string, path: string): APIGatewayProxyEventV2 {
-  const base = clone(readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-get-order.json'));
-  base.rawPath = path;
-  base.requestContext.http.method = method;
-  return base;
-}
+const event = (method: string, path: string) => apiGatewayEvent({ method, path });
 
 const operations: Operations = {
   'GET /orders/{order_uid}': ({ params }) => json(200, { id: params.order_uid }),
