@@ -6,7 +6,7 @@ import { clone, readFixture } from './fixtures.js';
  * AWS-shaped fixture events: a POST on test/fixtures/events/api-gateway-v2-post-orders.json (IAM
  * authorizer, JSON body), any other method on api-gateway-v2-get-order.json. Used by the tests
  * and the benchmarks. The local gateway builds its events from real HTTP requests instead
- * (local/emulators/gateway.ts); test/integration/api-gateway.test.ts holds both shapes together.
+ * (local/emulators/gateway.ts); test/integration/emulators-gateway.test.ts holds both shapes together.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
 export interface ApiRequest {
