@@ -9,7 +9,7 @@ import { clone, readFixture } from './fixtures.js';
  * (local/emulators/gateway.ts); test/integration/emulators-gateway.test.ts holds both shapes together.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
-export interface ApiRequest {
+interface ApiRequest {
   method?: string;
   /** Both rawPath and requestContext.http.path. */
   path?: string;

@@ -17,7 +17,7 @@ const MIGRATIONS = join(import.meta.dirname, '..', '..', 'migrations');
  */
 
 /** A server to create scratch databases on: DATABASE_URL's when set (left running), else an embedded one. */
-export interface ScratchServer {
+interface ScratchServer {
   /** Superuser URL. */
   readonly adminUrl: string;
   /** Stops and deletes an embedded server; a no-op for DATABASE_URL. */

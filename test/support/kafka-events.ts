@@ -8,7 +8,7 @@ import type { KafkaEvent } from '../../shared/kafka/event.js';
  */
 export { buildKafkaEvent, type KafkaMessageInput } from '../../local/emulators/kafka-event.js';
 
-export interface OrderPlacement {
+interface OrderPlacement {
   topic?: string;
   /** Orders go round-robin over this many partitions (0 … n-1). */
   partitions?: number;
@@ -17,7 +17,7 @@ export interface OrderPlacement {
 }
 
 /** Orders as the producers send them: value = the JSON, key = order_uid. */
-export function orderMessages(
+function orderMessages(
   orders: readonly object[],
   { topic = 'orders', partitions = 1, firstOffset = 0 }: OrderPlacement = {},
 ): KafkaMessageInput[] {
