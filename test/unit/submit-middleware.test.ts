@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiError } from '../../shared/http/errors.js';
-import { bodySizeLimit, jsonBody } from '../../functions/submit/middleware.js';
+import { bodyByteLength, bodySizeLimit, jsonBody } from '../../functions/submit/middleware.js';
 import { apiGatewayEvent } from '../support/api-events.js';
 
 /** Runs one middleware's `before` on a POST /orders with `body`, as middy would, and returns what it threw. */
@@ -35,5 +35,20 @@ describe('bodySizeLimit', () => {
   it('refuses a body above the limit with a typed 413 and lets one at the limit through', async () => {
     expect((await refusal(bodySizeLimit(4), { body: '12345' })).error).toMatchObject({ statusCode: 413, code: 'payload_too_large' });
     expect((await refusal(bodySizeLimit(4), { body: '1234' })).error).toBeUndefined();
+  });
+});
+
+describe('bodyByteLength', () => {
+  it('counts UTF-8 bytes, not characters', () => {
+    expect(bodyByteLength({ body: 'é€', isBase64Encoded: false })).toBe(5);
+  });
+
+  it('counts the decoded bytes of a base64 body', () => {
+    const bytes = Buffer.from('{"a":"ü"}');
+    expect(bodyByteLength({ body: bytes.toString('base64'), isBase64Encoded: true })).toBe(bytes.length);
+  });
+
+  it('counts a missing body as empty', () => {
+    expect(bodyByteLength({ body: undefined, isBase64Encoded: false })).toBe(0);
   });
 });
