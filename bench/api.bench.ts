@@ -13,10 +13,11 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import autocannon from 'autocannon';
 import type pg from 'pg';
 import { fakeOrders } from '../local/tools/fake-orders.js';
+import { apiGatewayEvent } from '../test/support/api-events.js';
+import { lambdaContext } from '../test/support/lambda.js';
 import { benchDatabase, markdownTable, median, percentile, writeBenchmarkSection } from './support.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -35,7 +36,8 @@ const { storeOrders } = await import('../shared/db/orders.js');
 const { closePool, getPool } = await import('../shared/db/pool.js');
 const { startGateway } = await import('../local/emulators/gateway.js');
 const { startLocalIssuer } = await import('../local/emulators/oidc-issuer.js');
-const context = { functionName: 'bench-api', awsRequestId: 'bench' } as Context;
+// The read handler reads the context for log fields only: one for the whole run.
+const context = lambdaContext({ functionName: 'bench-api' });
 
 // Round trips: each ReadyForQuery message from the server closes one (a query with Parse/Bind/Execute/Sync is one).
 let roundTrips = 0;
@@ -52,29 +54,7 @@ const orders = fakeOrders(ORDERS, 77, { minItems: 1, maxItems: 5 });
 for (let i = 0; i < orders.length; i += 500) await storeOrders(orders.slice(i, i + 500));
 const uids = orders.map((order) => order.order_uid);
 
-function event(path: string): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { accept: 'application/json' },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: 'bench',
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/Jan/2026:00:00:00 +0000',
-      timeEpoch: 0,
-    },
-    isBase64Encoded: false,
-  };
-}
-const events = uids.map((uid) => event(`/orders/${uid}`));
+const events = uids.map((uid) => apiGatewayEvent({ path: `/orders/${uid}`, headers: { accept: 'application/json' } }));
 
 /** Microseconds per call, one sample per request. */
 async function timeEach(count: number, call: (i: number) => Promise<{ statusCode: number; headers: Record<string, string> }>, expectCache: string) {

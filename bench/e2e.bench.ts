@@ -1,16 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logLevel } from 'kafkajs';
 import pg from 'pg';
 import { createTopic, KAFKA_VERSION, startLocalKafka } from '../local/services/kafka/broker.js';
 import { BROKEN_KINDS, planRecords, type PlannedRecord, sendRecords } from '../local/tools/produce.js';
-import { startLocalPostgres } from '../local/services/postgres.js';
-import { migrateUp } from '../shared/db/migrate.js';
 import { createKafka } from '../shared/kafka/client.js';
 import type { KafkaEvent } from '../shared/kafka/event.js';
+import { startPrivatePostgres } from '../test/support/database.js';
 import { markdownTable, percentile, writeBenchmarkSection } from './support.js';
 
 /**
@@ -21,7 +20,6 @@ import { markdownTable, percentile, writeBenchmarkSection } from './support.js';
  * the DLQ). The ratio of the two rates is what a poison record costs. The producer sends all
  * orders as fast as the broker takes them. Writes its table into docs/benchmarks.md.
  */
-const ROOT = resolve(import.meta.dirname, '..');
 const HEADING = '## End to end (`npm run bench:e2e`)';
 
 const { values } = parseArgs({
@@ -137,10 +135,9 @@ async function main() {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'CRITICAL';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const dir = await mkdtemp(join(tmpdir(), 'bench-e2e-'));
-  const [kafka, postgres] = await Promise.all([startLocalKafka({ dataDir: join(dir, 'kafka') }), startLocalPostgres({ dataDir: join(dir, 'pg') })]);
+  const [kafka, postgres] = await Promise.all([startLocalKafka({ dataDir: join(dir, 'kafka') }), startPrivatePostgres('bench-e2e-pg-')]);
   const sql = new pg.Client({ connectionString: postgres.url });
   try {
-    await migrateUp({ connection: postgres.url, dir: join(ROOT, 'migrations') });
     process.env.DATABASE_URL = postgres.url;
     await sql.connect();
     const [{ handler }, emulator, { closePool }] = await Promise.all([
@@ -161,7 +158,7 @@ async function main() {
   } finally {
     await sql.end().catch(() => undefined);
     await kafka.stop();
-    await postgres.stop();
+    await postgres.destroy();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -7,14 +7,14 @@
  * All three on the same database in one run, on truncated tables, same orders (1-5 items each).
  */
 import { createHash } from 'node:crypto';
-import type { Context } from 'aws-lambda';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { fakeOrders } from '../local/tools/fake-orders.js';
-import { buildKafkaEvent } from '../local/emulators/kafka-event.js';
 import { decodeKafkaEvent, type KafkaEvent } from '../shared/kafka/event.js';
 import type { Order } from '../shared/order/schema.js';
 import { validateOrder } from '../shared/order/validate.js';
+import { ordersEvent } from '../test/support/kafka-events.js';
+import { lambdaContext } from '../test/support/lambda.js';
 import { benchDatabase, markdownTable, writeBenchmarkSection } from './support.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -34,8 +34,9 @@ process.env.DATABASE_URL = database.url;
 const { containerMemo, handler } = await import('../functions/ingest/handler.js');
 const { closePool } = await import('../shared/db/pool.js');
 const { storeOrders } = await import('../shared/db/orders.js');
-// The handler reads the context for log fields and its remaining time (the outage budget's cap).
-const context = { functionName: 'bench-ingest', awsRequestId: 'bench', getRemainingTimeInMillis: () => 300_000 } as Context;
+// The handler reads the context for log fields and its remaining time (the outage budget's cap):
+// a fresh one per invocation, as Lambda gives.
+const context = () => lambdaContext({ functionName: 'bench-ingest', timeoutMs: 300_000 });
 
 const client = new pg.Client({ connectionString: database.url });
 await client.connect();
@@ -132,7 +133,7 @@ interface Batch {
 function makeBatches(size: number, count: number, seed: number): Batch[] {
   return Array.from({ length: count }, (_, b) => {
     const orders = fakeOrders(size, seed + b);
-    const event = buildKafkaEvent(orders.map((order, index) => ({ topic: 'orders', partition: index % 6, offset: b * size + index, key: order.order_uid, value: JSON.stringify(order) })));
+    const event = ordersEvent(orders, { partitions: 6, firstOffset: b * size });
     return { orders, event };
   });
 }
@@ -149,7 +150,7 @@ async function measure(batches: Batch[], run: (batch: Batch) => Promise<unknown>
 
 const approaches = {
   naive: (batch: Batch) => naive(batch.event),
-  handler: (batch: Batch) => handler(batch.event, context),
+  handler: (batch: Batch) => handler(batch.event, context()),
   copy: (batch: Batch) => copyCeiling(batch.orders),
   statement: (batch: Batch) => storeOrders(batch.orders),
 };

@@ -1,9 +1,6 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
-import { startLocalPostgres } from '../local/services/postgres.js';
-import { migrateUp } from '../shared/db/migrate.js';
+import { createScratchDatabase, openScratchServer } from '../test/support/database.js';
 
 /** Helpers shared by the benchmarks: a migrated scratch database and the docs table writer. */
 
@@ -12,26 +9,14 @@ export interface BenchDatabase {
   close(): Promise<void>;
 }
 
-/** A fresh migrated database: on DATABASE_URL's server if given, else on an embedded server. */
+/**
+ * A fresh migrated database named `name` (test/support/database.ts): on DATABASE_URL's server if
+ * given (the database stays for a look afterwards), else on an embedded server that `close` deletes.
+ */
 export async function benchDatabase(name: string): Promise<BenchDatabase> {
-  const server = process.env.DATABASE_URL
-    ? undefined
-    : await startLocalPostgres({ dataDir: join(await mkdtemp(join(tmpdir(), 'orders-bench-')), 'data') });
-  const adminUrl = process.env.DATABASE_URL ?? server!.url;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  await migrateUp({ connection: url.toString() });
-  return {
-    url: url.toString(),
-    close: async () => {
-      await server?.destroy();
-    },
-  };
+  const server = await openScratchServer('orders-bench-');
+  const database = await createScratchDatabase(server.adminUrl, { name });
+  return { url: database.url, close: () => server.close() };
 }
 
 /** Replaces the body of one `## heading` section of docs/benchmarks.md, leaving the others alone. */

@@ -1,14 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmulatorOptions } from '../../local/emulators/esm/emulator.js';
 import { explain, readableOrderUid } from '../../local/tools/dlq.js';
 import { planRecords, sendRecords } from '../../local/tools/produce.js';
-import { type LocalPostgres, startLocalPostgres } from '../../local/services/postgres.js';
-import { migrateUp } from '../../shared/db/migrate.js';
-import { withClient } from '../support/database.js';
+import type { LocalPostgres } from '../../local/services/postgres.js';
+import { startPrivatePostgres, withClient } from '../support/database.js';
 import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
 
 /**
@@ -17,23 +13,18 @@ import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaugh
  * 30 s. An outage shorter than (retryAttempts + 1) × budget is survived with nothing in the DLQ;
  * a longer one sends records to the DLQ, and nothing is lost (they are there).
  */
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const OUTAGE_MS = 30_000;
 let kafka: TestKafka;
 let postgres: LocalPostgres;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'orders-e2e-outage-'));
-  [kafka, postgres] = await Promise.all([startTestKafka(), startLocalPostgres({ dataDir: join(dataDir, 'pg') })]);
-  await migrateUp({ connection: postgres.url, dir: join(ROOT, 'migrations') });
+  [kafka, postgres] = await Promise.all([startTestKafka(), startPrivatePostgres('orders-e2e-outage-')]);
   vi.stubEnv('DATABASE_URL', postgres.url);
 });
 
 afterAll(async () => {
   await kafka?.destroy();
   await postgres?.destroy();
-  await rm(dataDir, { recursive: true, force: true });
   vi.unstubAllEnvs();
 });
 

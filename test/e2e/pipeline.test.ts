@@ -1,7 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,10 +8,8 @@ import { type EmulatorOptions, type Invocation, startEmulator } from '../../loca
 import { startGateway } from '../../local/emulators/gateway.js';
 import { type PlannedRecord, planRecords, sendRecords } from '../../local/tools/produce.js';
 import { readableOrderUid } from '../../local/tools/dlq.js';
-import { startLocalPostgres } from '../../local/services/postgres.js';
-import { migrateUp } from '../../shared/db/migrate.js';
 import { closePool } from '../../shared/db/pool.js';
-import { createTestDatabase, withClient } from '../support/database.js';
+import { createTestDatabase, startPrivatePostgres, withClient } from '../support/database.js';
 import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
 
 /**
@@ -159,10 +155,8 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
   });
 
   it('loses nothing, duplicates nothing and sends nothing valid to the DLQ when PostgreSQL stops for a few seconds (waited out inside the invocation)', async () => {
-    const dataDir = join(await mkdtemp(join(tmpdir(), 'orders-outage-pg-')), 'data');
-    const postgres = await startLocalPostgres({ dataDir });
+    const postgres = await startPrivatePostgres('orders-outage-pg-');
     try {
-      await migrateUp({ connection: postgres.url, dir: join(ROOT, 'migrations') });
       await closePool();
       vi.stubEnv('DATABASE_URL', postgres.url);
       const topics = await createTestTopics(kafka.brokers);
@@ -187,14 +181,9 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
       await closePool();
       vi.stubEnv('DATABASE_URL', database.url);
       await postgres.destroy();
-      await rm(dirname(dataDir), { recursive: true, force: true });
     }
   });
 });
-
-function dirname(path: string): string {
-  return resolve(path, '..');
-}
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

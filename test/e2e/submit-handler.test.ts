@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTopic, type LocalKafka, startLocalKafka } from '../../local/services/kafka/broker.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { MAX_ORDER_BYTES } from '../../functions/submit/submit-order.js';
-import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
+import { apiGatewayEvent } from '../support/api-events.js';
+import { clone, readFixture } from '../support/fixtures.js';
+import { lambdaContext } from '../support/lambda.js';
 
 /**
  * The submit function against a real Kafka broker (local/services/kafka/broker.ts): what it answers and
@@ -30,10 +32,8 @@ function newOrder(): Order {
   return order;
 }
 
-function event(body: string | undefined, contentType = 'application/json'): APIGatewayProxyEventV2 {
-  const base = readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-post-orders.json');
-  return { ...base, headers: { ...base.headers, 'content-type': contentType }, body };
-}
+const event = (body: string | undefined, contentType = 'application/json') =>
+  apiGatewayEvent({ method: 'POST', path: '/orders', body, headers: { 'content-type': contentType } });
 
 async function post(request: APIGatewayProxyEventV2) {
   const response = await handler(request as never, lambdaContext());

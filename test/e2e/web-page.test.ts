@@ -7,13 +7,13 @@ import { handler as ingestHandler } from '../../functions/ingest/handler.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { startGateway, type Gateway } from '../../local/emulators/gateway.js';
 import { type LocalIssuer, startLocalIssuer } from '../../local/emulators/oidc-issuer.js';
-import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
 import { freePort } from '../../local/services/postgres.js';
 import { closePool } from '../../shared/db/pool.js';
-import type { KafkaEvent } from '../../shared/kafka/event.js';
 import type { Order } from '../../shared/order/schema.js';
 import { createTestDatabase } from '../support/database.js';
-import { lambdaContext, readFixture } from '../support/fixtures.js';
+import { readFixture } from '../support/fixtures.js';
+import { ordersEvent } from '../support/kafka-events.js';
+import { lambdaContext } from '../support/lambda.js';
 
 /**
  * The order page in real Chromium (Debian's chromium-headless-shell) against the local gateway
@@ -42,7 +42,7 @@ beforeAll(async () => {
   vi.stubEnv('DATABASE_URL', database.url);
   const orders = [...others, seed];
   const response = await ingestHandler(
-    buildKafkaEvent(orders.map((order, offset) => ({ topic: 'orders', partition: 0, offset, key: order.order_uid, value: JSON.stringify(order) }))) as KafkaEvent,
+    ordersEvent(orders),
     lambdaContext(),
   );
   expect(response.batchItemFailures).toEqual([]);

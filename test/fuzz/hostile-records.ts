@@ -3,7 +3,7 @@ import { fakeOrders } from '../../local/tools/fake-orders.js';
 import type { Order } from '../../shared/order/schema.js';
 
 /**
- * Hostile Kafka records for the ingest properties (test/integration/ingest-properties.test.ts and
+ * Hostile Kafka records for the ingest properties (test/integration/ingest-handler-properties.test.ts and
  * `npm run fuzz`): valid orders, orders with one field set to something hostile (null, wrong
  * types, numbers beyond bigint or JSON's exact integers, -0 and 1e2 written as such, NUL, lone
  * surrogates, overlong text, dates PostgreSQL refuses, offsets beyond ±15:59, unknown and

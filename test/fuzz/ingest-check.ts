@@ -10,6 +10,7 @@ import { classifyText } from '../../shared/order/classify.js';
 import type { Order } from '../../shared/order/schema.js';
 import { validateOrder } from '../../shared/order/validate.js';
 import type { HostileRecord } from './hostile-records.js';
+import { buildKafkaEvent } from '../support/kafka-events.js';
 
 /**
  * The ingest properties, checked batch by batch against the real PostgreSQL, for the property
@@ -89,7 +90,8 @@ export class IngestChecker {
   }
 
   #toEvent(records: readonly HostileRecord[]) {
-    const event: KafkaEvent = { eventSource: 'aws:kafka', eventSourceArn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/fuzz/1', bootstrapServers: '127.0.0.1:9092', records: {} };
+    // The envelope of the emulator's events; the records are written here, raw: hostile ones are not valid base64.
+    const event: KafkaEvent = buildKafkaEvent([]);
     const byRecord: Array<{ record: KafkaEventRecord; hostile: HostileRecord }> = [];
     for (const hostile of records) {
       const offset = this.#offsets.get(hostile.partition) ?? 0;

@@ -1,9 +1,9 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import pg from 'pg';
 import { parseArgs } from 'node:util';
 import { benchDatabase } from '../../bench/support.js';
-import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
+import { apiGet } from '../support/api-events.js';
+import { lambdaContext } from '../support/lambda.js';
 import { hostileBatch } from './hostile-records.js';
 import { IngestChecker, PropertyViolation } from './ingest-check.js';
 
@@ -29,16 +29,9 @@ const { handler: ingest } = await import('../../functions/ingest/handler.js');
 const { handler: api } = await import('../../functions/api/handler.js');
 const { closePool } = await import('../../shared/db/pool.js');
 
-function apiEvent(path: string): APIGatewayProxyEventV2 {
-  const event = clone(readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-get-order.json'));
-  event.rawPath = path;
-  event.requestContext.http.path = path;
-  return event;
-}
-
 const sql = new pg.Client({ connectionString: database.url });
 await sql.connect();
-const checker = new IngestChecker({ ingest, api, apiEvent, context: lambdaContext, sql, topic: 'orders-fuzz' });
+const checker = new IngestChecker({ ingest, api, apiEvent: apiGet, context: lambdaContext, sql, topic: 'orders-fuzz' });
 const started = performance.now();
 let failure: unknown;
 try {

@@ -6,8 +6,9 @@ import { builtinModules } from 'node:module';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/constructs/pipeline-function.js';
+import { createEmptyTestDatabase, type ScratchDatabase } from '../support/database.js';
 
 /**
  * The deploy path as a user runs it: the pinned CDK CLI reads cdk.json and synthesizes offline,
@@ -121,25 +122,16 @@ describe('function bundles', () => {
 });
 
 describe('migrate bundle', () => {
-  const adminUrl = () => inject('postgresAdminUrl');
-  const database = `orders_migrate_${process.pid}_${Date.now()}`;
+  // An empty database: the bundle applies the migrations itself.
+  let database: ScratchDatabase | undefined;
   const databaseUrl = () => {
-    const url = new URL(adminUrl());
-    url.pathname = `/${database}`;
-    return url.toString();
+    if (!database) throw new Error('the database is created in beforeAll');
+    return database.url;
   };
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-
-  beforeAll(() => admin(`CREATE DATABASE ${database}`));
-  afterAll(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+  beforeAll(async () => {
+    database = await createEmptyTestDatabase();
+  });
+  afterAll(() => database?.drop());
 
   /**
    * Runs index.mjs in its own Node process as Lambda would load it. The Lambda runtime provides

@@ -1,43 +1,27 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as apiHandler } from '../../functions/api/handler.js';
 import { handler as ingestHandler } from '../../functions/ingest/handler.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
-import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
 import { resetOrderCache } from '../../functions/api/read-api.js';
 import { getPool } from '../../shared/db/pool.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import { METRIC } from '../../shared/metrics.js';
 import type { Order } from '../../shared/order/schema.js';
+import { apiGatewayEvent } from '../support/api-events.js';
 import { useTestDatabase } from '../support/database.js';
-import { clone, lambdaContext, readFixture, seedOrders } from '../support/fixtures.js';
+import { seedOrders } from '../support/fixtures.js';
+import { ordersEvent } from '../support/kafka-events.js';
+import { lambdaContext } from '../support/lambda.js';
 
-/** A request as API Gateway (HTTP API, payload 2.0) delivers it, from the fixture event. */
-function apiEvent(method: string, path: string, query = ''): APIGatewayProxyEventV2 {
-  const event = clone(readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-get-order.json'));
-  event.rawPath = path;
-  event.requestContext.http.path = path;
-  event.requestContext.http.method = method;
-  event.rawQueryString = query;
-  if (query) {
-    // Repeated parameters arrive joined with commas (payload format 2.0).
-    const parameters: Record<string, string> = {};
-    for (const [name, value] of new URLSearchParams(query)) parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
-    event.queryStringParameters = parameters;
-  }
-  return event;
-}
-const call = (method: string, path: string, query = '') => apiHandler(apiEvent(method, path, query), lambdaContext());
+const call = (method: string, path: string, query = '') => apiHandler(apiGatewayEvent({ method, path, query }), lambdaContext());
 const get = (path: string, query = '') => call('GET', path, query);
 const body = (response: { body?: string }) => JSON.parse(response.body ?? 'null') as Record<string, unknown>;
 
 const database = useTestDatabase();
 
 async function ingest(orders: ReadonlyArray<Order | Record<string, unknown>>): Promise<void> {
-  const event = buildKafkaEvent(
-    orders.map((order, offset) => ({ topic: 'orders', partition: 0, offset, key: String(order.order_uid), value: JSON.stringify(order) })),
-  );
+  const event = ordersEvent(orders);
   const response = await ingestHandler(event as KafkaEvent, lambdaContext());
   expect(response.batchItemFailures).toEqual([]);
 }

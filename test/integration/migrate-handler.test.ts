@@ -1,10 +1,10 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startLocalPostgres, type LocalPostgres } from '../../local/services/postgres.js';
-import { lambdaContext } from '../support/fixtures.js';
+import type { LocalPostgres } from '../../local/services/postgres.js';
+import { startPrivatePostgres } from '../support/database.js';
+import { lambdaContext } from '../support/lambda.js';
 
 /**
  * The migrate function (functions/migrate/handler.ts) against its own embedded PostgreSQL, so
@@ -37,7 +37,8 @@ const { handler } = await import('../../functions/migrate/handler.js');
 let server: LocalPostgres;
 
 beforeAll(async () => {
-  server = await startLocalPostgres({ dataDir: join(await mkdtemp(join(tmpdir(), 'orders-migrate-pg-')), 'data') });
+  // Not migrated: migrating it is the function's job.
+  server = await startPrivatePostgres('orders-migrate-pg-', { migrate: false });
   vi.stubEnv('DATABASE_URL', server.url);
   vi.stubEnv('MIGRATIONS_DIR', join(import.meta.dirname, '..', '..', 'migrations'));
   vi.stubEnv('DB_WRITER_SECRET_ARN', WRITER_ARN);

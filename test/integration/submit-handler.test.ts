@@ -4,7 +4,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { freePort } from '../../local/services/postgres.js';
 import { METRIC } from '../../shared/metrics.js';
 import { MAX_ORDER_BYTES } from '../../functions/submit/submit-order.js';
-import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
+import { apiGatewayEvent } from '../support/api-events.js';
+import { clone, readFixture } from '../support/fixtures.js';
+import { lambdaContext } from '../support/lambda.js';
 
 /**
  * The submit function's whole middy stack (size limit, JSON body parser, error mapping) with the
@@ -16,10 +18,8 @@ let handler: Handler;
 
 const order = () => clone(readFixture<Record<string, unknown>>('orders/seed-wildberries-b563feb7b2b84b6test.json'));
 
-function event(body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/json' }, isBase64Encoded = false) {
-  const base = readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-post-orders.json');
-  return { ...base, headers: { ...base.headers, ...headers }, isBase64Encoded, ...(body === undefined ? { body: undefined } : { body }) };
-}
+const event = (body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/json' }, isBase64Encoded = false) =>
+  apiGatewayEvent({ method: 'POST', path: '/orders', body, headers, isBase64Encoded });
 
 async function post(request: APIGatewayProxyEventV2) {
   const response = await handler(request as never, lambdaContext());

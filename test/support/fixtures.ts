@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -13,17 +12,6 @@ export function seedOrders(): Array<{ file: string; order: Record<string, unknow
   return readdirSync(join(FIXTURES, 'orders'))
     .filter((file) => file.startsWith('seed-'))
     .map((file) => ({ file, order: readFixture<Record<string, unknown>>(join('orders', file)) }));
-}
-
-/** A Lambda context (test/fixtures/events/lambda-context.json): the handlers only log from it. */
-export function lambdaContext(): Context {
-  return {
-    ...readFixture<Omit<Context, 'getRemainingTimeInMillis' | 'done' | 'fail' | 'succeed'>>('events/lambda-context.json'),
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
 }
 
 /** Deep copy for mutating a fixture in one test. */

@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startLocalPostgres, type LocalPostgres } from '../../local/services/postgres.js';
 import { LocalSetupError, renderSetupError } from '../../local/services/setup-error.js';
-import { migrateUp, RUNTIME_ROLES, setRolePasswords, type RuntimeRole } from '../../shared/db/migrate.js';
+import { RUNTIME_ROLES, setRolePasswords, type RuntimeRole } from '../../shared/db/migrate.js';
+import { createScratchDatabase, openScratchServer, withClient } from './database.js';
 
 /**
  * Once per test run: a real PostgreSQL (DATABASE_URL if given, else an embedded server) and a
@@ -27,9 +23,6 @@ declare module 'vitest' {
   }
 }
 
-let server: LocalPostgres | undefined;
-let scratch: string | undefined;
-
 /** Fails the run with the one-line message alone: a stack trace of the setup would only hide it. */
 function oneLineFailure(error: unknown): never {
   const failure = new Error(renderSetupError(error, 'test setup'));
@@ -38,38 +31,15 @@ function oneLineFailure(error: unknown): never {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    scratch = await mkdtemp(join(tmpdir(), 'orders-test-pg-'));
-    server = await startLocalPostgres({ dataDir: join(scratch, 'data') }).catch(oneLineFailure);
-    adminUrl = server.url;
-  }
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect().catch((error: unknown) =>
+  const server = await openScratchServer('orders-test-pg-').catch(oneLineFailure);
+  await withClient(server.adminUrl, async () => {}).catch((error: unknown) =>
     oneLineFailure(new LocalSetupError('PostgreSQL', `the tests cannot connect to ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'the embedded server'} (${String(error)})`, 'check DATABASE_URL, or unset it to use an embedded server')),
   );
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const templateUrl = new URL(adminUrl);
-  templateUrl.pathname = `/${TEMPLATE_DATABASE}`;
-  const template = new pg.Client({ connectionString: templateUrl.toString() });
-  await template.connect();
-  try {
-    await migrateUp({ connection: template });
-    await setRolePasswords(template, TEST_ROLE_PASSWORDS);
-  } finally {
-    await template.end();
-  }
+  const template = await createScratchDatabase(server.adminUrl, { name: TEMPLATE_DATABASE });
+  await withClient(template.url, (client) => setRolePasswords(client, TEST_ROLE_PASSWORDS));
 
-  project.provide('postgresAdminUrl', adminUrl);
+  project.provide('postgresAdminUrl', server.adminUrl);
   project.provide('templateDatabase', TEMPLATE_DATABASE);
   project.provide('rolePasswords', TEST_ROLE_PASSWORDS);
-  return async () => {
-    await server?.destroy();
-    if (scratch) await rm(scratch, { recursive: true, force: true });
-  };
+  return () => server.close();
 }

@@ -1,18 +1,10 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from '../../functions/api/database-outage.js';
 import { API_ROUTE_KEYS, dispatch, type Operations } from '../../functions/api/router.js';
 import { type ApiError } from '../../shared/http/errors.js';
 import { json } from '../../shared/http/http.js';
-import { clone, readFixture } from '../support/fixtures.js';
+import { apiGatewayEvent } from '../support/api-events.js';
 
-function event(method: string, path: string): APIGatewayProxyEventV2 {
-  const base = clone(readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-get-order.json'));
-  base.rawPath = path;
-  base.requestContext.http.method = method;
-  return base;
-}
+const event = (method: string, path: string) => apiGatewayEvent({ method, path });
 
 const operations: Operations = {
   'GET /orders/{order_uid}': ({ params }) => json(200, { id: params.order_uid }),
@@ -52,25 +44,5 @@ describe('dispatch', () => {
 
   it('knows every read route of the shared table', () => {
     expect(API_ROUTE_KEYS).toEqual(['GET /', 'GET /app.js', 'GET /app.css', 'GET /health', 'GET /auth/config', 'GET /orders', 'GET /orders/{order_uid}', 'GET /cache/stats']);
-  });
-});
-
-describe('isDatabaseUnavailable', () => {
-  const serverError = (code: string) => Object.assign(new pg.DatabaseError('server says no', 0, 'error'), { code });
-  const systemError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, syscall: 'connect' });
-
-  it.each([
-    ['a refused connection', systemError('ECONNREFUSED'), true],
-    ['a timed-out socket', systemError('ETIMEDOUT'), true],
-    ['an administrator shutdown (57P01)', serverError('57P01'), true],
-    ['a connection failure (08006)', serverError('08006'), true],
-    ['too many connections (53300)', serverError('53300'), true],
-    ["the driver's own connection loss (a plain Error)", new Error('Connection terminated unexpectedly'), true],
-    ['an undefined table (42P01)', serverError('42P01'), false],
-    ['a unique violation (23505), whatever its message says', Object.assign(serverError('23505'), { message: 'connection timeout' }), false],
-    ['a programming error', new TypeError('x is undefined'), false],
-    ['a thrown string', 'connection lost', false],
-  ])('%s → %s', (_case, error, expected) => {
-    expect(isDatabaseUnavailable(error)).toBe(expected);
   });
 });

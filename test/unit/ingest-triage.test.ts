@@ -3,7 +3,7 @@ import { JudgementMemo } from '../../functions/ingest/memo.js';
 import { batchResponse, judgeRecords } from '../../functions/ingest/report.js';
 import type { OrderFate } from '../../functions/ingest/store.js';
 import { triageEvent } from '../../functions/ingest/triage.js';
-import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
+import { buildKafkaEvent } from '../support/kafka-events.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import type { Order } from '../../shared/order/schema.js';
 

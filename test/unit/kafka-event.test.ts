@@ -1,7 +1,6 @@
 import { KafkaMskEventSchema, KafkaSelfManagedEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { describe, expect, it } from 'vitest';
 import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
-import { kafkaBatchResponse } from '../../shared/kafka/batch-response.js';
 import { decodeBase64, decodeKafkaEvent, InvalidKafkaEventError, type KafkaEvent } from '../../shared/kafka/event.js';
 import { clone, readFixture } from '../support/fixtures.js';
 
@@ -77,6 +76,15 @@ describe('Kafka event decoding', () => {
     expect(decodeBase64('aGk\n')).toBeUndefined();
     expect(decodeBase64('')?.length).toBe(0);
   });
+
+  it('decodes a record whose value, key or headers are not what Lambda sends, without throwing', () => {
+    const event = clone(mskExample);
+    const [original] = Object.values(event.records)[0]!;
+    const hostile = { ...original!, value: 42, key: { a: 1 }, headers: [{ good: [104, 105] }, { bad: 'text' }, null, { big: [300] }] };
+    (event.records as Record<string, unknown[]>)['mytopic-0'] = [hostile];
+    const [record] = decodeKafkaEvent(event);
+    expect(record).toMatchObject({ key: undefined, headers: { good: 'hi' }, value: { ok: false, reason: 'value is not valid base64' } });
+  });
 });
 
 describe('event builder (local emulator and tests)', () => {
@@ -113,40 +121,5 @@ describe('event builder (local emulator and tests)', () => {
     const expected = clone(mskExample);
     expected.records['mytopic-0']![0]!.key = Buffer.from(record!.key!, 'base64').toString('base64');
     expect(rebuilt).toEqual(expected);
-  });
-});
-
-describe('Kafka batch response', () => {
-  it('names each failed record by "<topic>-<partition>" and offset, sorted', () => {
-    expect(
-      kafkaBatchResponse([
-        { topic: 'orders', partition: 1, offset: 9 },
-        { topic: 'orders', partition: 0, offset: 12 },
-        { topic: 'orders', partition: 0, offset: 3 },
-      ]),
-    ).toEqual({
-      batchItemFailures: [
-        { itemIdentifier: { partition: 'orders-0', offset: 3 } },
-        { itemIdentifier: { partition: 'orders-0', offset: 12 } },
-        { itemIdentifier: { partition: 'orders-1', offset: 9 } },
-      ],
-    });
-  });
-
-  it('is an empty list when nothing failed (the whole batch succeeded)', () => {
-    expect(kafkaBatchResponse([])).toEqual({ batchItemFailures: [] });
-  });
-
-  it('keeps dashes of topic names', () => {
-    expect(kafkaBatchResponse([{ topic: 'orders-v2', partition: 4, offset: 1 }]).batchItemFailures[0]?.itemIdentifier.partition).toBe('orders-v2-4');
-  });
-
-  it('decodes a record whose value, key or headers are not what Lambda sends, without throwing', () => {
-    const event = clone(mskExample);
-    const [original] = Object.values(event.records)[0]!;
-    const hostile = { ...original!, value: 42, key: { a: 1 }, headers: [{ good: [104, 105] }, { bad: 'text' }, null, { big: [300] }] };
-    (event.records as Record<string, unknown[]>)['mytopic-0'] = [hostile];
-    const [record] = decodeKafkaEvent(event);
-    expect(record).toMatchObject({ key: undefined, headers: { good: 'hi' }, value: { ok: false, reason: 'value is not valid base64' } });
   });
 });

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { Lifecycle, type LocalService, provided } from '../../local/services/lifecycle.js';
-import { dataFolderName } from '../../local/services/postgres-layout.js';
 import { LocalSetupError, portFromEnv, renderSetupError, telltaleLine } from '../../local/services/setup-error.js';
 
 describe('renderSetupError', () => {
@@ -41,54 +39,5 @@ describe('portFromEnv', () => {
 
   it('names the variable when it is not a port', () => {
     expect(() => portFromEnv('KAFKA_PORT', 9092, 'Kafka', { KAFKA_PORT: '70000' })).toThrow(new LocalSetupError('Kafka', 'KAFKA_PORT="70000" is not a port number', 'set KAFKA_PORT to a number from 1 to 65535 (0 picks a free port), or unset it'));
-  });
-});
-
-describe('dataFolderName', () => {
-  it('is readable, stable for one path and different for another', () => {
-    const name = dataFolderName('/root/tmp.x/my orders/.local/postgres');
-    expect(name).toMatch(/^my-orders-local-postgres-[0-9a-f]{12}$/);
-    expect(dataFolderName('/root/tmp.x/my orders/.local/postgres')).toBe(name);
-    expect(dataFolderName('/root/tmp.y/my orders/.local/postgres')).not.toBe(name);
-  });
-});
-
-describe('Lifecycle', () => {
-  const service = (name: string, log: string[], fail = false): LocalService<string> => ({
-    name,
-    start: async () => {
-      if (fail) throw new LocalSetupError(name, 'cannot', 'fix it');
-      log.push(`start ${name}`);
-      return { value: `${name} value`, stop: async () => void log.push(`stop ${name}`) };
-    },
-  });
-
-  it('returns the values of services started together, and stops them last first', async () => {
-    const log: string[] = [];
-    const lifecycle = new Lifecycle(() => undefined);
-    const values = await lifecycle.startTogether([service('a', log), provided('b', 'given')] as const);
-    expect(values).toEqual(['a value', 'given']);
-    lifecycle.register('c', async () => void log.push('stop c'));
-    await lifecycle.stopAll();
-    expect(log).toEqual(['start a', 'stop c', 'stop a']);
-  });
-
-  it('throws the failure of one service and still stops its siblings that started', async () => {
-    const log: string[] = [];
-    const lifecycle = new Lifecycle(() => undefined);
-    await expect(lifecycle.startTogether([service('a', log), service('b', log, true)] as const)).rejects.toMatchObject({ part: 'b' });
-    await lifecycle.stopAll();
-    expect(log).toEqual(['start a', 'stop a']);
-  });
-
-  it('reports a stop that fails and goes on with the others', async () => {
-    const failures: string[] = [];
-    const lifecycle = new Lifecycle((name) => failures.push(name));
-    let stopped = false;
-    lifecycle.register('first', async () => void (stopped = true));
-    lifecycle.register('second', async () => Promise.reject(new Error('stuck')));
-    await lifecycle.stopAll();
-    expect(failures).toEqual(['second']);
-    expect(stopped).toBe(true);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerUnavailableError, type KeyedRecord, type RecordProducer } from '../../shared/kafka/producer.js';
-import { bodyByteLength } from '../../functions/submit/middleware.js';
 import { orderProducerFromEnv, submitOrder } from '../../functions/submit/submit-order.js';
 import type { ApiError } from '../../shared/http/errors.js';
 import { clone, readFixture } from '../support/fixtures.js';
@@ -75,20 +74,5 @@ describe('orderProducerFromEnv', () => {
       .catch((error: unknown) => error);
     expect(failure).not.toBeInstanceOf(BrokerUnavailableError);
     expect((failure as Error).message).toMatch(/KAFKA_BROKERS: is not set/);
-  });
-});
-
-describe('bodyByteLength', () => {
-  it('counts UTF-8 bytes, not characters', () => {
-    expect(bodyByteLength({ body: 'é€', isBase64Encoded: false })).toBe(5);
-  });
-
-  it('counts the decoded bytes of a base64 body', () => {
-    const bytes = Buffer.from('{"a":"ü"}');
-    expect(bodyByteLength({ body: bytes.toString('base64'), isBase64Encoded: true })).toBe(bytes.length);
-  });
-
-  it('counts a missing body as empty', () => {
-    expect(bodyByteLength({ body: undefined, isBase64Encoded: false })).toBe(0);
   });
 });

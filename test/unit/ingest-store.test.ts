@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chunkBoundaries, PIPELINE_CHUNKS } from '../../functions/ingest/store.js';
 
-describe('ingest chunk boundaries', () => {
+describe('chunkBoundaries (the pipelined chunks of the store)', () => {
   it.each([200, 1000, 3333, 10_000])('splits %i records into PIPELINE_CHUNKS growing chunks', (total) => {
     const ends = [...chunkBoundaries(total), total];
     const sizes = ends.map((end, index) => end - (ends[index - 1] ?? 0));

@@ -1,12 +1,12 @@
-import createError from 'http-errors';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
-import { apiError, toApiError } from '../../shared/http/errors.js';
+import { apiError } from '../../shared/http/errors.js';
 import { json, securityHeaders } from '../../shared/http/http.js';
 import { httpHandler } from '../../shared/http/middleware.js';
 import { METRIC } from '../../shared/metrics.js';
 import { createObservability } from '../../shared/observability.js';
-import { lambdaContext } from '../support/fixtures.js';
+import { apiGatewayEvent } from '../support/api-events.js';
+import { lambdaContext } from '../support/lambda.js';
 
 /** The shared middleware stack around a handler that throws or answers what each test says. */
 function stackAround(run: () => Promise<ReturnType<typeof json>>) {
@@ -18,13 +18,13 @@ function stackAround(run: () => Promise<ReturnType<typeof json>>) {
     headers: () => securityHeaders(),
     metricsFor: ({ response, error }) => (error ? [METRIC.ServerError] : response.statusCode === 200 ? [METRIC.Requests] : []),
   });
-  const call = async () => handler({} as APIGatewayProxyEventV2, lambdaContext());
+  const call = async () => handler(apiGatewayEvent(), lambdaContext());
   return { call, logged, counted: () => counted.mock.calls.map(([name]) => name) };
 }
 
 const body = (response: { body?: string }) => JSON.parse(response.body ?? 'null') as unknown;
 
-describe('the error renderer', () => {
+describe('httpHandler: the error renderer', () => {
   it('renders a typed error as { error, message } with its status and headers, and the security headers', async () => {
     const { call } = stackAround(async () => {
       throw apiError(405, 'method_not_allowed', 'PUT is not allowed on /health; allowed: GET', { headers: { allow: 'GET' } });
@@ -76,30 +76,5 @@ describe('the error renderer', () => {
     const response = await answering.call();
     expect(answering.counted()).toEqual([METRIC.Requests]);
     expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-  });
-});
-
-describe('toApiError', () => {
-  it("gives another middleware's 4xx http error the code of its status and keeps its message", () => {
-    expect(toApiError(createError(415, 'Unsupported Media Type'))).toMatchObject({ statusCode: 415, code: 'unsupported_media_type', message: 'Unsupported Media Type' });
-  });
-
-  it("never exposes a 5xx http error's message", () => {
-    expect(toApiError(createError(502, 'upstream said: Test Testov'))).toMatchObject({ statusCode: 500, code: 'internal_error', message: 'internal error' });
-  });
-});
-
-describe('contentSecurityPolicy', () => {
-  it('allows exactly the token endpoint for fetch and the identity provider for the sign-in and sign-out forms', () => {
-    const csp = securityHeaders({
-      tokenUrl: 'https://auth.example.com/oauth2/token',
-      authorizeUrl: 'https://auth.example.com/oauth2/authorize',
-      logoutUrl: 'https://auth.example.com/logout',
-    })['content-security-policy'];
-    expect(csp).toContain("connect-src 'self' https://auth.example.com/oauth2/token;");
-    expect(csp).toContain("form-action 'self' https://auth.example.com;");
-    expect(csp).toContain("script-src 'self';");
-    expect(csp).not.toContain('unsafe-inline');
-    expect(securityHeaders()['content-security-policy']).toContain("connect-src 'self'; ");
   });
 });

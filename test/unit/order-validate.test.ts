@@ -19,7 +19,7 @@ function violationsOf(mutate: (order: Draft) => void): Violation[] {
 
 const paths = (violations: Violation[]) => violations.map((violation) => violation.path);
 
-describe('order schema', () => {
+describe('validateOrder (the order contract)', () => {
   it.each(seedOrders().map(({ file, order }) => [file, order]))('accepts the seed sample %s', (_file, order) => {
     const result = validateOrder(order);
     expect(result.ok ? [] : result.violations).toEqual([]);

@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handler as apiHandler } from '../../functions/api/handler.js';
@@ -6,22 +5,16 @@ import { handler as ingestHandler } from '../../functions/ingest/handler.js';
 import { hostileBatch } from '../fuzz/hostile-records.js';
 import { IngestChecker } from '../fuzz/ingest-check.js';
 import { useTestDatabase } from '../support/database.js';
-import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
+import { apiGet } from '../support/api-events.js';
+import { lambdaContext } from '../support/lambda.js';
 
 // Generated hostile records through the real handler and the real PostgreSQL (test/fuzz/ for the
 // generators and the properties; `npm run fuzz` runs the same at 100,000 records).
 const database = useTestDatabase();
 
-function apiEvent(path: string): APIGatewayProxyEventV2 {
-  const event = clone(readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-get-order.json'));
-  event.rawPath = path;
-  event.requestContext.http.path = path;
-  return event;
-}
-
 describe('ingest handler under generated hostile records', () => {
   it('never throws with the database up, stores exactly the acknowledged orders as sent, and replays without effect', async () => {
-    const checker = new IngestChecker({ ingest: ingestHandler, api: apiHandler, apiEvent, context: lambdaContext, sql: database.sql, topic: 'orders-props' });
+    const checker = new IngestChecker({ ingest: ingestHandler, api: apiHandler, apiEvent: apiGet, context: lambdaContext, sql: database.sql, topic: 'orders-props' });
     await fc.assert(
       fc.asyncProperty(hostileBatch(120), (records) => checker.check(records)),
       { numRuns: 45, seed: Number(process.env.FUZZ_SEED ?? 20261122), endOnFailure: true },

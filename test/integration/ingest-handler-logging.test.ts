@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
-import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
 import { closePool } from '../../shared/db/pool.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import type { Order } from '../../shared/order/schema.js';
 import { createTestDatabase } from '../support/database.js';
-import { clone, lambdaContext } from '../support/fixtures.js';
+import { clone } from '../support/fixtures.js';
+import { buildKafkaEvent, ordersEvent } from '../support/kafka-events.js';
+import { lambdaContext } from '../support/lambda.js';
 
 // The Powertools Logger reads its settings when the handler module loads: set them before importing.
 // POWERTOOLS_DEV makes it write through the global console (the documented way to observe it in
@@ -86,9 +87,9 @@ describe('ingest handler logs', () => {
   });
 
   it('logs a re-send with different content once as a rejected conflict, keeping the first write', async () => {
-    await handler(buildKafkaEvent([{ topic: 'orders', partition: 0, offset: 10, key: resent.order_uid, value: JSON.stringify(resent) }]), lambdaContext());
+    await handler(ordersEvent([resent], { firstOffset: 10 }), lambdaContext());
     const changed = { ...clone(resent), customer_id: 'changed' };
-    const event = buildKafkaEvent([{ topic: 'orders', partition: 0, offset: 11, key: changed.order_uid, value: JSON.stringify(changed) }]);
+    const event = ordersEvent([changed], { firstOffset: 11 });
 
     const lines = await captureLogLines(() => handler(event, lambdaContext()));
     const again = await captureLogLines(() => handler(event, lambdaContext()));

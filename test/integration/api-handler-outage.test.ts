@@ -1,11 +1,11 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler } from '../../functions/api/handler.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { storeOrders } from '../../shared/db/orders.js';
 import type { Order } from '../../shared/order/schema.js';
 import { usePrivatePostgres } from '../support/database.js';
-import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
+import { apiGet } from '../support/api-events.js';
+import { lambdaContext } from '../support/lambda.js';
 
 /**
  * A private PostgreSQL server (not the shared test server), so that stopping it mid-test
@@ -14,10 +14,7 @@ import { clone, lambdaContext, readFixture } from '../support/fixtures.js';
 const postgres = usePrivatePostgres('api-outage-pg-');
 
 function get(path: string) {
-  const event = clone(readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-get-order.json'));
-  event.rawPath = path;
-  event.requestContext.http.path = path;
-  return handler(event, lambdaContext());
+  return handler(apiGet(path), lambdaContext());
 }
 
 beforeAll(() => {

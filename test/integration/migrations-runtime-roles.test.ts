@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as apiHandler } from '../../functions/api/handler.js';
@@ -7,10 +6,13 @@ import { handler as ingestHandler } from '../../functions/ingest/handler.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { migrateUp, type RuntimeRole } from '../../shared/db/migrate.js';
 import { closePool } from '../../shared/db/pool.js';
-import type { KafkaEvent, KafkaEventRecord } from '../../shared/kafka/event.js';
+import type { KafkaEvent } from '../../shared/kafka/event.js';
 import type { Order } from '../../shared/order/schema.js';
+import { apiGet } from '../support/api-events.js';
 import { createTestDatabase, roleUrl, useTestDatabase, withClient } from '../support/database.js';
-import { clone, lambdaContext, readFixture, seedOrders } from '../support/fixtures.js';
+import { clone, readFixture, seedOrders } from '../support/fixtures.js';
+import { ordersEvent } from '../support/kafka-events.js';
+import { lambdaContext } from '../support/lambda.js';
 
 /**
  * The runtime roles of migrations/1763827200000_runtime-roles.sql on the real PostgreSQL: what
@@ -21,18 +23,8 @@ const database = useTestDatabase();
 
 const INSUFFICIENT_PRIVILEGE = '42501';
 
-/** The AWS MSK example event (test/fixtures) carrying `orders` as its records' values. */
-function mskEvent(orders: ReadonlyArray<Order | Record<string, unknown>>): KafkaEvent {
-  const event = clone(readFixture<KafkaEvent>('events/msk-aws-example.json'));
-  const template = Object.values(event.records)[0]![0]!;
-  const records: KafkaEventRecord[] = orders.map((order, index) => ({
-    ...template,
-    offset: template.offset + index,
-    value: Buffer.from(JSON.stringify(order)).toString('base64'),
-  }));
-  event.records = { [`${template.topic}-${template.partition}`]: records };
-  return event;
-}
+/** `orders` on the topic and partition of the AWS MSK example event (test/fixtures), from its offset on. */
+const mskEvent = (orders: readonly object[]) => ordersEvent(orders, { topic: 'mytopic', firstOffset: 15 });
 
 /** Points the code under test (its pool) at the test database as `role`. */
 async function runAs(role: RuntimeRole): Promise<void> {
@@ -187,13 +179,7 @@ describe('the read API handler as orders_reader', () => {
   });
 
   const get = (path: string) => {
-    const event = clone(readFixture<APIGatewayProxyEventV2>('events/api-gateway-v2-get-order.json'));
-    event.rawPath = path;
-    event.requestContext.http.path = path;
-    event.requestContext.http.method = 'GET';
-    event.rawQueryString = '';
-    delete event.queryStringParameters;
-    return apiHandler(event, lambdaContext());
+    return apiHandler(apiGet(path), lambdaContext());
   };
 
   it('serves an order exactly as it was sent', async () => {

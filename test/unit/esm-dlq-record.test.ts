@@ -26,7 +26,7 @@ function message(fixture: string): { partition: number; message: DlqMessage } {
   };
 }
 
-describe('DLQ records', () => {
+describe('dlqEntries (DLQ records as the tools read them)', () => {
   it("reads Lambda's Kafka on-failure destination form: the failed record out of the JSON envelope, with its metadata", () => {
     const { partition, message: dlqMessage } = message('events/msk-dlq-on-failure-record.json');
     const [entry, ...others] = dlqEntries(partition, dlqMessage);

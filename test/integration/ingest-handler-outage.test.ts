@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
-import { buildKafkaEvent } from '../../local/emulators/kafka-event.js';
 import { usePrivatePostgres, withClient } from '../support/database.js';
-import { lambdaContext } from '../support/fixtures.js';
+import { ordersEvent } from '../support/kafka-events.js';
+import { lambdaContext } from '../support/lambda.js';
 
 // A private PostgreSQL server, because this test stops it. The outage budget is read when the
 // handler module loads (cold start): set it first.
@@ -12,7 +12,7 @@ vi.stubEnv('INGEST_OUTAGE_BUDGET_SECONDS', '20');
 const { handler } = await import('../../functions/ingest/handler.js');
 
 const orders = fakeOrders(250, 11);
-const event = buildKafkaEvent(orders.map((order, index) => ({ topic: 'orders', partition: index % 2, offset: index, key: order.order_uid, value: JSON.stringify(order) })));
+const event = ordersEvent(orders, { partitions: 2 });
 
 async function countOrders(): Promise<number> {
   const { rows } = await withClient(postgres.server.url, (client) => client.query<{ n: string }>('SELECT count(*) AS n FROM orders'));
@@ -39,7 +39,7 @@ describe('ingest handler during a database outage', () => {
 
   it('gives up, storing nothing partial, when the function would otherwise run out of time', async () => {
     const more = fakeOrders(30, 12);
-    const batch = buildKafkaEvent(more.map((order, index) => ({ topic: 'orders', partition: 0, offset: 1_000 + index, value: JSON.stringify(order) })));
+    const batch = ordersEvent(more, { firstOffset: 1_000 });
     await postgres.server.stop();
     try {
       // 33 s left and a 30 s safety margin: about 3 s of waiting, well under the 20 s budget.
