@@ -33,26 +33,27 @@ export class JudgementMemo {
     this.#entries.clear();
   }
 
-  lookup(position: RecordPosition, value: unknown): Judgement | undefined {
+  /** `digest`: digestOf(the record's value), computed once per record by the caller. */
+  lookup(position: RecordPosition, digest: string): Judgement | undefined {
     const entry = this.#entries.get(keyOf(position));
-    return entry && entry.digest === digestOf(value) ? entry.judgement : undefined;
+    return entry && entry.digest === digest ? entry.judgement : undefined;
   }
 
-  rememberStored(position: RecordPosition, value: unknown): void {
-    this.#remember(position, value, STORED);
+  rememberStored(position: RecordPosition, digest: string): void {
+    this.#remember(position, digest, STORED);
   }
 
-  rememberRejected(position: RecordPosition, value: unknown, rejection: Rejection): void {
+  rememberRejected(position: RecordPosition, digest: string, rejection: Rejection): void {
     // A hostile record can break thousands of rules; what a re-delivery needs is the verdict.
     const kept = rejection.violations.length > KEPT_VIOLATIONS ? { ...rejection, violations: rejection.violations.slice(0, KEPT_VIOLATIONS) } : rejection;
-    this.#remember(position, value, { kind: 'rejected', rejection: kept });
+    this.#remember(position, digest, { kind: 'rejected', rejection: kept });
   }
 
-  #remember(position: RecordPosition, value: unknown, judgement: Judgement): void {
+  #remember(position: RecordPosition, digest: string, judgement: Judgement): void {
     if (this.maxEntries <= 0) return;
     const key = keyOf(position);
     this.#entries.delete(key);
-    this.#entries.set(key, { digest: digestOf(value), judgement });
+    this.#entries.set(key, { digest, judgement });
     if (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
@@ -63,6 +64,6 @@ export class JudgementMemo {
 const keyOf = (position: RecordPosition) => `${position.topic}\u0000${position.partition}\u0000${position.offset}`;
 
 /** The value as the event carries it (base64 text); anything else (absent, not a string) digests by its type. */
-function digestOf(value: unknown): string {
+export function digestOf(value: unknown): string {
   return typeof value === 'string' ? hash('sha256', value, 'base64') : `(${value === null ? 'null' : typeof value})`;
 }

@@ -67,8 +67,8 @@ export function judgeRecords(records: readonly TriagedRecord[], fates: ReadonlyM
     if (rejection) summary.rejected += 1;
     if (rejection?.reason === 'conflict') summary.conflicts += 1;
     const fresh = record.kind !== 'remembered';
-    if (fresh && rejection) memo.rememberRejected(record.position, record.value, rejection);
-    else if (fresh) memo.rememberStored(record.position, record.value);
+    if (fresh && rejection) memo.rememberRejected(record.position, record.digest, rejection);
+    else if (fresh) memo.rememberStored(record.position, record.digest);
     verdicts.push({ position: record.position, rejection, fresh });
   }
   return { summary, verdicts };

@@ -2,7 +2,7 @@ import { decodeRecord, iterateRawRecords, type RecordPosition } from '../../shar
 import { asOrderUid } from '../../shared/order/order-uid.js';
 import { classifyText, type Rejection, reject } from '../../shared/order/classify.js';
 import type { Order } from '../../shared/order/schema.js';
-import type { Judgement, JudgementMemo } from './memo.js';
+import { digestOf, type Judgement, type JudgementMemo } from './memo.js';
 
 /**
  * Classify: every record of the event on its own, without I/O. A record this container already
@@ -12,8 +12,8 @@ import type { Judgement, JudgementMemo } from './memo.js';
  */
 interface Triaged {
   position: RecordPosition;
-  /** The record's value as the event carries it (what the memo digests). */
-  value: unknown;
+  /** Digest of the record's value as the event carries it (memo.ts), computed once per record. */
+  digest: string;
 }
 
 export type TriagedRecord = Triaged &
@@ -34,10 +34,10 @@ function* classifyEvent(event: unknown, memo: JudgementMemo, records: TriagedRec
   const firstByUid = new Map<string, Order>();
   for (const raw of iterateRawRecords(event)) {
     const { position } = raw;
-    const value: unknown = raw.record.value;
-    const judgement = memo.lookup(position, value);
+    const digest = digestOf(raw.record.value);
+    const judgement = memo.lookup(position, digest);
     if (judgement) {
-      records.push({ position, value, kind: 'remembered', judgement });
+      records.push({ position, digest, kind: 'remembered', judgement });
       continue;
     }
     const decoded = decodeRecord(raw);
@@ -46,20 +46,20 @@ function* classifyEvent(event: unknown, memo: JudgementMemo, records: TriagedRec
       : ({ ok: false, ...reject('undecodable', asOrderUid(decoded.key), decoded.value.reason) } as const);
     if (!classified.ok) {
       const { ok: _ok, ...rejection } = classified;
-      records.push({ position, value, kind: 'rejected', rejection });
+      records.push({ position, digest, kind: 'rejected', rejection });
       continue;
     }
     const { order } = classified;
     const earlier = firstByUid.get(order.order_uid);
     if (earlier === undefined) {
       firstByUid.set(order.order_uid, order);
-      records.push({ position, value, kind: 'order', order, first: true });
+      records.push({ position, digest, kind: 'order', order, first: true });
       yield order;
     } else if (JSON.stringify(earlier) === JSON.stringify(order)) {
-      records.push({ position, value, kind: 'order', order, first: false });
+      records.push({ position, digest, kind: 'order', order, first: false });
     } else {
       const rejection = reject('conflict', order.order_uid, 'order_uid appears earlier in this batch with different content; the first is kept', '$.order_uid');
-      records.push({ position, value, kind: 'rejected', rejection });
+      records.push({ position, digest, kind: 'rejected', rejection });
     }
   }
 }
