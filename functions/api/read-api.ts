@@ -1,7 +1,7 @@
 import { databaseIsReachable, findOrderJson, listOrderSummaries, type OrderSummary } from '../../shared/db/orders.js';
 import { apiError } from '../../shared/http/errors.js';
 import { ORDER_UID_PATTERN } from '../../shared/order/order-uid.js';
-import { isDatabaseUnavailable } from './database-outage.js';
+import { isDatabaseUnavailable } from '../../shared/db/errors.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.js';
 import { type CachedRead, cacheConfigFromEnv, OrderCache, type OrderCacheStats } from './order-cache.js';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../../shared/config.js';
-import { isDataError } from '../../shared/db/orders.js';
+import { isDataError } from '../../shared/db/errors.js';
 
 /**
  * Waiting out a database outage inside the invocation. The event-source mapping's own retries

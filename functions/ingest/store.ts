@@ -1,4 +1,5 @@
-import { isDataError, type OrderTransaction, type StoreOutcome } from '../../shared/db/orders.js';
+import { isDataError } from '../../shared/db/errors.js';
+import type { OrderTransaction, StoreOutcome } from '../../shared/db/orders.js';
 import type { Order } from '../../shared/order/schema.js';
 import { NotAnOutage, type OutagePolicy, retryDuringOutage } from './outage.js';
 

@@ -7,17 +7,6 @@ import { connect, query } from './pool.js';
 /** What storing did to one order: new, harmless repeat, or a different order under a stored order_uid. */
 export type StoreOutcome = 'inserted' | 'duplicate' | 'conflict';
 
-/**
- * A data error: PostgreSQL refused a value (SQLSTATE class 22, data exception, e.g. a date out of
- * range) or a constraint (class 23, integrity constraint violation). It belongs to the rows
- * sent, not to the database's health: retrying the same rows fails the same way.
- * https://www.postgresql.org/docs/current/errcodes-appendix.html
- */
-export function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
-}
-
 type OutcomeRow = { order_uid: string; outcome: StoreOutcome };
 
 // A named statement is parsed and planned once per connection.

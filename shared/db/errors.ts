@@ -1,5 +1,22 @@
 import pg from 'pg';
 
+/**
+ * How the functions tell PostgreSQL errors apart, in one place: a value or constraint the
+ * database refused (the rows' fault: retrying them fails the same way), or a database that cannot
+ * be reached or is not serving (retry later). Decided by SQLSTATE and error types, never messages.
+ */
+
+/**
+ * A data error: PostgreSQL refused a value (SQLSTATE class 22, data exception, e.g. a date out of
+ * range) or a constraint (class 23, integrity constraint violation). It belongs to the rows
+ * sent, not to the database's health: retrying the same rows fails the same way.
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
 /** SQLSTATE classes of an unavailable server: 08 connection exception, 53 insufficient resources, 57 operator intervention (e.g. shutdown), 58 system error. */
 const OUTAGE_SQLSTATE_CLASSES = new Set(['08', '53', '57', '58']);
 

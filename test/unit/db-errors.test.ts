@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from '../../functions/api/database-outage.js';
+import { isDatabaseUnavailable, isDataError } from '../../shared/db/errors.js';
 
 describe('isDatabaseUnavailable', () => {
   const serverError = (code: string) => Object.assign(new pg.DatabaseError('server says no', 0, 'error'), { code });
@@ -19,5 +19,23 @@ describe('isDatabaseUnavailable', () => {
     ['a thrown string', 'connection lost', false],
   ])('%s → %s', (_case, error, expected) => {
     expect(isDatabaseUnavailable(error)).toBe(expected);
+  });
+});
+
+describe('isDataError', () => {
+  it.each([
+    ['22008', true], // datetime_field_overflow
+    ['22P02', true], // invalid_text_representation
+    ['23505', true], // unique_violation
+    ['08006', false], // connection_failure: an outage, not the rows' fault
+    ['57P01', false], // admin_shutdown
+    ['42P01', false], // undefined_table: a bug, not the rows' fault
+  ])('SQLSTATE %s → %s', (code, expected) => {
+    expect(isDataError(Object.assign(new Error('refused'), { code }))).toBe(expected);
+  });
+
+  it('is false for errors without a SQLSTATE and for non-errors', () => {
+    expect(isDataError(new TypeError('bug'))).toBe(false);
+    expect(isDataError(null)).toBe(false);
   });
 });
