@@ -8,7 +8,7 @@ function api({ etags = true } = {}) {
     ['b', '{"order_uid":"b"}'],
     ['c', '{"order_uid":"c"}'],
   ]);
-  const seen: Array<{ path: string; ifNoneMatch: string | null; cache: RequestCache | undefined }> = [];
+  const seen: Array<{ path: string; ifNoneMatch: string | null; cache: RequestInit['cache'] }> = [];
   const fetchOrder: Fetch = async (path, init) => {
     const headers = new Headers(init.headers);
     seen.push({ path, ifNoneMatch: headers.get('if-none-match'), cache: init.cache });
