@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildWebAssets } from '../../functions/api/web/build.js';
 import { bundleFunction } from '../../infra/bundle.js';
 
 /**
@@ -43,5 +44,35 @@ describe('function bundles in a stack trace', () => {
     const stack = await stackOf('');
     expect(stack).toMatch(/index\.mjs:\d+:\d+/);
     expect(stack).not.toMatch(/\.ts:\d+/);
+  });
+});
+
+describe('the api bundle', () => {
+  it('serves the page, its script and its stylesheet built into it (nothing read from disk, no build tool inside)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-api-'));
+    // The Lambda runtime provides @aws-sdk/*; the repository's node_modules, linked next to the bundle, stands in.
+    symlinkSync(join(import.meta.dirname, '..', '..', 'node_modules'), join(dir, 'node_modules'));
+    const { file } = await bundleFunction('api', join(dir, 'api'));
+    expect(readFileSync(file, 'utf8')).not.toMatch(/esbuild|buildWebAssets/);
+    const script = `const { handler } = await import(${JSON.stringify(file)});
+const context = { functionName: 'api', awsRequestId: 'test', getRemainingTimeInMillis: () => 10000 };
+const answers = {};
+for (const path of ['/', '/app.js', '/app.css']) {
+  const event = { version: '2.0', routeKey: 'GET ' + path, rawPath: path, rawQueryString: '', headers: {},
+    requestContext: { http: { method: 'GET', path }, requestId: 'r' } };
+  const { statusCode, headers, body } = await handler(event, context);
+  answers[path] = { statusCode, type: headers['content-type'], body };
+}
+process.stdout.write(JSON.stringify(answers));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: tmpdir(),
+      env: { ...process.env, POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    });
+    const answers = JSON.parse(stdout) as Record<string, { statusCode: number; type: string; body: string }>;
+    const assets = await buildWebAssets();
+    expect(answers['/']).toEqual({ statusCode: 200, type: 'text/html; charset=utf-8', body: assets.html });
+    expect(answers['/app.js']).toEqual({ statusCode: 200, type: 'text/javascript; charset=utf-8', body: assets.js });
+    expect(answers['/app.css']).toEqual({ statusCode: 200, type: 'text/css; charset=utf-8', body: assets.css });
+    expect(assets.html).toContain('<script src="/app.js" defer></script>');
   });
 });
