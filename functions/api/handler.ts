@@ -8,9 +8,7 @@ import { METRIC, SERVICES } from '../../shared/metrics.js';
 import { createObservability } from '../../shared/observability.js';
 import { cacheStats, getOrder, health, listOrders } from './read-api.js';
 import { dispatch, type Operations } from './router.js';
-import { APP_CSS } from './web/app-css.js';
-import { APP_JS } from './web/app-js.js';
-import { INDEX_HTML } from './web/index-html.js';
+import { WEB_ASSETS } from './web/assets.js';
 
 /**
  * The read API behind API Gateway (HTTP API, payload format 2.0): orders by order_uid from the
@@ -64,9 +62,9 @@ const operations: Operations = {
     const { issuer, clientId, authorizeUrl, tokenUrl, logoutUrl, scopes } = config;
     return json(200, { issuer, client_id: clientId, authorize_url: authorizeUrl, token_url: tokenUrl, logout_url: logoutUrl ?? null, scopes }, { 'cache-control': 'no-cache' });
   },
-  'GET /': asset(INDEX_HTML, 'text/html; charset=utf-8'),
-  'GET /app.js': asset(APP_JS, 'text/javascript; charset=utf-8'),
-  'GET /app.css': asset(APP_CSS, 'text/css; charset=utf-8'),
+  'GET /': asset(WEB_ASSETS.html, 'text/html; charset=utf-8'),
+  'GET /app.js': asset(WEB_ASSETS.js, 'text/javascript; charset=utf-8'),
+  'GET /app.css': asset(WEB_ASSETS.css, 'text/css; charset=utf-8'),
 };
 
 const REQUEST = [METRIC.Requests] as const;

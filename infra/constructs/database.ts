@@ -235,11 +235,6 @@ export class Database extends Construct {
       logRetentionDays: config.logRetentionDays,
       removalPolicy: config.database.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       tracing: true,
-      commandHooks: {
-        beforeBundling: () => [],
-        beforeInstall: () => [],
-        afterBundling: (inputDir: string, outputDir: string) => [`cp -R "${inputDir}/migrations" "${outputDir}/migrations"`],
-      },
     });
     for (const secret of [this.masterSecret, this.roleSecrets.writer, this.roleSecrets.reader]) secret.grantRead(migrate.function);
     return migrate;

@@ -10,7 +10,7 @@ import { DEFAULT_ROUTE, ROUTES, type RouteFunction, type RouteSpec } from '../..
 import type { PipelineConfig } from '../config.js';
 import type { Database } from './database.js';
 import type { Network } from './network.js';
-import { PipelineFunction, SUBMIT_EXTERNAL_MODULES } from './pipeline-function.js';
+import { PipelineFunction } from './pipeline-function.js';
 import { SignIn } from './sign-in.js';
 
 export interface HttpApiProps {
@@ -104,7 +104,6 @@ export class OrdersHttpApi extends Construct {
   private createSubmitFunction(config: PipelineConfig, network: Network, removalPolicy: RemovalPolicy): PipelineFunction {
     const submit = new PipelineFunction(this, 'Submit', {
       name: 'submit',
-      externalModules: SUBMIT_EXTERNAL_MODULES,
       description: 'POST /orders: validates an order and produces it to the MSK orders topic',
       vpc: network.vpc,
       vpcSubnets: network.privateSubnets,

@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { FunctionName } from '../bundle.js';
 import { acknowledge } from '../nag.js';
 import { METRICS_NAMESPACE } from '../../shared/metrics.js';
 
@@ -12,29 +13,49 @@ import { METRICS_NAMESPACE } from '../../shared/metrics.js';
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
 /**
- * The Lambda Node.js runtime ships the AWS SDK for JavaScript v3, so `@aws-sdk/*` stays out of
- * the bundles (test/infra/cdk-cli.test.ts lists what each bundle expects from the runtime).
- * pg-native is an optional peer of pg that we never use.
+ * A function's code: the asset infra/bundle.ts builds (`bundleFunction`, the one definition local runs use too).
+ * Not NodejsFunction: it runs the esbuild CLI with its own arguments, which cannot carry an esbuild plugin (the api
+ * bundle builds the page's script and files into itself) and writes source maps whose paths depend on CDK's staging
+ * folder, so its bytes could not equal a local build's. CDK's local bundling hook is synchronous, hence the child
+ * process (infra/bundle-cli.ts), as NodejsFunction spawns esbuild. The hash is the output's, as NodejsFunction's.
  */
-const EXTERNAL_MODULES = ['@aws-sdk/*', 'pg-native'];
+export function functionCode(name: FunctionName): lambda.Code {
+  return lambda.Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never used: local bundling always succeeds or throws (no Docker here). The command names the function all
+      // the same: CDK's staging cache keys on these options, and without it every function would get one bundle.
+      image: DockerImage.fromRegistry('dummy'),
+      command: ['node', '--import', 'tsx', 'infra/bundle-cli.ts', name, '/asset-output'],
+      local: {
+        tryBundle(outputDir) {
+          const cli = join(REPO_ROOT, 'infra', 'bundle-cli.ts');
+          const run = spawnSync(process.execPath, ['--import', 'tsx', cli, name, outputDir], { cwd: REPO_ROOT, encoding: 'utf8' });
+          if (run.status !== 0) throw new Error(`bundling ${name} failed (${run.status ?? run.signal}): ${run.stderr || run.error?.message}`);
+          return true;
+        },
+      },
+    },
+  });
+}
 
 /**
- * The submit function bundles everything it needs, the MSK IAM signer's SDK packages included
- * (`@aws-sdk/client-sts`, `@aws-sdk/credential-providers`, `@aws-sdk/util-format-url`): nothing
- * documents which of those the Lambda runtime ships, and a missing one would fail only in AWS.
- * test/infra/cdk-cli.test.ts checks that its bundle loads nothing from the runtime.
+ * What every function runs with: the bundle's handler on Node.js 24, arm64, and stack traces through the bundle's
+ * source map (https://nodejs.org/api/cli.html#--enable-source-maps; its cost: docs/benchmarks.md).
  */
-export const SUBMIT_EXTERNAL_MODULES = ['pg-native'];
-
-/**
- * ES module output (middy 7 is ESM-only). Some bundled CommonJS dependencies (pg, kafkajs) call
- * require() for Node built-ins, which an ES module lacks: the banner gives them one.
- */
-const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+export function bundledFunctionProps(name: FunctionName) {
+  return {
+    code: functionCode(name),
+    handler: 'index.handler',
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    environment: { NODE_OPTIONS: '--enable-source-maps' },
+  } satisfies Partial<lambda.FunctionProps>;
+}
 
 export interface PipelineFunctionProps {
-  /** Folder under functions/ holding handler.ts. */
-  name: 'ingest' | 'api' | 'submit' | 'migrate';
+  /** Folder under functions/ holding handler.ts (bundled by infra/bundle.ts). */
+  name: Exclude<FunctionName, 'pre-token'>;
   description: string;
   vpc: ec2.IVpc;
   vpcSubnets: ec2.SubnetSelection;
@@ -48,17 +69,14 @@ export interface PipelineFunctionProps {
   removalPolicy: RemovalPolicy;
   /** X-Ray active tracing; AWS does not trace functions invoked by Kafka event-source mappings. */
   tracing: boolean;
-  commandHooks?: ICommandHooks;
-  /** Modules left to the Lambda runtime; defaults to EXTERNAL_MODULES. */
-  externalModules?: string[];
 }
 
 /**
  * One of the pipeline's functions: Node.js 24 on arm64, bundled by the local esbuild (no Docker)
- * into a minified ES module, in the VPC's private subnets, with its own log group.
+ * into a minified ES module with a source map, in the VPC's private subnets, with its own log group.
  */
 export class PipelineFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
@@ -67,14 +85,10 @@ export class PipelineFunction extends Construct {
       retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: props.removalPolicy,
     });
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: join(REPO_ROOT, 'functions', props.name, 'handler.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+    const bundled = bundledFunctionProps(props.name);
+    this.function = new lambda.Function(this, 'Function', {
+      ...bundled,
       description: props.description,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
@@ -85,22 +99,12 @@ export class PipelineFunction extends Construct {
       logGroup: this.logGroup,
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       environment: {
+        ...bundled.environment,
         POWERTOOLS_SERVICE_NAME: props.name,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_TRACE_ENABLED: String(props.tracing),
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: false,
-        mainFields: ['module', 'main'],
-        banner: REQUIRE_SHIM,
-        externalModules: props.externalModules ?? EXTERNAL_MODULES,
-        forceDockerBundling: false,
-        ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
       },
     });
     const managed = (name: string) => `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${name}]`;

@@ -1,15 +1,13 @@
-import { join } from 'node:path';
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SCOPES, type Scope } from '../../shared/http/routes.js';
 import { SCOPE_GROUPS } from '../../functions/pre-token/handler.js';
 import type { PipelineConfig } from '../config.js';
 import { acknowledge } from '../nag.js';
-import { REPO_ROOT } from './pipeline-function.js';
+import { bundledFunctionProps } from './pipeline-function.js';
 
 export interface SignInProps {
   config: PipelineConfig;
@@ -111,23 +109,17 @@ export class SignIn extends Construct {
   }
 
   /** The pre-token-generation trigger: small, outside the VPC (it reads nothing but the event). */
-  private scopeTrigger(config: PipelineConfig): NodejsFunction {
+  private scopeTrigger(config: PipelineConfig): lambda.Function {
     const logGroup = new logs.LogGroup(this, 'ScopesLogs', {
       retention: config.logRetentionDays as logs.RetentionDays,
       removalPolicy: config.database.protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    const fn = new NodejsFunction(this, 'Scopes', {
-      entry: join(REPO_ROOT, 'functions', 'pre-token', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+    const fn = new lambda.Function(this, 'Scopes', {
+      ...bundledFunctionProps('pre-token'),
       description: 'Cognito pre-token generation: scopes from group membership',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 128,
       timeout: Duration.seconds(5),
       logGroup,
-      bundling: { format: OutputFormat.ESM, target: 'node24', minify: true, sourceMap: false, forceDockerBundling: false },
     });
     acknowledge(fn, {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -155,6 +155,44 @@ describe('order lookup page', () => {
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('order-heading');
   });
 
+  it('asks again with If-None-Match for an order it has shown, and shows its kept copy on a 304', async () => {
+    const other = others[5]!;
+    const asked: Array<string | null> = [];
+    const sent: string[] = [];
+    // The API's ETag and 304 come with issue 20 (its answers then pass through unchanged); until the server sends an
+    // ETag, this route adds one and answers the matching If-None-Match itself, as the server will.
+    await page.route(`${gateway.url}/orders/${other.order_uid}`, async (route) => {
+      const ifNoneMatch = route.request().headers()['if-none-match'] ?? null;
+      asked.push(ifNoneMatch);
+      const response = await route.fetch();
+      const headers = response.headers();
+      if (headers.etag) {
+        sent.push(headers.etag);
+        return route.fulfill({ response });
+      }
+      const etag = '"e2e-etag"';
+      sent.push(etag);
+      if (ifNoneMatch === etag) return route.fulfill({ status: 304, headers: { etag, 'x-cache': headers['x-cache'] ?? '' } });
+      return route.fulfill({ response, headers: { ...headers, etag } });
+    });
+    for (const _ of [1, 2]) {
+      await page.locator('#search-input').fill(other.order_uid);
+      await page.locator('#search-input').press('Enter');
+      await expect.poll(() => page.locator('#order-uid').textContent()).toBe(other.order_uid);
+    }
+    await expect.poll(() => page.locator('#not-modified').isVisible()).toBe(true);
+    expect(asked).toEqual([null, sent[0]]);
+    expect(await page.locator('#items tbody tr').count()).toBe(other.items.length);
+    expect(JSON.parse((await page.locator('#raw-json').textContent())!)).toEqual(other);
+    await page.unroute(`${gateway.url}/orders/${other.order_uid}`);
+
+    // Another order's first answer is a 200: the note goes away.
+    await page.locator('#search-input').fill(seed.order_uid);
+    await page.locator('#search-input').press('Enter');
+    await expect.poll(() => page.locator('#order-uid').textContent()).toBe(seed.order_uid);
+    expect(await page.locator('#not-modified').isVisible()).toBe(false);
+  });
+
   it('signs in again when the token has expired (401) and comes back to the order it was asked for', async () => {
     // Two hours later for the gateway and the issuer (this process): the one-hour token has expired.
     vi.useFakeTimers({ toFake: ['Date'] });

@@ -1,0 +1,96 @@
+// `npm run bench:source-maps`: what the bundles' source maps cost (infra/bundle.ts builds them; the functions run with
+// NODE_OPTIONS=--enable-source-maps). Each function's bundle is imported in a fresh Node process, as an execution
+// environment's init does, with and without the flag, in PAIRS paired runs (the order alternates within a pair, so a
+// busy moment of the shared machine hits both sides alike). Writes its section of docs/benchmarks.md.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import { bundleFunction, FUNCTION_NAMES } from '../infra/bundle.js';
+import { markdownTable, median, writeBenchmarkSection } from './support.js';
+
+const PAIRS = 12;
+const DECODE_RUNS = 5;
+const REPO_ROOT = join(import.meta.dirname, '..');
+const root = mkdtempSync(join(tmpdir(), 'bench-source-maps-'));
+// The Lambda runtime provides @aws-sdk/*; the repository's node_modules stands in for it.
+symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
+
+interface Run {
+  /** The process, start to exit. */
+  wall: number;
+  /** `await import(bundle)`: loading and evaluating the module (and, with the flag, reading its map). */
+  init: number;
+  /** Decoding the map (module.findSourceMap), which the first stack trace through the bundle pays; with `decode` only. */
+  decode: number;
+}
+
+function measure(file: string, sourceMaps: boolean, decode = false): Run {
+  const script = `import { findSourceMap } from 'node:module';
+const t0 = performance.now(); await import(${JSON.stringify(file)}); const t1 = performance.now();
+const map = ${decode} ? findSourceMap(${JSON.stringify(file)}) : undefined; map?.findEntry(0, 100);
+process.stdout.write(JSON.stringify({ init: t1 - t0, decode: performance.now() - t1 }));`;
+  const started = performance.now();
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, NODE_OPTIONS: sourceMaps ? '--enable-source-maps' : '', POWERTOOLS_METRICS_DISABLED: 'true' },
+    encoding: 'utf8',
+  });
+  const wall = performance.now() - started;
+  if (run.status !== 0) throw new Error(`importing ${file} failed: ${run.stderr}`);
+  return { wall, ...(JSON.parse(run.stdout) as Omit<Run, 'wall'>) };
+}
+
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+const ms = (value: number) => value.toFixed(1);
+const rows: Array<Array<string | number>> = [];
+let totalBundle = 0;
+let totalMap = 0;
+for (const name of FUNCTION_NAMES) {
+  const { file } = await bundleFunction(name, join(root, name));
+  const mapFile = `${file}.map`;
+  const zipped = (path: string) => deflateRawSync(readFileSync(path), { level: 9 }).length;
+  measure(file, true); // warm the file cache
+  const pairs: Array<{ off: Run; on: Run }> = [];
+  for (let i = 0; i < PAIRS; i += 1) {
+    if (i % 2 === 0) {
+      const off = measure(file, false);
+      pairs.push({ off, on: measure(file, true) });
+    } else {
+      const on = measure(file, true);
+      pairs.push({ on, off: measure(file, false) });
+    }
+  }
+  const of = (pick: (pair: { off: Run; on: Run }) => number) => median(pairs.map(pick));
+  // Decoding is measured in runs of its own, so that it stays out of the paired process times.
+  const decodes = Array.from({ length: DECODE_RUNS }, () => measure(file, true, true).decode);
+  totalBundle += statSync(file).size;
+  totalMap += statSync(mapFile).size;
+  rows.push([
+    name,
+    kb(statSync(file).size),
+    `${kb(statSync(mapFile).size)} (${kb(zipped(mapFile))} zipped)`,
+    `${ms(of((p) => p.off.init))} → ${ms(of((p) => p.on.init))}`,
+    ms(of((p) => p.on.init - p.off.init)),
+    ms(of((p) => p.on.wall - p.off.wall)),
+    ms(median(decodes)),
+  ]);
+  console.log(rows.at(-1)!.join('  '));
+}
+
+const table = markdownTable(
+  ['function', 'index.mjs KB', 'index.mjs.map KB', 'import ms, flag off → on', 'Δ import ms', 'Δ process ms', 'first trace: decode ms'],
+  rows,
+);
+await writeBenchmarkSection(
+  '## Source maps',
+  `${table}
+
+Medians of ${PAIRS} paired fresh-process runs per function (Δ: the median of the pairs' differences; "first trace":
+${DECODE_RUNS} runs of its own), ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.
+"import" is \`await import(bundle)\` inside the process (the part of Init Duration that is ours); "process" is the whole
+\`node\` run. With \`--enable-source-maps\` Node reads and parses the map at import; it decodes the mappings only when a
+stack trace first goes through the bundle ("first trace", once per execution environment). The maps add
+${kb(totalMap)} KB to ${kb(totalBundle)} KB of bundles (without \`sourcesContent\`: Node needs only the mappings).
+Run: \`npm run bench:source-maps\` (bench/source-maps.bench.ts).`,
+);

@@ -1,0 +1,101 @@
+/**
+ * How every function is bundled, defined once. The deployed asset (infra/constructs/pipeline-function.ts, through
+ * infra/bundle-cli.ts), local runs and tests all call `bundleFunction`, so what runs locally is byte for byte what
+ * deploys (test/infra/bundle.test.ts compares it with the `cdk.out` asset).
+ *
+ * Each bundle is one minified ES module, `index.mjs`, with a linked source map, `index.mjs.map` (the functions run
+ * with `--enable-source-maps`, so a stack trace names the TypeScript file and line). The build never writes where
+ * esbuild thinks it does: it builds in memory as if into the repository root, so the map's `sources` are
+ * repository paths (`functions/api/handler.ts`) whatever `outDir` is, and the bytes do not depend on it.
+ * Options are a table per function (FUNCTIONS) over one common set (COMMON): change them here and every path follows.
+ */
+import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { buildWebAssets } from '../functions/api/web/build.js';
+
+export type FunctionName = 'ingest' | 'api' | 'submit' | 'migrate' | 'pre-token';
+
+export const FUNCTION_NAMES: readonly FunctionName[] = ['ingest', 'api', 'submit', 'migrate', 'pre-token'];
+
+const REPO_ROOT = join(import.meta.dirname, '..');
+const OUTPUT_FILE = 'index.mjs';
+
+/**
+ * The Lambda Node.js runtime ships the AWS SDK for JavaScript v3, so `@aws-sdk/*` stays out of the bundles
+ * (test/infra/cdk-cli.test.ts lists what each bundle expects from the runtime). pg-native is an optional peer of pg
+ * that we never use.
+ */
+const RUNTIME_PROVIDED = ['@aws-sdk/*', 'pg-native'];
+
+/**
+ * The submit function bundles everything it needs, the MSK IAM signer's SDK packages included (`@aws-sdk/client-sts`,
+ * `@aws-sdk/credential-providers`, `@aws-sdk/util-format-url`): nothing documents which of those the Lambda runtime
+ * ships, and a missing one would fail only in AWS. test/infra/cdk-cli.test.ts checks that it loads nothing from the runtime.
+ */
+const SELF_CONTAINED = ['pg-native'];
+
+/**
+ * ES module output (middy 7 is ESM-only). Some bundled CommonJS dependencies (pg, kafkajs) call require() for Node
+ * built-ins, which an ES module lacks: the banner gives them one.
+ */
+const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
+
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  minify: true,
+  mainFields: ['module', 'main'],
+  banner: { js: REQUIRE_SHIM },
+  // Node reads the mappings only; the sources' text would double the map for nothing (docs/benchmarks.md).
+  sourcemap: 'linked',
+  sourcesContent: false,
+  absWorkingDir: REPO_ROOT,
+  logLevel: 'warning',
+} satisfies BuildOptions;
+
+/** The page's files (functions/api/web/assets.ts) become the built texts: nothing of the build step is bundled. */
+const webAssets: Plugin = {
+  name: 'web-assets',
+  setup(bundler) {
+    bundler.onLoad({ filter: /[\\/]functions[\\/]api[\\/]web[\\/]assets\.ts$/ }, async () => ({
+      contents: `export const WEB_ASSETS = ${JSON.stringify(await buildWebAssets())};`,
+      loader: 'js',
+    }));
+  },
+};
+
+interface FunctionBundle {
+  external: string[];
+  /** Repository folders shipped next to index.mjs (LAMBDA_TASK_ROOT). */
+  copy?: string[];
+  plugins?: Plugin[];
+}
+
+const FUNCTIONS: Record<FunctionName, FunctionBundle> = {
+  ingest: { external: RUNTIME_PROVIDED },
+  api: { external: RUNTIME_PROVIDED, plugins: [webAssets] },
+  submit: { external: SELF_CONTAINED },
+  // The .sql files ride along: functions/migrate/run-migrations.ts reads them from LAMBDA_TASK_ROOT/migrations.
+  migrate: { external: RUNTIME_PROVIDED, copy: ['migrations'] },
+  'pre-token': { external: RUNTIME_PROVIDED },
+};
+
+/** Builds functions/<name>/handler.ts into outDir (index.mjs, index.mjs.map and any shipped folders), as deployed. */
+export async function bundleFunction(name: FunctionName, outDir: string): Promise<{ file: string }> {
+  const spec = FUNCTIONS[name];
+  const result = await build({
+    ...COMMON,
+    entryPoints: [join(REPO_ROOT, 'functions', name, 'handler.ts')],
+    outfile: join(REPO_ROOT, OUTPUT_FILE),
+    write: false,
+    external: spec.external,
+    plugins: spec.plugins ?? [],
+  });
+  await mkdir(outDir, { recursive: true });
+  for (const output of result.outputFiles) await writeFile(join(outDir, basename(output.path)), output.contents);
+  for (const folder of spec.copy ?? []) await cp(join(REPO_ROOT, folder), join(outDir, folder), { recursive: true });
+  return { file: join(outDir, OUTPUT_FILE) };
+}
