@@ -229,21 +229,22 @@ const CONTEXT_KEYS = Object.keys(ContextSchema.shape) as Array<keyof Context>;
 // ---- reading ------------------------------------------------------------------------------
 
 export function readConfig(node: Node): PipelineConfig {
-  const stage = selectStage(node.tryGetContext('stages'), node.tryGetContext('stage'));
-  if (Array.isArray(stage)) throw new ConfigError(formatIssues(stage.map(({ name, message }) => ({ key: name, message }))));
-  const unknown = Object.keys(stage.settings).filter((key) => !(CONTEXT_KEYS as string[]).includes(key));
-  if (unknown.length > 0) {
-    throw new ConfigError(formatIssues(unknown.map((key) => ({ key: `stages.${stage.name}.${key}`, message: 'not a context key' }))));
-  }
+  const selected = selectStage(node.tryGetContext('stages'), node.tryGetContext('stage'));
+  const stage = Array.isArray(selected) ? undefined : selected;
+  const settings = stage?.settings ?? {};
+  const unknown = Object.keys(settings).filter((key) => !(CONTEXT_KEYS as string[]).includes(key));
   // The stage's own settings win over the top-level keys.
-  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, key in stage.settings ? stage.settings[key] : (node.tryGetContext(key) as unknown)]));
+  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, key in settings ? settings[key] : (node.tryGetContext(key) as unknown)]));
   const parsed = ContextSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(formatIssues(problemsOf(parsed.error).map(({ name, message }) => ({ key: name, message }))));
-  }
+  const problems = [
+    ...(Array.isArray(selected) ? selected : []),
+    ...unknown.map((key) => ({ name: `stages.${stage?.name ?? ''}.${key}`, message: 'not a context key' })),
+    ...(parsed.success ? [] : problemsOf(parsed.error)),
+  ];
+  if (!parsed.success || !stage || problems.length > 0) throw new ConfigError(formatIssues(problems.map(({ name, message }) => ({ key: name, message }))));
   const config = toConfig(parsed.data, stage);
-  const problems = [...crossChecks(parsed.data), ...checkConnectionBudget(config)];
-  if (problems.length > 0) throw new ConfigError(formatIssues(problems));
+  const crossProblems = [...crossChecks(parsed.data), ...checkConnectionBudget(config)];
+  if (crossProblems.length > 0) throw new ConfigError(formatIssues(crossProblems));
   return config;
 }
 
