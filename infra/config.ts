@@ -165,7 +165,8 @@ const shared = ({ min, max, fallback }: { min: number; max: number; fallback: nu
   z.preprocess(asNumber, z.number().int().min(min).max(max).default(fallback));
 const flag = () => z.preprocess(asBoolean, z.boolean().optional());
 const list = () => z.preprocess(asList, z.array(z.string()).optional());
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.preprocess(blankAsAbsent, trimmed().pipe(z.enum(values)).optional());
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(blankAsAbsent, trimmed().pipe(z.enum(values)).optional());
 const url = () => z.preprocess(blankAsAbsent, trimmed().pipe(z.url({ protocol: /^https?$/ })).optional());
 
 const ContextSchema = z.object({
@@ -241,7 +242,9 @@ export function readConfig(node: Node): PipelineConfig {
     ...unknown.map((key) => ({ name: `stages.${stage?.name ?? ''}.${key}`, message: 'not a context key' })),
     ...(parsed.success ? [] : problemsOf(parsed.error)),
   ];
-  if (!parsed.success || !stage || problems.length > 0) throw new ConfigError(formatIssues(problems.map(({ name, message }) => ({ key: name, message }))));
+  if (!parsed.success || !stage || problems.length > 0) {
+    throw new ConfigError(formatIssues(problems.map(({ name, message }) => ({ key: name, message }))));
+  }
   const config = toConfig(parsed.data, stage);
   const crossProblems = [...crossChecks(parsed.data), ...checkConnectionBudget(config)];
   if (crossProblems.length > 0) throw new ConfigError(formatIssues(crossProblems));
@@ -290,7 +293,8 @@ function toConfig(ctx: Context, { name: stage, env, protect }: Stage): PipelineC
     stage,
     ...(env ? { env } : {}),
     appName: ctx.appName ?? 'order-pipeline',
-    ...(ctx.vpcId ? { existingVpc: existingVpc(ctx, ctx.vpcId) } : ctx.availabilityZones ? { availabilityZones: ctx.availabilityZones } : {}),
+    ...(ctx.vpcId ? { existingVpc: existingVpc(ctx, ctx.vpcId) } : {}),
+    ...(!ctx.vpcId && ctx.availabilityZones ? { availabilityZones: ctx.availabilityZones } : {}),
     createVpcEndpoints: ctx.createVpcEndpoints ?? true,
     msk: mskConfig(ctx, stage, clusterArn),
     consumer: {

@@ -41,20 +41,26 @@ export class DeployRoleStack extends Stack {
     Tags.of(this).add('app', config.appName);
     Tags.of(this).add('stage', config.stage);
     if (config.deploy.isExample) {
-      Annotations.of(this).addWarningV2('order-pipeline:example-repository', 'githubRepository is the placeholder: set it (docs/deploy.md) before deploying this stack.');
+      Annotations.of(this).addWarningV2(
+        'order-pipeline:example-repository',
+        'githubRepository is the placeholder: set it (docs/deploy.md) before deploying this stack.',
+      );
     }
 
     // One provider per account: a second stage in the same account refers to the first one's.
+    const existingProvider = this.formatArn({ service: 'iam', region: '', resource: 'oidc-provider', resourceName: GITHUB_OIDC_HOST });
     const provider = config.deploy.createOidcProvider
       ? new iam.OidcProviderNative(this, 'GitHubOidc', { url: `https://${GITHUB_OIDC_HOST}`, clientIds: [GITHUB_OIDC_AUDIENCE] })
-      : iam.OidcProviderNative.fromOidcProviderArn(this, 'GitHubOidc', this.formatArn({ service: 'iam', region: '', resource: 'oidc-provider', resourceName: GITHUB_OIDC_HOST }));
+      : iam.OidcProviderNative.fromOidcProviderArn(this, 'GitHubOidc', existingProvider);
 
     const trustedBy = (subject: string) =>
       new iam.WebIdentityPrincipal(provider.oidcProviderArn, {
         StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE, [`${GITHUB_OIDC_HOST}:sub`]: subject },
       });
-    const bootstrapRole = (kind: string) =>
-      this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `cdk-${qualifier}-${kind}-role-${this.account}-${this.region}` });
+    const bootstrapRole = (kind: string) => {
+      const resourceName = `cdk-${qualifier}-${kind}-role-${this.account}-${this.region}`;
+      return this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName });
+    };
 
     this.deployRole = new iam.Role(this, 'DeployRole', {
       roleName: `${config.appName}-${config.stage}-deploy`,
@@ -75,10 +81,20 @@ export class DeployRoleStack extends Stack {
       assumedBy: trustedBy(`repo:${repository}:pull_request`),
       maxSessionDuration: Duration.hours(1),
     });
-    this.diffRole.addToPolicy(new iam.PolicyStatement({ sid: 'CdkLookupRole', actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [bootstrapRole('lookup')] }));
+    this.diffRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'CdkLookupRole',
+      actions: ['sts:AssumeRole', 'sts:TagSession'],
+      resources: [bootstrapRole('lookup')],
+    }));
 
-    new CfnOutput(this, 'DeployRoleArn', { value: this.deployRole.roleArn, description: `GitHub environment ${config.stage}: variable AWS_ROLE_ARN` });
-    new CfnOutput(this, 'DiffRoleArn', { value: this.diffRole.roleArn, description: 'GitHub repository variable DIFF_ROLE_ARN (pull request diffs)' });
+    new CfnOutput(this, 'DeployRoleArn', {
+      value: this.deployRole.roleArn,
+      description: `GitHub environment ${config.stage}: variable AWS_ROLE_ARN`,
+    });
+    new CfnOutput(this, 'DiffRoleArn', {
+      value: this.diffRole.roleArn,
+      description: 'GitHub repository variable DIFF_ROLE_ARN (pull request diffs)',
+    });
   }
 
   /**
@@ -89,16 +105,28 @@ export class DeployRoleStack extends Stack {
    */
   private grantSmokeReads(config: PipelineConfig): void {
     const stackName = pipelineStackName(config.stage);
+    const arnFormat = ArnFormat.COLON_RESOURCE_NAME;
+    const alarms = this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${stackName}.*`, arnFormat });
     const statements: Array<[string, string, string, string]> = [
-      ['SmokeStackOutputs', 'cloudformation:DescribeStacks', this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stackName}/*` }),
-        "The stack id suffix is CloudFormation's; the name is this stage's stack."],
-      ['SmokeAlarms', 'cloudwatch:DescribeAlarms',
-        this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${stackName}.*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        'Every alarm of this stage is named with this prefix (infra/constructs/monitoring.ts).'],
-      ['SmokeSubmit', 'execute-api:Invoke', this.formatArn({ service: 'execute-api', resource: '*', resourceName: '$default/POST/orders' }),
-        'The API id is created after this role; the grant is POST /orders only.'],
-      ['SmokeClientSecret', 'cognito-idp:DescribeUserPoolClient', this.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: '*' }),
-        'The user pool id is created after this role; read only.'],
+      [
+        'SmokeStackOutputs',
+        'cloudformation:DescribeStacks',
+        this.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: `${stackName}/*` }),
+        "The stack id suffix is CloudFormation's; the name is this stage's stack.",
+      ],
+      ['SmokeAlarms', 'cloudwatch:DescribeAlarms', alarms, 'Every alarm of this stage has this prefix (infra/constructs/monitoring.ts).'],
+      [
+        'SmokeSubmit',
+        'execute-api:Invoke',
+        this.formatArn({ service: 'execute-api', resource: '*', resourceName: '$default/POST/orders' }),
+        'The API id is created after this role; the grant is POST /orders only.',
+      ],
+      [
+        'SmokeClientSecret',
+        'cognito-idp:DescribeUserPoolClient',
+        this.formatArn({ service: 'cognito-idp', resource: 'userpool', resourceName: '*' }),
+        'The user pool id is created after this role; read only.',
+      ],
     ];
     for (const [sid, action, resource, reason] of statements) {
       this.deployRole.addToPolicy(new iam.PolicyStatement({ sid, actions: [action], resources: [resource] }));

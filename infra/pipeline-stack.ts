@@ -70,6 +70,12 @@ export class PipelineStack extends Stack {
       new CfnOutput(this, 'SignInDomain', { value: cognito.domainUrl, description: 'Hosted sign-in: /oauth2/authorize, /oauth2/token, /logout' });
       new CfnOutput(this, 'PageClientId', { value: cognito.pageClientId, description: 'App client of the web page and scripts' });
     }
+    // Where each function logs (docs/deploy.md "After a deploy: logs and REPORT lines").
+    const functions = { Ingest: this.ingest.function, Api: this.httpApi.read, Submit: this.httpApi.submit, Migrate: this.database.migrate };
+    for (const [name, fn] of Object.entries(functions)) {
+      const description = `Log group of the ${name.toLowerCase()} function`;
+      new CfnOutput(this, `${name}LogGroup`, { value: fn.logGroup.logGroupName, description });
+    }
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.database.masterSecret.secretArn, description: 'Master credentials (migrations and operators only)' });
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });

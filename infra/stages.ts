@@ -45,17 +45,23 @@ export function selectStage(stagesValue: unknown, stageValue: unknown): Stage | 
   if (!isRecord(stages)) return [{ name: 'stages', message: 'an object of stage name -> settings (docs/deploy.md "Stages")' }];
   const name = String(blankAsAbsent(stageValue) ?? DEFAULT_STAGE).trim();
   const bad = Object.keys(stages).filter((key) => !STAGE_NAME.test(key));
-  if (bad.length > 0) return [{ name: 'stages', message: `stage names are lowercase letters, digits and hyphens, up to 16: ${bad.join(', ')}` }];
+  if (bad.length > 0) {
+    return [{ name: 'stages', message: `stage names are lowercase letters, digits and hyphens, up to 16: ${bad.join(', ')}` }];
+  }
   const entry = stages[name];
   if (entry === undefined) {
-    return [{ name: 'stage', message: `"${name}" is not one of the stages (${Object.keys(stages).join(', ')}): add it under "stages" in cdk.json` }];
+    const known = Object.keys(stages).join(', ');
+    return [{ name: 'stage', message: `"${name}" is not one of the stages (${known}): add it under "stages" in cdk.json` }];
   }
   const parsed = StageEntrySchema.safeParse(entry ?? {});
   if (!parsed.success) {
-    return parsed.error.issues.map((issue) => ({ name: `stages.${name}${issue.path.length > 0 ? `.${issue.path.join('.')}` : ''}`, message: issue.message }));
+    const where = (path: readonly PropertyKey[]) => [`stages.${name}`, ...path.map(String)].join('.');
+    return parsed.error.issues.map((issue) => ({ name: where(issue.path), message: issue.message }));
   }
   const { account, region, protect, ...settings } = parsed.data;
-  if ('stage' in settings || 'stages' in settings) return [{ name: `stages.${name}`, message: '"stage" and "stages" cannot be set inside a stage' }];
+  if ('stage' in settings || 'stages' in settings) {
+    return [{ name: `stages.${name}`, message: '"stage" and "stages" cannot be set inside a stage' }];
+  }
   return { name, ...(account && region ? { env: { account, region } } : {}), protect: protect ?? false, settings };
 }
 

@@ -157,6 +157,11 @@ export class Monitoring extends Construct {
 function fromTheseAlarms(scope: Construct): { prefix: string; conditions: Record<string, Record<string, unknown>> } {
   const stack = Stack.of(scope);
   const prefix = `${stack.stackName}.`;
-  const alarms = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const alarms = stack.formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: `${prefix}*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
   return { prefix, conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ArnLike: { 'aws:SourceArn': alarms } } };
 }

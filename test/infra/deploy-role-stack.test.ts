@@ -57,7 +57,10 @@ describe('deploy roles of the prod stage', () => {
   });
 
   it("creates GitHub's OpenID Connect provider for the sts.amazonaws.com audience", () => {
-    synth.roles.hasResourceProperties('AWS::IAM::OIDCProvider', { Url: `https://${GITHUB_OIDC_HOST}`, ClientIdList: [GITHUB_OIDC_AUDIENCE] });
+    synth.roles.hasResourceProperties('AWS::IAM::OIDCProvider', {
+      Url: `https://${GITHUB_OIDC_HOST}`,
+      ClientIdList: [GITHUB_OIDC_AUDIENCE],
+    });
   });
 
   it("trusts only GitHub tokens for this repository's prod environment, with the STS audience", () => {
@@ -139,7 +142,8 @@ describe('deploy roles of a second stage in the same account', () => {
     roles.resourceCountIs('AWS::IAM::OIDCProvider', 0);
     const [, role] = roleNamed(roles, 'order-pipeline-staging2-deploy');
     const statement = role.AssumeRolePolicyDocument.Statement[0]!;
-    expect(JSON.stringify(statement.Principal?.Federated)).toContain(':iam::111111111111:oidc-provider/token.actions.githubusercontent.com');
+    const federated = JSON.stringify(statement.Principal?.Federated);
+    expect(federated).toContain(':iam::111111111111:oidc-provider/token.actions.githubusercontent.com');
     expect(statement.Condition?.StringEquals?.['token.actions.githubusercontent.com:sub']).toBe(`repo:${REPOSITORY}:environment:staging2`);
   });
 });

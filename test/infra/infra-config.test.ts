@@ -59,7 +59,9 @@ describe('allowed ranges of the context and of the functions', () => {
       return false;
     }
   };
-  const around = (...edges: number[]) => fc.oneof(fc.integer({ min: -5, max: 2 ** 32 }), fc.constantFrom(...edges.flatMap((edge) => [edge - 1, edge, edge + 1])));
+  /** Any whole number, and each edge of a range with its neighbours. */
+  const around = (...edges: number[]) =>
+    fc.oneof(fc.integer({ min: -5, max: 2 ** 32 }), fc.constantFrom(...edges.flatMap((edge) => [edge - 1, edge, edge + 1])));
 
   it.each([
     ['cacheMaxEntries', 'CACHE_MAX_ENTRIES', [1, 10_000_000]],

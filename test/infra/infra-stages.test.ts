@@ -66,7 +66,8 @@ describe('stages from context', () => {
 
   it('refuses an account without a region, a bad account, an unknown key and a bad stage name', () => {
     expect(message({ stages: { dev: { account: '111111111111' } } })).toContain('context stages.dev: account and region go together');
-    expect(message({ stages: { dev: { account: '1234', region: 'eu-west-1' } } })).toContain('context stages.dev.account: an AWS account id');
+    const badAccount = message({ stages: { dev: { account: '1234', region: 'eu-west-1' } } });
+    expect(badAccount).toContain('context stages.dev.account: an AWS account id');
     expect(message({ stages: { dev: { mskTopik: 'x' } } })).toContain('context stages.dev.mskTopik: not a context key');
     expect(message({ stages: { Dev_1: {} }, stage: 'Dev_1' })).toContain('context stages: stage names are lowercase');
   });
@@ -125,8 +126,12 @@ describe('two stages in one account and region', () => {
 
   it('read their own topics with their own consumer groups', () => {
     const mapping = (synth: typeof qa) => resourcesOf(synth.template, 'AWS::Lambda::EventSourceMapping')[0]![1];
-    expect(mapping(qa)).toMatchObject({ Topics: ['orders-qa'], AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-pipeline-ingest-qa' } });
-    expect(mapping(staging)).toMatchObject({ Topics: ['orders-staging'], AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'order-pipeline-ingest-staging' } });
+    const readsFrom = (topic: string, group: string) => ({
+      Topics: [topic],
+      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: group },
+    });
+    expect(mapping(qa)).toMatchObject(readsFrom('orders-qa', 'order-pipeline-ingest-qa'));
+    expect(mapping(staging)).toMatchObject(readsFrom('orders-staging', 'order-pipeline-ingest-staging'));
     expect(variablesOf(qa.template, 'submit').KAFKA_TOPIC).toBe('orders-qa');
   });
 

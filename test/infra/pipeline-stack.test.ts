@@ -534,10 +534,19 @@ describe('alarms and dashboard', () => {
     const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
     return new RegExp(`^${escaped}$`).test(arn);
   };
-  type PolicyStatement = { Effect: string; Principal?: { Service?: string }; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
-  const cloudWatchStatements = (statements: PolicyStatement[]) => statements.filter((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
+  type PolicyStatement = {
+    Effect: string;
+    Principal?: { Service?: string };
+    Action: string | string[];
+    Resource: unknown;
+    Condition?: Record<string, Record<string, unknown>>;
+  };
+  const cloudWatchStatements = (statements: PolicyStatement[]) =>
+    statements.filter((statement) => statement.Principal?.Service === 'cloudwatch.amazonaws.com');
   const alarmArns = () =>
-    resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${String(alarm.AlarmName)}`);
+    resourcesOf(template, 'AWS::CloudWatch::Alarm').map(
+      ([, alarm]) => `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${String(alarm.AlarmName)}`,
+    );
 
   /** The statement lets CloudWatch act for this account's alarms of this stack, and for no other source. */
   const expectScopedToTheseAlarms = (statement: PolicyStatement) => {
