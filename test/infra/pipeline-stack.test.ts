@@ -399,6 +399,20 @@ describe('HTTP API', () => {
   });
 });
 
+describe('function log groups', () => {
+  it.each([
+    ['IngestLogGroup', 'ingest'],
+    ['ApiLogGroup', 'api'],
+    ['SubmitLogGroup', 'submit'],
+    ['MigrateLogGroup', 'migrate'],
+  ])('outputs %s, the log group the %s function writes to', (output, service) => {
+    const [, fn] = functionByService(template, service);
+    const logGroup = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup;
+    template.hasOutput(output, { Value: logGroup });
+    expect(resourcesOf(template, 'AWS::Logs::LogGroup').map(([id]) => id)).toContain(logGroup.Ref);
+  });
+});
+
 describe('sign-in (Cognito)', () => {
   const poolId = () => resourcesOf(template, 'AWS::Cognito::UserPool')[0]![0];
   const clients = () => resourcesOf(template, 'AWS::Cognito::UserPoolClient');
