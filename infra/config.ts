@@ -128,7 +128,10 @@ const EXAMPLE_BOOTSTRAP_BROKERS =
 /** Seconds an ingest invocation keeps for its batch on top of the outage budget. */
 const INGEST_TIMEOUT_MARGIN_SECONDS = 60;
 /** The ingest function's own range, capped so that budget + margin stays within the 14-minute limit. */
-const OUTAGE_BUDGET_MAX_SECONDS = Math.min(OUTAGE_BUDGET_SECONDS.max, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS - INGEST_TIMEOUT_MARGIN_SECONDS);
+const OUTAGE_BUDGET_MAX_SECONDS = Math.min(
+  OUTAGE_BUDGET_SECONDS.max,
+  KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS - INGEST_TIMEOUT_MARGIN_SECONDS,
+);
 export const EXAMPLE_GITHUB_REPOSITORY = 'your-org/order-pipeline';
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -158,7 +161,8 @@ const asList = (value: unknown): unknown => {
 
 const trimmed = () => z.string().trim();
 const text = () => z.preprocess(blankAsAbsent, trimmed().optional());
-const matching = (pattern: RegExp, message: string) => z.preprocess(blankAsAbsent, trimmed().regex(pattern, message).optional());
+const matching = (pattern: RegExp, message: string) =>
+  z.preprocess(blankAsAbsent, trimmed().regex(pattern, message).optional());
 const integer = (min: number, max: number) => z.preprocess(asNumber, z.number().int().min(min).max(max).optional());
 /** A setting a function or the emulator also reads: its range and default come from there. */
 const shared = ({ min, max, fallback }: { min: number; max: number; fallback: number }) =>
@@ -235,7 +239,8 @@ export function readConfig(node: Node): PipelineConfig {
   const settings = stage?.settings ?? {};
   const unknown = Object.keys(settings).filter((key) => !(CONTEXT_KEYS as string[]).includes(key));
   // The stage's own settings win over the top-level keys.
-  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, key in settings ? settings[key] : (node.tryGetContext(key) as unknown)]));
+  const valueOf = (key: string): unknown => (key in settings ? settings[key] : node.tryGetContext(key));
+  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, valueOf(key)]));
   const parsed = ContextSchema.safeParse(raw);
   const problems = [
     ...(Array.isArray(selected) ? selected : []),
