@@ -1,17 +1,22 @@
 import type { Node } from 'constructs';
 import * as z from 'zod';
-import { ConfigError, problemsOf } from '../shared/config.js';
+import { CACHE_SETTINGS } from '../functions/api/order-cache.js';
+import { OUTAGE_BUDGET_SECONDS } from '../functions/ingest/config.js';
+import { blankAsAbsent, ConfigError, problemsOf } from '../shared/config.js';
+import { MAPPING_MAX_RECORD_AGE_SECONDS, MAPPING_RETRY_ATTEMPTS } from '../shared/kafka/mapping.js';
 import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../shared/kafka/topics.js';
 import { checkConnectionBudget, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS } from './capacity.js';
+import { type Stage, selectStage } from './stages.js';
 
 /**
  * Everything the deployment can be told, read from CDK context (cdk.json "context" or
  * `-c key=value`) and validated by one zod schema: a bad value fails synth with one error that
  * names every bad key. Every key has a default so that `cdk synth` works offline with no
  * account; docs/deploy.md lists them. Values given with `-c` arrive as strings, values in
- * cdk.json may be numbers, booleans or arrays: both are accepted.
+ * cdk.json may be numbers, booleans or arrays: both are accepted. The selected stage's entry
+ * under `stages` (infra/stages.ts) wins over the top-level keys. Defaults that a function or the
+ * local emulator also applies are imported from their schemas, never written here again.
  */
-type Stage = 'dev' | 'prod';
 type SubmitAuth = 'iam' | 'jwt';
 
 interface ExistingVpcConfig {
@@ -27,9 +32,14 @@ type AuthConfig =
   | { kind: 'external'; issuer: string; audience: string[]; authorizeUrl: string; tokenUrl: string; logoutUrl?: string };
 
 export interface PipelineConfig {
-  stage: Stage;
+  /** The stage's name (infra/stages.ts): part of the stack name and of every physical name. */
+  stage: string;
+  /** The account and region the stage is pinned to; absent: environment-agnostic. */
+  env?: Stage['env'];
   /** Prefix of physical names. */
   appName: string;
+  /** Zones of a new VPC, so that synth looks nothing up (a pinned stage needs them); absent: two of the region. */
+  availabilityZones?: string[];
   /** The MSK cluster's VPC; absent: a new VPC with isolated subnets (see docs/deploy.md). */
   existingVpc?: ExistingVpcConfig;
   /** False: the VPC already has a Secrets Manager interface endpoint with private DNS (docs/deploy.md). */
@@ -98,6 +108,14 @@ export interface PipelineConfig {
   logRetentionDays: number;
   /** Any new value re-runs the migrations on the next deploy even when nothing changed. */
   migrateRunId?: string;
+  /** The GitHub repository the deploy roles trust (infra/deploy-role-stack.ts). */
+  deploy: {
+    githubRepository: string;
+    /** False: the account already has GitHub's OIDC provider (one per account: a second stage there). */
+    createOidcProvider: boolean;
+    /** True while the placeholder repository of the defaults is in use. */
+    isExample: boolean;
+  };
 }
 
 /** The same error as the functions' environment variables raise; here each problem names a context key. */
@@ -109,6 +127,12 @@ const EXAMPLE_BOOTSTRAP_BROKERS =
   'b-1.orders.example.c1.kafka.eu-west-1.amazonaws.com:9098,b-2.orders.example.c1.kafka.eu-west-1.amazonaws.com:9098';
 /** Seconds an ingest invocation keeps for its batch on top of the outage budget. */
 const INGEST_TIMEOUT_MARGIN_SECONDS = 60;
+/** The ingest function's own range, capped so that budget + margin stays within the 14-minute limit. */
+const OUTAGE_BUDGET_MAX_SECONDS = Math.min(
+  OUTAGE_BUDGET_SECONDS.max,
+  KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS - INGEST_TIMEOUT_MARGIN_SECONDS,
+);
+export const EXAMPLE_GITHUB_REPOSITORY = 'your-org/order-pipeline';
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
@@ -118,41 +142,43 @@ const KAFKA_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 
 // ---- the schema: one entry per context key ------------------------------------------------
 
-/** '' and whitespace count as unset; numbers and booleans given as strings (`-c`) are converted. */
-const blank = (value: unknown): unknown => {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
-  return value;
-};
+// '' and whitespace count as unset (shared/config.ts blankAsAbsent, as for the functions' variables);
+// text is trimmed; numbers and booleans given as strings (`-c`) are converted.
 const asNumber = (value: unknown): unknown => {
-  const v = blank(value);
-  return typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  const v = blankAsAbsent(value);
+  return typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v;
 };
 const asBoolean = (value: unknown): unknown => {
-  const v = blank(value);
-  return v === 'true' ? true : v === 'false' ? false : v;
+  const v = blankAsAbsent(value);
+  return typeof v === 'string' && ['true', 'false'].includes(v.trim()) ? v.trim() === 'true' : v;
 };
 const asList = (value: unknown): unknown => {
-  const v = blank(value);
+  const v = blankAsAbsent(value);
   if (v === undefined) return undefined;
   const items = Array.isArray(v) ? v : String(v).split(',');
   return items.map((item) => String(item).trim()).filter((item) => item.length > 0);
 };
 
-const text = () => z.preprocess(blank, z.string().optional());
+const trimmed = () => z.string().trim();
+const text = () => z.preprocess(blankAsAbsent, trimmed().optional());
+const matching = (pattern: RegExp, message: string) =>
+  z.preprocess(blankAsAbsent, trimmed().regex(pattern, message).optional());
 const integer = (min: number, max: number) => z.preprocess(asNumber, z.number().int().min(min).max(max).optional());
+/** A setting a function or the emulator also reads: its range and default come from there. */
+const shared = ({ min, max, fallback }: { min: number; max: number; fallback: number }) =>
+  z.preprocess(asNumber, z.number().int().min(min).max(max).default(fallback));
 const flag = () => z.preprocess(asBoolean, z.boolean().optional());
 const list = () => z.preprocess(asList, z.array(z.string()).optional());
-const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.preprocess(blank, z.enum(values).optional());
-const url = () => z.preprocess(blank, z.url({ protocol: /^https?$/ }).optional());
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.preprocess(blankAsAbsent, trimmed().pipe(z.enum(values)).optional());
+const url = () => z.preprocess(blankAsAbsent, trimmed().pipe(z.url({ protocol: /^https?$/ })).optional());
 
 const ContextSchema = z.object({
-  stage: oneOf(['dev', 'prod'] as const),
-  appName: z.preprocess(blank, z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lowercase letters, digits and hyphens, up to 31').optional()),
-  mskClusterArn: z.preprocess(blank, z.string().regex(CLUSTER_ARN, 'not an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)').optional()),
+  appName: matching(/^[a-z][a-z0-9-]{0,30}$/, 'lowercase letters, digits and hyphens, up to 31'),
+  mskClusterArn: matching(CLUSTER_ARN, 'not an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)'),
   mskBootstrapBrokers: text(),
-  mskTopic: z.preprocess(blank, z.string().regex(KAFKA_TOPIC, 'not a Kafka topic name').optional()),
-  dlqTopic: z.preprocess(blank, z.string().regex(KAFKA_TOPIC, 'not a Kafka topic name').optional()),
+  mskTopic: matching(KAFKA_TOPIC, 'not a Kafka topic name'),
+  dlqTopic: matching(KAFKA_TOPIC, 'not a Kafka topic name'),
   consumerGroupId: text(),
   mskSecurityGroupId: text(),
   vpcId: text(),
@@ -165,15 +191,15 @@ const ContextSchema = z.object({
   startingPosition: oneOf(['TRIM_HORIZON', 'LATEST'] as const),
   minimumPollers: integer(1, 200),
   maximumPollers: integer(1, 2000),
-  retryAttempts: integer(0, 10_000),
-  maxRecordAgeSeconds: integer(60, 604_800),
-  ingestOutageBudgetSeconds: integer(0, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS - INGEST_TIMEOUT_MARGIN_SECONDS),
+  retryAttempts: shared(MAPPING_RETRY_ATTEMPTS),
+  maxRecordAgeSeconds: shared(MAPPING_MAX_RECORD_AGE_SECONDS),
+  ingestOutageBudgetSeconds: shared({ ...OUTAGE_BUDGET_SECONDS, max: OUTAGE_BUDGET_MAX_SECONDS }),
   ingestReservedConcurrency: integer(1, 1000),
   ingestDbPoolMax: integer(1, 20),
   ingestMemoryMiB: integer(128, 10_240),
   apiReservedConcurrency: integer(1, 1000),
   apiDbPoolMax: integer(1, 20),
-  dbInstanceClass: z.preprocess(blank, z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as t4g.micro (without "db.")').optional()),
+  dbInstanceClass: matching(/^[a-z0-9]+\.[a-z0-9]+$/, 'an instance class such as t4g.micro (without "db.")'),
   dbAllocatedStorageGiB: integer(20, 65_536),
   useRdsProxy: flag(),
   proxyMaxConnectionsPercent: integer(1, 100),
@@ -185,17 +211,20 @@ const ContextSchema = z.object({
   authAuthorizeUrl: url(),
   authTokenUrl: url(),
   authLogoutUrl: url(),
-  authDomainPrefix: z.preprocess(blank, z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and hyphens (1-63)').optional()),
+  authDomainPrefix: matching(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'lowercase letters, digits and hyphens (1-63)'),
   authCallbackUrls: z.preprocess(asList, z.array(z.url({ protocol: /^https?$/ })).optional()),
   apiThrottleRateLimit: integer(1, 10_000),
   apiThrottleBurstLimit: integer(1, 5_000),
-  cacheMaxEntries: integer(1, 10_000_000),
-  cacheMaxBytes: integer(1024, 2 ** 31),
-  cacheTtlSeconds: integer(0, 86_400),
-  alarmEmail: z.preprocess(blank, z.email().optional()),
+  cacheMaxEntries: shared(CACHE_SETTINGS.maxEntries),
+  cacheMaxBytes: shared(CACHE_SETTINGS.maxBytes),
+  // Unset: the function's own default (no expiry); the range is the function's.
+  cacheTtlSeconds: integer(CACHE_SETTINGS.ttlSeconds.min, CACHE_SETTINGS.ttlSeconds.max),
+  alarmEmail: z.preprocess(blankAsAbsent, trimmed().pipe(z.email()).optional()),
   offsetLagAlarmThreshold: integer(1, 1e12),
   logRetentionDays: z.preprocess(asNumber, z.number().int().refine((days) => LOG_RETENTION_DAYS.includes(days), `one of ${LOG_RETENTION_DAYS.join(', ')} (CloudWatch Logs retention)`).optional()),
   migrateRunId: text(),
+  githubRepository: matching(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name of the GitHub repository'),
+  createGithubOidcProvider: flag(),
 });
 type Context = z.infer<typeof ContextSchema>;
 
@@ -205,14 +234,25 @@ const CONTEXT_KEYS = Object.keys(ContextSchema.shape) as Array<keyof Context>;
 // ---- reading ------------------------------------------------------------------------------
 
 export function readConfig(node: Node): PipelineConfig {
-  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, node.tryGetContext(key) as unknown]));
+  const selected = selectStage(node.tryGetContext('stages'), node.tryGetContext('stage'));
+  const stage = Array.isArray(selected) ? undefined : selected;
+  const settings = stage?.settings ?? {};
+  const unknown = Object.keys(settings).filter((key) => !(CONTEXT_KEYS as string[]).includes(key));
+  // The stage's own settings win over the top-level keys.
+  const valueOf = (key: string): unknown => (key in settings ? settings[key] : node.tryGetContext(key));
+  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, valueOf(key)]));
   const parsed = ContextSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(formatIssues(problemsOf(parsed.error).map(({ name, message }) => ({ key: name, message }))));
+  const problems = [
+    ...(Array.isArray(selected) ? selected : []),
+    ...unknown.map((key) => ({ name: `stages.${stage?.name ?? ''}.${key}`, message: 'not a context key' })),
+    ...(parsed.success ? [] : problemsOf(parsed.error)),
+  ];
+  if (!parsed.success || !stage || problems.length > 0) {
+    throw new ConfigError(formatIssues(problems.map(({ name, message }) => ({ key: name, message }))));
   }
-  const config = toConfig(parsed.data);
-  const problems = [...crossChecks(parsed.data), ...checkConnectionBudget(config)];
-  if (problems.length > 0) throw new ConfigError(formatIssues(problems));
+  const config = toConfig(parsed.data, stage);
+  const crossProblems = [...crossChecks(parsed.data), ...checkConnectionBudget(config)];
+  if (crossProblems.length > 0) throw new ConfigError(formatIssues(crossProblems));
   return config;
 }
 
@@ -242,25 +282,24 @@ function crossChecks(ctx: Context): Array<{ key: string; message: string }> {
 
 /** The ingest timeout and the mapping's record age must leave room for the retries to wait out an outage. */
 function outageChecks(ctx: Context): Array<{ key: string; message: string }> {
-  const budget = ctx.ingestOutageBudgetSeconds ?? 240;
-  const timeout = budget + INGEST_TIMEOUT_MARGIN_SECONDS;
-  const retries = ctx.retryAttempts ?? 10;
-  const maxRecordAge = ctx.maxRecordAgeSeconds ?? 21_600;
+  const timeout = ctx.ingestOutageBudgetSeconds + INGEST_TIMEOUT_MARGIN_SECONDS;
+  const retries = ctx.retryAttempts;
+  const maxRecordAge = ctx.maxRecordAgeSeconds;
   if (maxRecordAge < (retries + 1) * timeout) {
     return [{ key: 'maxRecordAgeSeconds', message: `${maxRecordAge} s is shorter than (retryAttempts + 1) × ingest timeout = ${(retries + 1) * timeout} s: records would expire before their retries` }];
   }
   return [];
 }
 
-function toConfig(ctx: Context): PipelineConfig {
-  const stage = ctx.stage ?? 'dev';
-  const prod = stage === 'prod';
+function toConfig(ctx: Context, { name: stage, env, protect }: Stage): PipelineConfig {
   const clusterArn = ctx.mskClusterArn ?? EXAMPLE_CLUSTER_ARN;
-  const budget = ctx.ingestOutageBudgetSeconds ?? 240;
+  const budget = ctx.ingestOutageBudgetSeconds;
   return {
     stage,
+    ...(env ? { env } : {}),
     appName: ctx.appName ?? 'order-pipeline',
     ...(ctx.vpcId ? { existingVpc: existingVpc(ctx, ctx.vpcId) } : {}),
+    ...(!ctx.vpcId && ctx.availabilityZones ? { availabilityZones: ctx.availabilityZones } : {}),
     createVpcEndpoints: ctx.createVpcEndpoints ?? true,
     msk: mskConfig(ctx, stage, clusterArn),
     consumer: {
@@ -269,8 +308,8 @@ function toConfig(ctx: Context): PipelineConfig {
       startingPosition: ctx.startingPosition ?? 'TRIM_HORIZON',
       minimumPollers: ctx.minimumPollers ?? 1,
       maximumPollers: ctx.maximumPollers ?? 2,
-      retryAttempts: ctx.retryAttempts ?? 10,
-      maxRecordAgeSeconds: ctx.maxRecordAgeSeconds ?? 21_600,
+      retryAttempts: ctx.retryAttempts,
+      maxRecordAgeSeconds: ctx.maxRecordAgeSeconds,
       outageBudgetSeconds: budget,
       timeoutSeconds: budget + INGEST_TIMEOUT_MARGIN_SECONDS,
       reservedConcurrency: ctx.ingestReservedConcurrency ?? 6,
@@ -284,12 +323,17 @@ function toConfig(ctx: Context): PipelineConfig {
       proxyMaxConnectionsPercent: ctx.proxyMaxConnectionsPercent ?? 70,
       proxyMaxIdleConnectionsPercent: ctx.proxyMaxIdleConnectionsPercent ?? 35,
       rotationDays: ctx.dbSecretRotationDays ?? 30,
-      protect: prod,
+      protect,
     },
     api: apiConfig(ctx),
     alarms: { ...(ctx.alarmEmail ? { email: ctx.alarmEmail } : {}), offsetLagThreshold: ctx.offsetLagAlarmThreshold ?? 10_000 },
-    logRetentionDays: ctx.logRetentionDays ?? (prod ? 90 : 14),
+    logRetentionDays: ctx.logRetentionDays ?? (protect ? 90 : 14),
     ...(ctx.migrateRunId ? { migrateRunId: ctx.migrateRunId } : {}),
+    deploy: {
+      githubRepository: ctx.githubRepository ?? EXAMPLE_GITHUB_REPOSITORY,
+      createOidcProvider: ctx.createGithubOidcProvider ?? true,
+      isExample: (ctx.githubRepository ?? EXAMPLE_GITHUB_REPOSITORY) === EXAMPLE_GITHUB_REPOSITORY,
+    },
   };
 }
 
@@ -297,7 +341,7 @@ function existingVpc(ctx: Context, vpcId: string): ExistingVpcConfig {
   return { vpcId, vpcCidr: ctx.vpcCidr ?? '', availabilityZones: ctx.availabilityZones ?? [], privateSubnetIds: ctx.privateSubnetIds ?? [] };
 }
 
-function mskConfig(ctx: Context, stage: Stage, clusterArn: string): PipelineConfig['msk'] {
+function mskConfig(ctx: Context, stage: string, clusterArn: string): PipelineConfig['msk'] {
   const topic = ctx.mskTopic ?? DEFAULT_ORDERS_TOPIC;
   const dlqTopic = ctx.dlqTopic ?? DEFAULT_DLQ_TOPIC;
   const consumerGroupId = ctx.consumerGroupId ?? `order-pipeline-ingest-${stage}`;
@@ -334,8 +378,8 @@ function apiConfig(ctx: Context): PipelineConfig['api'] {
     dbPoolMax: ctx.apiDbPoolMax ?? 2,
     throttleRateLimit: ctx.apiThrottleRateLimit ?? 50,
     throttleBurstLimit: ctx.apiThrottleBurstLimit ?? 100,
-    cacheMaxEntries: ctx.cacheMaxEntries ?? 50_000,
-    cacheMaxBytes: ctx.cacheMaxBytes ?? 64 * 1024 * 1024,
+    cacheMaxEntries: ctx.cacheMaxEntries,
+    cacheMaxBytes: ctx.cacheMaxBytes,
     ...(ctx.cacheTtlSeconds !== undefined ? { cacheTtlSeconds: ctx.cacheTtlSeconds } : {}),
   };
 }

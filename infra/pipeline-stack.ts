@@ -12,8 +12,9 @@ export interface PipelineStackProps extends StackProps {
 }
 
 /**
- * The whole order pipeline in one environment-agnostic stack (synth needs no account):
- * network, database + deploy-time migrations, MSK consumer, HTTP API, alarms and dashboard.
+ * The whole order pipeline in one stack (synth needs no account: zones come from context):
+ * network, database + deploy-time migrations, MSK consumer, HTTP API, alarms and dashboard. Pinned
+ * to its stage's account and region when the stage says so (infra/stages.ts).
  */
 export class PipelineStack extends Stack {
   readonly network: Network;
@@ -22,9 +23,20 @@ export class PipelineStack extends Stack {
   readonly httpApi: OrdersHttpApi;
   readonly monitoring: Monitoring;
 
+  private readonly zones?: string[];
+
+  /**
+   * The zones from context when given: a stack pinned to an account would otherwise look them up
+   * at synth, which needs credentials (CDK's documented way: override this getter).
+   */
+  override get availabilityZones(): string[] {
+    return this.zones ?? super.availabilityZones;
+  }
+
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.zones = config.availabilityZones;
     Tags.of(this).add('app', config.appName);
     Tags.of(this).add('stage', config.stage);
     if (config.msk.isExample) {
@@ -57,6 +69,12 @@ export class PipelineStack extends Stack {
       new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId, description: 'Create users here (docs/deploy.md "Sign-in")' });
       new CfnOutput(this, 'SignInDomain', { value: cognito.domainUrl, description: 'Hosted sign-in: /oauth2/authorize, /oauth2/token, /logout' });
       new CfnOutput(this, 'PageClientId', { value: cognito.pageClientId, description: 'App client of the web page and scripts' });
+    }
+    // Where each function logs (docs/deploy.md "After a deploy: logs and REPORT lines").
+    const functions = { Ingest: this.ingest.function, Api: this.httpApi.read, Submit: this.httpApi.submit, Migrate: this.database.migrate };
+    for (const [name, fn] of Object.entries(functions)) {
+      const description = `Log group of the ${name.toLowerCase()} function`;
+      new CfnOutput(this, `${name}LogGroup`, { value: fn.logGroup.logGroupName, description });
     }
     new CfnOutput(this, 'DatabaseSecretArn', { value: this.database.masterSecret.secretArn, description: 'Master credentials (migrations and operators only)' });
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });

@@ -46,11 +46,18 @@ export interface CachedRead {
 /** When this module was loaded: the container's age as the cache sees it. */
 const CONTAINER_STARTED_AT = Date.now();
 
-const cacheSchema = z.object({
-  CACHE_MAX_ENTRIES: wholeNumber({ min: 1, fallback: 50_000 }),
+/** Defaults and allowed ranges of CACHE_*: infra/ (CDK context) takes the same ones. */
+export const CACHE_SETTINGS = {
+  maxEntries: { min: 1, max: 10_000_000, fallback: 50_000 },
   // 64 MiB of UTF-8 JSON: room to spare in a 512 MB function.
-  CACHE_MAX_BYTES: wholeNumber({ min: 1, fallback: 64 * 1024 * 1024 }),
-  CACHE_TTL_SECONDS: wholeNumber({ min: 0, fallback: 0 }),
+  maxBytes: { min: 1024, max: 2 ** 31, fallback: 64 * 1024 * 1024 },
+  ttlSeconds: { min: 0, max: 86_400, fallback: 0 },
+} as const;
+
+const cacheSchema = z.object({
+  CACHE_MAX_ENTRIES: wholeNumber(CACHE_SETTINGS.maxEntries),
+  CACHE_MAX_BYTES: wholeNumber(CACHE_SETTINGS.maxBytes),
+  CACHE_TTL_SECONDS: wholeNumber(CACHE_SETTINGS.ttlSeconds),
 });
 
 /** The cache bounds from CACHE_* variables; throws ConfigError naming each bad variable. */

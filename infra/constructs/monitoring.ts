@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -25,6 +25,8 @@ const FIVE_MINUTES = Duration.minutes(5);
 /** Alarms to an encrypted SNS topic (optional e-mail subscription) and one dashboard. */
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
+  /** Every alarm of the stack is named `<prefix><id>`: the topic and key policies allow these alarms only. */
+  readonly alarmNamePrefix: string;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
 
@@ -32,8 +34,30 @@ export class Monitoring extends Construct {
     super(scope, id);
     // A customer-managed key: CloudWatch cannot publish to a topic under the AWS-managed SNS key.
     const key = new kms.Key(this, 'AlarmsKey', { enableKeyRotation: true, description: 'order-pipeline alarm topic' });
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const { prefix, conditions } = fromTheseAlarms(this);
+    this.alarmNamePrefix = prefix;
+    // The key policy statement of "Enable compatibility between event sources from AWS services and
+    // encrypted topics" (docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services),
+    // with CloudWatch as the service, narrowed to this account's alarms of this stack (confused deputy).
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AlarmsOfThisStackUseTheKey',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions,
+    }));
     this.topic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true, displayName: 'order-pipeline alarms' });
+    // A topic policy replaces SNS's default policy, so CloudWatch must be allowed to publish
+    // explicitly, scoped with aws:SourceAccount and aws:SourceArn as in "Allow CloudWatch alarms to
+    // publish" (docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html;
+    // AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html).
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AlarmsOfThisStackPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+      conditions,
+    }));
     if (config.alarms.email) this.topic.addSubscription(new subscriptions.EmailSubscription(config.alarms.email));
 
     const consumer = ingest.function.function;
@@ -64,6 +88,7 @@ export class Monitoring extends Construct {
 
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1) => {
       const created = new cloudwatch.Alarm(this, name, {
+        alarmName: `${this.alarmNamePrefix}${name}`,
         metric,
         threshold,
         evaluationPeriods,
@@ -123,4 +148,20 @@ export class Monitoring extends Construct {
       ],
     });
   }
+}
+
+/**
+ * The alarms of this stack: named `<stack name>.<id>` (stack names have no dots, so no other
+ * stack's alarms share the prefix), and the conditions that limit CloudWatch to them.
+ */
+function fromTheseAlarms(scope: Construct): { prefix: string; conditions: Record<string, Record<string, unknown>> } {
+  const stack = Stack.of(scope);
+  const prefix = `${stack.stackName}.`;
+  const alarms = stack.formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: `${prefix}*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  return { prefix, conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID }, ArnLike: { 'aws:SourceArn': alarms } } };
 }

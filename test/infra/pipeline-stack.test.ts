@@ -399,6 +399,20 @@ describe('HTTP API', () => {
   });
 });
 
+describe('function log groups', () => {
+  it.each([
+    ['IngestLogGroup', 'ingest'],
+    ['ApiLogGroup', 'api'],
+    ['SubmitLogGroup', 'submit'],
+    ['MigrateLogGroup', 'migrate'],
+  ])('outputs %s, the log group the %s function writes to', (output, service) => {
+    const [, fn] = functionByService(template, service);
+    const logGroup = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup;
+    template.hasOutput(output, { Value: logGroup });
+    expect(resourcesOf(template, 'AWS::Logs::LogGroup').map(([id]) => id)).toContain(logGroup.Ref);
+  });
+});
+
 describe('sign-in (Cognito)', () => {
   const poolId = () => resourcesOf(template, 'AWS::Cognito::UserPool')[0]![0];
   const clients = () => resourcesOf(template, 'AWS::Cognito::UserPoolClient');
@@ -517,6 +531,72 @@ describe('alarms and dashboard', () => {
   it('measures the offset lag of the consumer function', () => {
     const [ingestId] = functionByService(template, 'ingest');
     expect(alarmOn('OffsetLag')?.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: ingestId } }]);
+  });
+
+  /** An account, region and partition to render the template's ARNs with (Fn::Join over pseudo parameters). */
+  const PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'eu-west-1', 'AWS::AccountId': '123456789012' };
+  const render = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const ref = (value as { Ref?: string }).Ref;
+    if (ref && ref in PSEUDO) return PSEUDO[ref]!;
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(render).join(join[0]);
+    throw new Error(`cannot render ${JSON.stringify(value)}`);
+  };
+  /** IAM's ArnLike: `*` matches any run of characters, `?` one. */
+  const arnLike = (pattern: string, arn: string) => {
+    const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+    return new RegExp(`^${escaped}$`).test(arn);
+  };
+  type PolicyStatement = {
+    Effect: string;
+    Principal?: { Service?: string };
+    Action: string | string[];
+    Resource: unknown;
+    Condition?: Record<string, Record<string, unknown>>;
+  };
+  const cloudWatchStatements = (statements: PolicyStatement[]) =>
+    statements.filter((statement) => statement.Principal?.Service === 'cloudwatch.amazonaws.com');
+  const alarmArns = () =>
+    resourcesOf(template, 'AWS::CloudWatch::Alarm').map(
+      ([, alarm]) => `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${String(alarm.AlarmName)}`,
+    );
+
+  /** The statement lets CloudWatch act for this account's alarms of this stack, and for no other source. */
+  const expectScopedToTheseAlarms = (statement: PolicyStatement) => {
+    expect(statement.Effect).toBe('Allow');
+    expect(statement.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    const pattern = render(statement.Condition?.ArnLike?.['aws:SourceArn']);
+    expect(alarmArns().length).toBeGreaterThanOrEqual(6);
+    for (const arn of alarmArns()) expect(arnLike(pattern, arn), arn).toBe(true);
+    // Another stack's alarm in the same account (a second stage, say), or another account's, does not match.
+    expect(arnLike(pattern, 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:OrderPipeline-staging.RejectedOrdersAlarm')).toBe(false);
+    expect(arnLike(pattern, 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:OrderPipeline-dev-eu.RejectedOrdersAlarm')).toBe(false);
+    expect(arnLike(pattern, alarmArns()[0]!.replace('123456789012', '210987654321'))).toBe(false);
+  };
+
+  it('lets CloudWatch publish to the alarm topic, for the alarms of this stack in this account only', () => {
+    // A topic policy replaces SNS's default policy: without this Allow no alarm could notify anyone.
+    const [topicId] = resourcesOf(template, 'AWS::SNS::Topic')[0]!;
+    const policies = resourcesOf(template, 'AWS::SNS::TopicPolicy');
+    expect(policies).toHaveLength(1);
+    const [, policy] = policies[0]!;
+    expect(policy.Topics).toEqual([{ Ref: topicId }]);
+    const statements = cloudWatchStatements((policy.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Action: 'sns:Publish', Resource: { Ref: topicId } });
+    expectScopedToTheseAlarms(statements[0]!);
+  });
+
+  it("lets CloudWatch use the topic's key (Decrypt, GenerateDataKey*), for the alarms of this stack in this account only", () => {
+    const [topicId, topic] = resourcesOf(template, 'AWS::SNS::Topic')[0]!;
+    expect(topicId).toBeDefined();
+    const keyId = (topic.KmsMasterKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const [, key] = resourcesOf(template, 'AWS::KMS::Key').find(([id]) => id === keyId)!;
+    const statements = cloudWatchStatements((key.KeyPolicy as { Statement: PolicyStatement[] }).Statement);
+    expect(statements).toHaveLength(1);
+    expect([statements[0]!.Action].flat().sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expectScopedToTheseAlarms(statements[0]!);
   });
 
   it('encrypts the alarm topic and has one dashboard', () => {

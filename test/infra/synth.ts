@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { App } from 'aws-cdk-lib';
 import { buildApp } from '../../infra/app-builder.js';
+import type { DeployRoleStack } from '../../infra/deploy-role-stack.js';
 import type { PipelineStack } from '../../infra/pipeline-stack.js';
 
 /**
@@ -14,16 +15,17 @@ import type { PipelineStack } from '../../infra/pipeline-stack.js';
 export function synthPipeline(context: Record<string, unknown> = {}, { bundle = true } = {}): {
   app: App;
   stack: PipelineStack;
+  deployRoles: DeployRoleStack;
   template: Template;
   outdir: string;
 } {
   const outdir = mkdtempSync(join(tmpdir(), 'order-pipeline-cdk-'));
-  const { app, stack } = buildApp({
+  const { app, stack, deployRoles } = buildApp({
     outdir,
     context: { ...context, ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
   });
   app.synth();
-  return { app, stack, template: Template.fromStack(stack), outdir };
+  return { app, stack, deployRoles, template: Template.fromStack(stack), outdir };
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] }>;

@@ -61,7 +61,7 @@ describe('cacheConfigFromEnv', () => {
   it('names every bad variable in one error', () => {
     const error = failure(() => cacheConfigFromEnv({ CACHE_MAX_ENTRIES: '0', CACHE_TTL_SECONDS: 'soon' }));
     expect(error.message).toBe(
-      'cache configuration: CACHE_MAX_ENTRIES: must be at least 1 (got "0"); CACHE_TTL_SECONDS: must be a whole number, at least 0 (got "soon")',
+      'cache configuration: CACHE_MAX_ENTRIES: must be at least 1 (got "0"); CACHE_TTL_SECONDS: must be a whole number from 0 to 86400 (got "soon")',
     );
   });
 });

@@ -1,4 +1,5 @@
 import type { KafkaClientOptions } from '../../../shared/kafka/client.js';
+import { MAPPING_MAX_RECORD_AGE_SECONDS, MAPPING_RETRY_ATTEMPTS } from '../../../shared/kafka/mapping.js';
 import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../../shared/kafka/topics.js';
 import type { EsmFunction, Invocation } from './invoker.js';
 import type { BackoffOptions } from './policy.js';
@@ -57,12 +58,12 @@ export const ESM_DEFAULTS = {
   groupId: 'order-pipeline-ingest',
   batchSize: 100,
   batchWindowMs: 500,
-  // AWS applies at most 10 retries when an on-failure destination is set (kafka-on-failure-destination.html).
-  maxRetryAttempts: 10,
+  // The deployed mapping's (shared/kafka/mapping.ts).
+  maxRetryAttempts: MAPPING_RETRY_ATTEMPTS.fallback,
   bisectOnError: true,
   backoff: { initialMs: 500, multiplier: 2, maxMs: 10_000 },
   partialBackoff: { initialMs: 0, multiplier: 2, maxMs: 1_000 },
-  maxRecordAgeMs: -1,
+  maxRecordAgeMs: MAPPING_MAX_RECORD_AGE_SECONDS.fallback * 1000,
   concurrency: 1,
   // A timeout the function may spend waiting for the database inside one invocation (Kafka-triggered functions allow up to 14 minutes).
   functionTimeoutMs: 300_000,
