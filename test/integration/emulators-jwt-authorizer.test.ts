@@ -56,6 +56,21 @@ describe('local gateway with the JWT authorizer', () => {
     expect((await fetch(`${gateway.url}/orders?limit=1`, { headers: { authorization: accessToken } })).status).toBe(200);
   });
 
+  it('never lets a read-only token run the admin operation through HEAD, and answers HEAD on a read route', async () => {
+    const { accessToken } = await issuer.signIn([SCOPES.read]);
+    const head = (path: string, token?: string) => fetch(`${gateway.url}${path}`, { method: 'HEAD', ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
+    // GET is refused by the route's authorizer; HEAD reaches $default (read scope) and the function refuses it.
+    expect((await get('/cache/stats', accessToken)).status).toBe(403);
+    const stats = await head('/cache/stats', accessToken);
+    expect(stats.status).toBe(405);
+    expect(stats.headers.get('allow')).toBe('GET');
+    const found = await head(`/orders/${order.order_uid}`, accessToken);
+    expect(found.status).toBe(200);
+    expect(found.headers.get('etag')).toMatch(/^"[0-9a-f]{64}"$/);
+    // $default needs the read scope: HEAD without a token is API Gateway's 401, also on a public GET route.
+    expect((await head('/health')).status).toBe(401);
+  });
+
   it('answers 401 without a token', async () => {
     await expectUnauthorized(await get(`/orders/${order.order_uid}`), 'no token was provided');
     await expectUnauthorized(await get('/orders'), 'no token was provided');

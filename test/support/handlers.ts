@@ -8,8 +8,12 @@ import type { Database } from '../../shared/db/pool.js';
  * `databaseUrl`, its own cache, the default configuration unless the test gives parts of it.
  * Close `database` when done (tests of several instances close each).
  */
-export function apiInstance(databaseUrl: string, config: Partial<ApiConfig> = {}): { handler: ReturnType<typeof createApiHandler>; database: Database } {
-  const dependencies = apiDependencies({ DATABASE_URL: databaseUrl, DB_CONNECT_TIMEOUT_MS: process.env.DB_CONNECT_TIMEOUT_MS });
+export function apiInstance(
+  databaseUrl: string,
+  config: Partial<ApiConfig> = {},
+  env: NodeJS.ProcessEnv = {},
+): { handler: ReturnType<typeof createApiHandler>; database: Database } {
+  const dependencies = apiDependencies({ DATABASE_URL: databaseUrl, ...env });
   const handler = createApiHandler({ cache: cacheConfigFromEnv({}), signIn: undefined, ...config }, dependencies);
   return { handler, database: dependencies.database };
 }
