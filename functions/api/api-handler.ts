@@ -44,6 +44,7 @@ interface Instance {
 const asset = (body: string, contentType: string) => () => respond(200, body, { 'content-type': contentType, 'cache-control': 'no-cache' });
 
 function operationsOf(instance: () => Instance, { metrics }: Observability): Operations {
+  let openApi: string | undefined;
   return {
     'GET /orders/{order_uid}': async ({ params, event }) => {
       const started = performance.now();
@@ -77,7 +78,8 @@ function operationsOf(instance: () => Instance, { metrics }: Observability): Ope
       const { issuer, clientId, authorizeUrl, tokenUrl, logoutUrl, scopes } = signIn;
       return json(200, { issuer, client_id: clientId, authorize_url: authorizeUrl, token_url: tokenUrl, logout_url: logoutUrl ?? null, scopes }, { 'cache-control': 'no-cache' });
     },
-    'GET /openapi.json': () => jsonText(200, openApiText(), { 'cache-control': 'public, max-age=300' }),
+    // Built on the first request for it, once per instance (the schemas do not change while it runs).
+    'GET /openapi.json': () => jsonText(200, (openApi ??= openApiText()), { 'cache-control': 'public, max-age=300' }),
     'GET /': asset(INDEX_HTML, 'text/html; charset=utf-8'),
     'GET /app.js': asset(APP_JS, 'text/javascript; charset=utf-8'),
     'GET /app.css': asset(APP_CSS, 'text/css; charset=utf-8'),

@@ -1,6 +1,6 @@
 // `npm run openapi`: writes the published contracts, generated from the code: docs/openapi.json
 // (shared/http/openapi.ts) and schemas/order.schema.json (shared/order/json-schema.ts).
-// test/unit/contracts-files.test.ts fails when either file differs from what this writes.
+// test/unit/http-openapi.test.ts fails when either file differs from what this writes.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -281,10 +281,7 @@ export function openApiDocument(): Json {
   };
 }
 
-let text: string | undefined;
-
-/** The document as JSON text, built once (the schemas do not change while the process runs). */
+/** The document as JSON text, as docs/openapi.json holds it. */
 export function openApiText(): string {
-  text ??= `${JSON.stringify(openApiDocument(), null, 2)}\n`;
-  return text;
+  return `${JSON.stringify(openApiDocument(), null, 2)}\n`;
 }

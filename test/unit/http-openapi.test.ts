@@ -22,6 +22,10 @@ describe('the OpenAPI document', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(doc.openapi).toMatch(/^3\.1\./);
+    // The validator does refuse a broken document (a response without its description).
+    const broken = structuredClone(openApiDocument()) as { paths: Record<string, Record<string, { responses: Record<string, Record<string, unknown>> }>> };
+    delete broken.paths['/health']!.get!.responses['200']!.description;
+    expect((await new Validator().validate(broken)).valid).toBe(false);
   });
 
   it('has every route of the table, with its authorization as security', () => {
