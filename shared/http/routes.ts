@@ -3,8 +3,10 @@
  * gateway enforces their authorization, and infra/ creates the API Gateway routes and JWT
  * authorizer scopes from the same table.
  *
- * Paths use API Gateway's syntax (`{order_uid}`); `$default` catches every other request and
- * reaches the read function (its JSON 404/405), so it needs the read scope too.
+ * Paths use API Gateway's syntax (`{order_uid}`); `$default` catches every other request (HEAD
+ * included) and reaches the read function (its 404/405 problem details), so it needs the read
+ * scope too. Route keys are typed from the table (`RouteKey`); requests select routes as API
+ * Gateway does (`routeMatcher`).
  */
 
 /** OAuth 2.0 scopes, as Cognito names resource-server scopes (`<identifier>/<name>`). */
