@@ -8,6 +8,7 @@ import { closePool } from '../../shared/db/pool.js';
 import { SCOPES } from '../../shared/http/routes.js';
 import type { Order } from '../../shared/order/schema.js';
 import { createTestDatabase } from '../support/database.js';
+import { expectFetchDocumented } from '../support/openapi.js';
 
 /**
  * Sign-in as API Gateway's JWT authorizer enforces it, through the local gateway against the real
@@ -37,7 +38,9 @@ afterAll(async () => {
   vi.unstubAllEnvs();
 });
 
-const get = (path: string, token?: string) => fetch(`${gateway.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+/** Every answer, API Gateway's own 401/403 included, is checked against docs/openapi.json. */
+const get = async (path: string, token?: string) =>
+  expectFetchDocumented('GET', `${gateway.url}${path}`, await fetch(`${gateway.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {}));
 
 async function expectUnauthorized(response: Response, reason: string) {
   expect(response.status).toBe(401);
@@ -58,7 +61,8 @@ describe('local gateway with the JWT authorizer', () => {
 
   it('never lets a read-only token run the admin operation through HEAD, and answers HEAD on a read route', async () => {
     const { accessToken } = await issuer.signIn([SCOPES.read]);
-    const head = (path: string, token?: string) => fetch(`${gateway.url}${path}`, { method: 'HEAD', ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
+    const head = async (path: string, token?: string) =>
+      expectFetchDocumented('HEAD', `${gateway.url}${path}`, await fetch(`${gateway.url}${path}`, { method: 'HEAD', ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) }));
     // GET is refused by the route's authorizer; HEAD reaches $default (read scope) and the function refuses it.
     expect((await get('/cache/stats', accessToken)).status).toBe(403);
     const stats = await head('/cache/stats', accessToken);
@@ -130,8 +134,12 @@ describe('local gateway with the JWT authorizer', () => {
   });
 
   it('lets POST /orders through with orders/write (IAM cannot be checked locally) and not without it', async () => {
-    const post = (token?: string) =>
-      fetch(`${gateway.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: '{}' });
+    const post = async (token?: string) =>
+      expectFetchDocumented('POST', `${gateway.url}/orders`, await fetch(`${gateway.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: '{}',
+      }));
     await expectUnauthorized(await post(), 'no token was provided');
     expect((await post((await issuer.signIn([SCOPES.read])).accessToken)).status).toBe(403);
     // Past the authorizer: the submit function's own 400 for an empty order.
