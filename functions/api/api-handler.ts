@@ -76,7 +76,9 @@ function operationsOf(instance: () => Instance, { metrics }: Observability): Ope
       const { signIn } = instance().config;
       if (!signIn) throw apiError(404, 'not_found', 'sign-in is not configured (AUTH_* variables)');
       const { issuer, clientId, authorizeUrl, tokenUrl, logoutUrl, scopes } = signIn;
-      return json(200, { issuer, client_id: clientId, authorize_url: authorizeUrl, token_url: tokenUrl, logout_url: logoutUrl ?? null, scopes }, { 'cache-control': 'no-cache' });
+      const endpoints = { authorize_url: authorizeUrl, token_url: tokenUrl, logout_url: logoutUrl ?? null };
+      const settings = { issuer, client_id: clientId, ...endpoints, scopes };
+      return json(200, settings, { 'cache-control': 'no-cache' });
     },
     // Built on the first request for it, once per instance (the schemas do not change while it runs).
     'GET /openapi.json': () => jsonText(200, (openApi ??= openApiText()), { 'cache-control': 'public, max-age=300' }),

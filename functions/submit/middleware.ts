@@ -36,7 +36,9 @@ export function declaredCharset(contentType: string | undefined): string | undef
  * base64 body is decoded strictly (and handed on as text); a text body arrives already decoded,
  * so U+FFFD in it, what a lenient decoder leaves for bytes that were not UTF-8, is refused too.
  */
-export function utf8Body<TEvent extends Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>>(): middy.MiddlewareObj<TEvent> {
+type BodyEvent = Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'>;
+
+export function utf8Body<TEvent extends BodyEvent>(): middy.MiddlewareObj<TEvent> {
   return {
     before: ({ event }) => {
       const charset = declaredCharset(event.headers?.['content-type']);
@@ -52,7 +54,9 @@ export function utf8Body<TEvent extends Pick<APIGatewayProxyEventV2, 'body' | 'i
           throw apiError(400, 'invalid_encoding', 'the body is not UTF-8');
         }
       }
-      if (text.includes('\uFFFD')) throw apiError(400, 'invalid_encoding', 'the body is not UTF-8 (it holds U+FFFD, the mark of undecodable bytes)');
+      if (text.includes('\uFFFD')) {
+        throw apiError(400, 'invalid_encoding', 'the body is not UTF-8 (it holds U+FFFD, the mark of undecodable bytes)');
+      }
       event.body = text;
       event.isBase64Encoded = false;
     },

@@ -47,7 +47,10 @@ function metricsFor({ response, error }: Outcome): MetricName[] {
 
 const SECURITY_HEADERS = securityHeaders();
 
-export function createSubmitHandler(config: SubmitConfig | (() => SubmitConfig), { observability, producer: build = orderProducer }: SubmitDependencies) {
+export function createSubmitHandler(
+  config: SubmitConfig | (() => SubmitConfig),
+  { observability, producer: build = orderProducer }: SubmitDependencies,
+) {
   const { logger } = observability;
   let read: SubmitConfig | undefined;
   const kafka = () => (read ??= typeof config === 'function' ? config() : config).kafka;

@@ -1,7 +1,14 @@
 import type pg from 'pg';
 import type { Order } from '../order/schema.js';
 import { orderParams } from './order-rows.js';
-import { INSERT_ORDERS, SELECT_NEWEST_ORDERS, SELECT_ONE, SELECT_ORDER_JSON, SELECT_ORDERS_AFTER, SELECT_STORED_ORDER } from './order-sql.js';
+import {
+  INSERT_ORDERS,
+  SELECT_NEWEST_ORDERS,
+  SELECT_ONE,
+  SELECT_ORDER_JSON,
+  SELECT_ORDERS_AFTER,
+  SELECT_STORED_ORDER,
+} from './order-sql.js';
 import { connect, type Database, query } from './pool.js';
 
 /** What storing did to one order: new, harmless repeat, or a different order under a stored order_uid. */

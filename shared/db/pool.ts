@@ -85,7 +85,8 @@ export const CONTAINER_DATABASE: Database = createDatabase();
 export const getPool = (): Promise<pg.Pool> => CONTAINER_DATABASE.pool();
 
 /** Runs one query on the container's pool. */
-export const query = <Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> => CONTAINER_DATABASE.query<Row>(config);
+export const query = <Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> =>
+  CONTAINER_DATABASE.query<Row>(config);
 
 /** A connection of the container's pool for a transaction; give it back with `release(error?)`. */
 export const connect = (): Promise<pg.PoolClient> => CONTAINER_DATABASE.connect();

@@ -41,7 +41,8 @@ named(
 named(
   z.strictObject({ message: z.string() }),
   'GatewayMessage',
-  'API Gateway\'s own answer (cannot be customised), e.g. {"message":"Unauthorized"}, {"message":"Forbidden"}, {"message":"Too Many Requests"}.',
+  'API Gateway\'s own answer (cannot be customised), e.g. {"message":"Unauthorized"}, {"message":"Forbidden"}, ' +
+    '{"message":"Too Many Requests"}.',
 );
 const summary = z.strictObject({
   order_uid: z.string(),
@@ -52,11 +53,20 @@ const summary = z.strictObject({
   item_count: z.int().nonnegative(),
   delivery_city: z.string(),
 });
-named(z.strictObject({ orders: z.array(summary), next_cursor: z.string().nullable() }), 'OrderPage', 'Newest orders first; pass next_cursor back unchanged.');
+named(
+  z.strictObject({ orders: z.array(summary), next_cursor: z.string().nullable() }),
+  'OrderPage',
+  'Newest orders first; pass next_cursor back unchanged.',
+);
 named(
   z.union([
     z.strictObject({ status: z.literal('ok'), database: z.literal('reachable') }),
-    z.strictObject({ status: z.literal('unavailable'), database: z.literal('unreachable'), error: z.literal('service_unavailable'), message: z.string() }),
+    z.strictObject({
+      status: z.literal('unavailable'),
+      database: z.literal('unreachable'),
+      error: z.literal('service_unavailable'),
+      message: z.string(),
+    }),
   ]),
   'Health',
 );
@@ -140,7 +150,13 @@ const OPERATIONS: Readonly<Record<RouteKey, OperationDoc>> = {
     operationId: 'listOrders',
     summary: 'The newest orders, with keyset pagination',
     parameters: [
-      { name: 'limit', in: 'query', required: false, description: 'Orders a page (default 20)', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        description: 'Orders a page (default 20)',
+        schema: { type: 'integer', minimum: 1, maximum: 100 },
+      },
       { name: 'cursor', in: 'query', required: false, description: 'next_cursor of the previous page', schema: { type: 'string' } },
     ],
     responses: {
@@ -154,11 +170,17 @@ const OPERATIONS: Readonly<Record<RouteKey, OperationDoc>> = {
     summary: 'One order, exactly as it was sent (orders never change once stored)',
     parameters: [
       { name: 'order_uid', in: 'path', required: true, schema: { type: 'string', pattern: ORDER_UID_PATTERN.source } },
-      { name: 'If-None-Match', in: 'header', required: false, description: 'An ETag of this order: 304 if it matches', schema: { type: 'string' } },
+      {
+        name: 'If-None-Match',
+        in: 'header',
+        required: false,
+        description: 'An ETag of this order: 304 if it matches',
+        schema: { type: 'string' },
+      },
     ],
     responses: {
-      200: jsonResponse('The order', 'Order', { ETag: header('Strong entity tag from the stored content fingerprint', { type: 'string' }, true) }),
-      304: { description: 'Not modified: the ETag matches', headers: { ETag: header('The same entity tag', { type: 'string' }, true) } },
+      200: jsonResponse('The order', 'Order', { ETag: header('Strong entity tag from the stored content fingerprint', undefined, true) }),
+      304: { description: 'Not modified: the ETag matches', headers: { ETag: header('The same entity tag', undefined, true) } },
       400: problemResponse('A malformed order_uid'),
       404: problemResponse('No order with this order_uid'),
       503: problemResponse('The database is unavailable and the order is not cached', RETRY_AFTER),
@@ -174,7 +196,9 @@ const OPERATIONS: Readonly<Record<RouteKey, OperationDoc>> = {
     summary: 'Queue an order (the consumer stores it; GET /orders/{order_uid} reads it once stored)',
     requestBody: { required: true, content: { 'application/json': { schema: ref('Order') } } },
     responses: {
-      202: jsonResponse('Accepted: queued on the orders topic', 'Accepted', { Location: header('Where the order will be readable', { type: 'string' }, true) }),
+      202: jsonResponse('Accepted: queued on the orders topic', 'Accepted', {
+        Location: header('Where the order will be readable', undefined, true),
+      }),
       400: problemResponse('Not UTF-8, not JSON, or the order breaks the contract (every violation listed)'),
       413: problemResponse('The body is larger than 256 KiB'),
       415: problemResponse('Not application/json, or a charset other than UTF-8'),
@@ -191,11 +215,16 @@ function gatewayResponses(route: RouteSpec): Record<string, Json> {
       ? {}
       : {
           401: gateway('No valid token (or, for SigV4, no valid signature)'),
-          403: gateway(route.auth.kind === 'iam' ? 'The signature or the IAM policy refuses the request, or the token lacks the scope' : 'The token lacks the route\'s scope'),
+          403: gateway(
+            route.auth.kind === 'iam'
+              ? 'The signature or the IAM policy refuses the request, or the token lacks the scope'
+              : 'The token lacks the route\'s scope',
+          ),
         }),
     429: gateway('Throttled by the stage\'s rate or burst limit'),
     500: {
-      description: 'A defect: problem details from the function, or API Gateway\'s {"message":"Internal Server Error"} when the function fails',
+      description:
+        'A defect: problem details from the function, or API Gateway\'s {"message":"Internal Server Error"} when the function fails',
       content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') }, 'application/json': { schema: ref('GatewayMessage') } },
     },
   };
@@ -218,7 +247,8 @@ function operation(route: RouteSpec): Json {
 
 function componentSchemas(): Record<string, unknown> {
   const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'input', uri: (id) => `#/components/schemas/${id}` });
-  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, (({ $schema: _dialect, $id: _id, ...rest }) => rest)(schema as Json)]));
+  const bare = ({ $schema: _dialect, $id: _id, ...rest }: Json) => rest;
+  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, bare(schema as Json)]));
 }
 
 /**
@@ -238,12 +268,15 @@ function headOperation(route: RouteSpec): Json {
   };
 }
 
+const SCOPE_LIST = Object.values(SCOPES).join(', ');
+
 /** The whole document (deterministic: the same text for the same code). */
 export function openApiDocument(): Json {
   const paths: Record<string, Json> = {};
   for (const route of ROUTES) {
     if (route.method === 'ANY') continue;
-    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route), ...(headServes(route) ? { head: headOperation(route) } : {}) };
+    const head = headServes(route) ? { head: headOperation(route) } : {};
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation(route), ...head };
   }
   return {
     openapi: '3.1.1',
@@ -267,13 +300,14 @@ export function openApiDocument(): Json {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: `An access token of the sign-in issuer (GET /auth/config) with the route's scope: ${Object.values(SCOPES).join(', ')}.`,
+          description: `An access token of the sign-in issuer (GET /auth/config) with the route's scope: ${SCOPE_LIST}.`,
         },
         sigv4: {
           type: 'apiKey',
           in: 'header',
           name: 'Authorization',
-          description: 'AWS Signature Version 4 (IAM authorization, execute-api:Invoke); with -c submitAuth=jwt a token with orders/write instead.',
+          description:
+            'AWS Signature Version 4 (IAM authorization, execute-api:Invoke); with -c submitAuth=jwt a token with orders/write instead.',
           'x-amazon-apigateway-authtype': 'awsSigv4',
         },
       },

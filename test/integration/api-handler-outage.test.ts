@@ -46,7 +46,9 @@ describe('read API during a database outage', () => {
     expect(miss.statusCode).toBe(503);
     expect(miss.headers['cache-control']).toBe('no-store');
     // The stable error shape only: no stack, no SQL, no driver message.
-    expect(JSON.parse(miss.body!)).toEqual(problem(503, 'service_unavailable', 'the database is unavailable; try again shortly', { instance: `/orders/${uncached.order_uid}` }));
+    const instance = `/orders/${uncached.order_uid}`;
+    const detail = 'the database is unavailable; try again shortly';
+    expect(JSON.parse(miss.body!)).toEqual(problem(503, 'service_unavailable', detail, { instance }));
     expect(miss.headers['retry-after']).toBe('5');
 
     const list = await get('/orders');

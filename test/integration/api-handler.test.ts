@@ -125,7 +125,8 @@ describe('GET /orders/{order_uid}', () => {
 
     const missing = await get(`/orders/${order.order_uid}`);
     expect(missing.statusCode).toBe(404);
-    expect(body(missing)).toEqual(problem(404, 'not_found', `no order with order_uid "${order.order_uid}"`, { instance: `/orders/${order.order_uid}` }));
+    const instance = `/orders/${order.order_uid}`;
+    expect(body(missing)).toEqual(problem(404, 'not_found', `no order with order_uid "${order.order_uid}"`, { instance }));
     expect(missing.headers['content-type']).toBe('application/problem+json');
     expect(missing.headers['cache-control']).toBe('no-store');
 
@@ -299,7 +300,10 @@ describe('conditional GET /orders/{order_uid}', () => {
   it('sends a strong ETag from the stored fingerprint, the same on a miss and a hit', async () => {
     const [order] = fakeOrders(1, 51) as [Order];
     await ingest([order]);
-    const { rows } = await database.sql.query<{ fingerprint: string }>("SELECT encode(content_sha256, 'hex') AS fingerprint FROM orders WHERE order_uid = $1", [order.order_uid]);
+    const { rows } = await database.sql.query<{ fingerprint: string }>(
+      "SELECT encode(content_sha256, 'hex') AS fingerprint FROM orders WHERE order_uid = $1",
+      [order.order_uid],
+    );
 
     const miss = await get(`/orders/${order.order_uid}`);
     const hit = await get(`/orders/${order.order_uid}`);

@@ -39,8 +39,9 @@ afterAll(async () => {
 });
 
 /** Every answer, API Gateway's own 401/403 included, is checked against docs/openapi.json. */
+const bearer = (token?: string) => (token ? { headers: { authorization: `Bearer ${token}` } } : {});
 const get = async (path: string, token?: string) =>
-  expectFetchDocumented('GET', `${gateway.url}${path}`, await fetch(`${gateway.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {}));
+  expectFetchDocumented('GET', `${gateway.url}${path}`, await fetch(`${gateway.url}${path}`, bearer(token)));
 
 async function expectUnauthorized(response: Response, reason: string) {
   expect(response.status).toBe(401);
@@ -62,7 +63,7 @@ describe('local gateway with the JWT authorizer', () => {
   it('never lets a read-only token run the admin operation through HEAD, and answers HEAD on a read route', async () => {
     const { accessToken } = await issuer.signIn([SCOPES.read]);
     const head = async (path: string, token?: string) =>
-      expectFetchDocumented('HEAD', `${gateway.url}${path}`, await fetch(`${gateway.url}${path}`, { method: 'HEAD', ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) }));
+      expectFetchDocumented('HEAD', `${gateway.url}${path}`, await fetch(`${gateway.url}${path}`, { method: 'HEAD', ...bearer(token) }));
     // GET is refused by the route's authorizer; HEAD reaches $default (read scope) and the function refuses it.
     expect((await get('/cache/stats', accessToken)).status).toBe(403);
     const stats = await head('/cache/stats', accessToken);

@@ -12,7 +12,8 @@ const operations = Object.fromEntries(
 ) as unknown as Operations;
 
 const thrown = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as ApiError);
-const answered = async (method: string, path: string) => JSON.parse((await dispatch(operations, event(method, path))).body!) as Record<string, string>;
+const answered = async (method: string, path: string) =>
+  JSON.parse((await dispatch(operations, event(method, path))).body!) as Record<string, string>;
 
 describe('dispatch', () => {
   it('calls the operation of the route the shared table selects, with its path parameters', async () => {

@@ -35,8 +35,10 @@ describe('httpHandler: the error renderer', () => {
     });
     const response = await call();
     expect(response.statusCode).toBe(405);
-    expect(body(response)).toEqual(problem(405, 'method_not_allowed', 'PUT is not allowed on /health; allowed: GET', { instance: INSTANCE }));
-    expect(response.headers).toMatchObject({ allow: 'GET', 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-frame-options': 'DENY' });
+    const detail = 'PUT is not allowed on /health; allowed: GET';
+    expect(body(response)).toEqual(problem(405, 'method_not_allowed', detail, { instance: INSTANCE }));
+    expect(response.headers).toMatchObject({ allow: 'GET', 'content-type': 'application/problem+json', 'cache-control': 'no-store' });
+    expect(response.headers['x-frame-options']).toBe('DENY');
   });
 
   it('adds violations for an invalid order', async () => {
@@ -44,7 +46,8 @@ describe('httpHandler: the error renderer', () => {
     const { call } = stackAround(async () => {
       throw apiError(400, 'invalid_order', 'the order breaks 1 rule(s) of the order contract', { violations });
     });
-    expect(body(await call())).toEqual(problem(400, 'invalid_order', 'the order breaks 1 rule(s) of the order contract', { instance: INSTANCE, violations }));
+    const detail = 'the order breaks 1 rule(s) of the order contract';
+    expect(body(await call())).toEqual(problem(400, 'invalid_order', detail, { instance: INSTANCE, violations }));
   });
 
   it('sends a 503 with retry-after and its own message, and logs the cause (name, message, code) only', async () => {
@@ -55,7 +58,8 @@ describe('httpHandler: the error renderer', () => {
     const response = await call();
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
-    expect(body(response)).toEqual(problem(503, 'service_unavailable', 'the database is unavailable; try again shortly', { instance: INSTANCE }));
+    const detail = 'the database is unavailable; try again shortly';
+    expect(body(response)).toEqual(problem(503, 'service_unavailable', detail, { instance: INSTANCE }));
     expect(logged).toHaveBeenCalledWith('dependency unavailable', { status: 503, error: { name: 'Error', message: cause.message, code: 'ECONNREFUSED' } });
   });
 

@@ -11,7 +11,7 @@ type Operation = { security: Array<Record<string, string[]>>; responses: Record<
 const doc = openApiDocument() as { openapi: string; paths: Record<string, Record<string, Operation>> };
 
 describe('published contract files', () => {
-  it.each(Object.keys(contractFiles()))('%s is what `npm run openapi` writes from the code (run it after changing routes or schemas)', (path) => {
+  it.each(Object.keys(contractFiles()))('%s is what `npm run openapi` writes (run it after changing routes or schemas)', (path) => {
     expect(readFileSync(join(ROOT, path), 'utf8')).toBe(contractFiles()[path]);
   });
 });
@@ -23,7 +23,8 @@ describe('the OpenAPI document', () => {
     expect(result.valid).toBe(true);
     expect(doc.openapi).toMatch(/^3\.1\./);
     // The validator does refuse a broken document (a response without its description).
-    const broken = structuredClone(openApiDocument()) as { paths: Record<string, Record<string, { responses: Record<string, Record<string, unknown>> }>> };
+    type Responses = Record<string, Record<string, unknown>>;
+    const broken = structuredClone(openApiDocument()) as { paths: Record<string, Record<string, { responses: Responses }>> };
     delete broken.paths['/health']!.get!.responses['200']!.description;
     expect((await new Validator().validate(broken)).valid).toBe(false);
   });

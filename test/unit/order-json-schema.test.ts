@@ -41,7 +41,8 @@ const json = fc.oneof(
   fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }),
 );
 
-type Mutation = { kind: 'set'; path: readonly (string | number)[]; value: unknown } | { kind: 'delete'; path: readonly (string | number)[] } | { kind: 'extra'; name: string };
+type Path = readonly (string | number)[];
+type Mutation = { kind: 'set'; path: Path; value: unknown } | { kind: 'delete'; path: Path } | { kind: 'extra'; name: string };
 const MONEY = [['payment', 'amount'], ['payment', 'goods_total'], ['payment', 'delivery_cost'], ['items', 0, 'total_price']] as const;
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), path: fc.constantFrom(...LEAVES), value: json }),
@@ -70,7 +71,9 @@ function apply(order: Record<string, unknown>, change: Mutation): unknown {
   return copy;
 }
 
-const orders = fc.integer({ min: 1, max: 1_000_000 }).map((seed) => fakeOrder(createFaker(seed), { minItems: 1, maxItems: 3 }) as unknown as Record<string, unknown>);
+const orders = fc
+  .integer({ min: 1, max: 1_000_000 })
+  .map((seed) => fakeOrder(createFaker(seed), { minItems: 1, maxItems: 3 }) as unknown as Record<string, unknown>);
 
 describe('schemas/order.schema.json against the zod contract', () => {
   it('names the rules it cannot express in its description', () => {
