@@ -30,10 +30,13 @@ const CONNECTIONS = 10;
 
 const database = await benchDatabase('orders_bench_api');
 process.env.DATABASE_URL = database.url;
-const { handler } = await import('../functions/api/handler.js');
-const { resetOrderCache } = await import('../functions/api/read-api.js');
+const { apiDependencies, createApiHandler } = await import('../functions/api/api-handler.js');
+const { readApiConfig } = await import('../functions/api/config.js');
+const dependencies = apiDependencies();
+// A new instance has an empty cache; instances built on the same dependencies share the warm pool.
+let handler = createApiHandler(readApiConfig(), dependencies);
 const { storeOrders } = await import('../shared/db/orders.js');
-const { closePool, getPool } = await import('../shared/db/pool.js');
+const { closePool } = await import('../shared/db/pool.js');
 const { startGateway } = await import('../local/emulators/gateway.js');
 const { startLocalIssuer } = await import('../local/emulators/oidc-issuer.js');
 // The read handler reads the context for log fields only: one for the whole run.
@@ -41,7 +44,7 @@ const context = lambdaContext({ functionName: 'bench-api' });
 
 // Round trips: each ReadyForQuery message from the server closes one (a query with Parse/Bind/Execute/Sync is one).
 let roundTrips = 0;
-const pool = await getPool();
+const pool = await dependencies.database.pool();
 const counted = new WeakSet<object>();
 pool.on('connect', (client) => {
   const connection = (client as pg.Client).connection;
@@ -72,7 +75,7 @@ async function timeEach(count: number, call: (i: number) => Promise<{ statusCode
 
 // ---- misses: each order read for the first time after a cache reset ------------------------
 for (const e of events.slice(0, 300)) await handler(e, context); // warm: connections open, statement prepared
-resetOrderCache();
+handler = createApiHandler(readApiConfig(), dependencies);
 const tripsBefore = roundTrips;
 const missSamples = await timeEach(events.length, (i) => handler(events[i]!, context), 'miss');
 const tripsPerMiss = (roundTrips - tripsBefore) / events.length;
@@ -127,6 +130,7 @@ await gateway.close();
 await issuer.close();
 await new Promise<void>((resolve) => bare.close(() => resolve()));
 await closePool();
+await dependencies.database.close();
 await database.close();
 
 // ---- report -----------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 import { LRUCache } from 'lru-cache';
 import * as z from 'zod';
 import { type Env, readEnv, wholeNumber } from '../../shared/config.js';
+import type { StoredOrder } from '../../shared/db/orders.js';
 
 /**
  * The per-container warm cache of canonical order JSON (module scope: it lives as long as the
  * Lambda container, empty at cold start, filled lazily). Orders are immutable once stored
  * (first write wins), so entries are never invalidated; least-recently-used entries are evicted
- * when the entry or byte bound is reached. The cached value is the JSON text itself, so a hit
- * costs a map lookup and never a JSON.stringify.
+ * when the entry or byte bound is reached. The cached value is the JSON text itself and its
+ * strong ETag (from the stored content fingerprint), so a hit costs a map lookup and never a
+ * JSON.stringify or a hash.
  *
  * Environment (read once, when the container's cache is created):
  *  - CACHE_MAX_ENTRIES (default 50000)
@@ -40,8 +42,17 @@ type CacheOutcome = 'hit' | 'miss';
 
 export interface CachedRead {
   json: string;
+  /** A strong entity tag (RFC 9110 section 8.8.3): the content fingerprint, quoted. */
+  etag: string;
   cache: CacheOutcome;
 }
+
+interface Entry {
+  json: string;
+  etag: string;
+}
+
+const toEntry = ({ json, fingerprint }: StoredOrder): Entry => ({ json, etag: `"${fingerprint}"` });
 
 /** When this module was loaded: the container's age as the cache sees it. */
 const CONTAINER_STARTED_AT = Date.now();
@@ -67,8 +78,8 @@ export function cacheConfigFromEnv(env: Env = process.env): OrderCacheConfig {
 }
 
 export class OrderCache {
-  private readonly lru: LRUCache<string, string>;
-  private readonly inFlight = new Map<string, Promise<string | undefined>>();
+  private readonly lru: LRUCache<string, Entry>;
+  private readonly inFlight = new Map<string, Promise<Entry | undefined>>();
   private hits = 0;
   private misses = 0;
   private loads = 0;
@@ -76,18 +87,18 @@ export class OrderCache {
 
   constructor(
     readonly config: OrderCacheConfig,
-    private readonly load: (orderUid: string) => Promise<string | undefined>,
+    private readonly load: (orderUid: string) => Promise<StoredOrder | undefined>,
     /** The TTL clock in milliseconds (tests pass their own). */
     clock: { now(): number } = performance,
   ) {
-    this.lru = new LRUCache<string, string>({
+    this.lru = new LRUCache<string, Entry>({
       max: config.maxEntries,
       maxSize: config.maxBytes,
       // UTF-8 bytes of the JSON plus the key: what the bound is about. An order larger than
       // the whole bound is simply not cached (lru-cache refuses it).
-      sizeCalculation: (json, orderUid) => Buffer.byteLength(json) + orderUid.length,
+      sizeCalculation: ({ json, etag }, orderUid) => Buffer.byteLength(json) + etag.length + orderUid.length,
       ...(config.ttlSeconds > 0 ? { ttl: config.ttlSeconds * 1000, ttlResolution: 0, perf: clock } : {}),
-      dispose: (_json, _uid, reason) => {
+      dispose: (_entry, _uid, reason) => {
         if (reason === 'evict') this.evictions += 1;
       },
     });
@@ -98,22 +109,23 @@ export class OrderCache {
     const cached = this.lru.get(orderUid);
     if (cached !== undefined) {
       this.hits += 1;
-      return { json: cached, cache: 'hit' };
+      return { ...cached, cache: 'hit' };
     }
     this.misses += 1;
-    const json = await this.loadOnce(orderUid);
-    return json === undefined ? undefined : { json, cache: 'miss' };
+    const entry = await this.loadOnce(orderUid);
+    return entry === undefined ? undefined : { ...entry, cache: 'miss' };
   }
 
-  private loadOnce(orderUid: string): Promise<string | undefined> {
+  private loadOnce(orderUid: string): Promise<Entry | undefined> {
     let pending = this.inFlight.get(orderUid);
     if (!pending) {
       this.loads += 1;
       // Unknown ids are not cached: the order may be ingested a moment later.
       pending = this.load(orderUid)
-        .then((json) => {
-          if (json !== undefined) this.lru.set(orderUid, json);
-          return json;
+        .then((stored) => {
+          const entry = stored && toEntry(stored);
+          if (entry) this.lru.set(orderUid, entry);
+          return entry;
         })
         .finally(() => this.inFlight.delete(orderUid));
       this.inFlight.set(orderUid, pending);

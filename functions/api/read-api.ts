@@ -1,11 +1,10 @@
-import { databaseIsReachable, findOrderJson, listOrderSummaries, type OrderSummary } from '../../shared/db/orders.js';
+// The read API's operations (`createReadApi`): each returns data or throws an ApiError (shared/http/errors.ts).
+import type { OrderReader, OrderSummary } from '../../shared/db/orders.js';
 import { apiError } from '../../shared/http/errors.js';
 import { ORDER_UID_PATTERN } from '../../shared/order/order-uid.js';
 import { isDatabaseUnavailable } from '../../shared/db/errors.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.js';
-import { type CachedRead, cacheConfigFromEnv, OrderCache, type OrderCacheStats } from './order-cache.js';
-
-/** The read API's operations: each returns data or throws an ApiError (shared/http/errors.ts). */
+import { type CachedRead, OrderCache, type OrderCacheConfig, type OrderCacheStats } from './order-cache.js';
 
 /** Seconds a client waits before retrying after a database outage. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -23,39 +22,43 @@ async function fromDatabase<T>(read: Promise<T>): Promise<T> {
   }
 }
 
-let containerCache: OrderCache | undefined;
-
-/** The container's order cache, created on first use from the environment (CACHE_* variables). */
-function orderCache(): OrderCache {
-  containerCache ??= new OrderCache(cacheConfigFromEnv(), (orderUid) => fromDatabase(findOrderJson(orderUid)));
-  return containerCache;
-}
-
-/** Tests and benchmarks: forget the cache (the next call builds a new one from the environment). */
-export function resetOrderCache(): void {
-  containerCache = undefined;
-}
-
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 const LIMIT_PATTERN = /^[0-9]{1,3}$/;
-
-/** The order's canonical JSON and whether the cache had it; 400 for a malformed id, 404 if unknown. */
-export async function getOrder(orderUid: string): Promise<CachedRead> {
-  if (!ORDER_UID_PATTERN.test(orderUid)) {
-    throw apiError(400, 'invalid_order_uid', 'order_uid must be 1-64 letters, digits, "-" or "_"');
-  }
-  const found = await orderCache().get(orderUid);
-  if (!found) throw apiError(404, 'not_found', `no order with order_uid "${orderUid}"`);
-  return found;
-}
 
 export interface OrderPage {
   orders: Array<Omit<OrderSummary, 'id'>>;
   next_cursor: string | null;
 }
 
-export async function listOrders(query: Readonly<Record<string, string | undefined>>): Promise<OrderPage> {
+export interface ReadApi {
+  /** The order's canonical JSON, its ETag and whether the cache had it; 400 for a malformed id, 404 if unknown. */
+  getOrder(orderUid: string): Promise<CachedRead>;
+  listOrders(query: Readonly<Record<string, string | undefined>>): Promise<OrderPage>;
+  /** Whether the database answers; never throws for an outage (health reports it). */
+  health(): Promise<{ reachable: boolean }>;
+  cacheStats(): OrderCacheStats;
+}
+
+/** The read API of one function instance: its own cache in front of `reader` (its own pool). */
+export function createReadApi(cacheConfig: OrderCacheConfig, reader: OrderReader): ReadApi {
+  const cache = new OrderCache(cacheConfig, (orderUid) => fromDatabase(reader.findStoredOrder(orderUid)));
+  return {
+    async getOrder(orderUid) {
+      if (!ORDER_UID_PATTERN.test(orderUid)) {
+        throw apiError(400, 'invalid_order_uid', 'order_uid must be 1-64 letters, digits, "-" or "_"');
+      }
+      const found = await cache.get(orderUid);
+      if (!found) throw apiError(404, 'not_found', `no order with order_uid "${orderUid}"`);
+      return found;
+    },
+    listOrders: (query) => listOrders(reader, query),
+    health: async () => ({ reachable: await reader.isReachable() }),
+    cacheStats: () => cache.stats(),
+  };
+}
+
+async function listOrders(reader: OrderReader, query: Readonly<Record<string, string | undefined>>): Promise<OrderPage> {
   const { limit: rawLimit, cursor } = query;
   const limit = rawLimit === undefined ? DEFAULT_PAGE_SIZE : LIMIT_PATTERN.test(rawLimit) ? Number(rawLimit) : NaN;
   if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) {
@@ -63,7 +66,7 @@ export async function listOrders(query: Readonly<Record<string, string | undefin
   }
   const afterId = cursor === undefined ? undefined : cursorPosition(cursor);
   // One row more than a page says whether another page follows.
-  const rows = await fromDatabase(listOrderSummaries(limit + 1, afterId));
+  const rows = await fromDatabase(reader.listOrderSummaries(limit + 1, afterId));
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
@@ -81,11 +84,3 @@ function cursorPosition(cursor: string): string {
   }
 }
 
-/** Whether the database answers; never throws for an outage (health reports it). */
-export async function health(): Promise<{ reachable: boolean }> {
-  return { reachable: await databaseIsReachable() };
-}
-
-export function cacheStats(): OrderCacheStats {
-  return orderCache().stats();
-}

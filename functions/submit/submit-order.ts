@@ -1,5 +1,5 @@
 import { apiError } from '../../shared/http/errors.js';
-import { createKafka, type KafkaLogSink, kafkaClientOptions, kafkaConfigFromEnv } from '../../shared/kafka/client.js';
+import { createKafka, type KafkaEnvConfig, type KafkaLogSink, kafkaClientOptions } from '../../shared/kafka/client.js';
 import {
   BrokerUnavailableError,
   createLazyProducer,
@@ -50,14 +50,14 @@ export async function submitOrder(body: unknown, producer: RecordProducer): Prom
 }
 
 /**
- * The container's producer for the orders topic, configured from the environment (see
- * `kafkaConfigFromEnv`) on first use; kafkajs' log lines go to `logger`.
+ * A producer for the orders topic, configured by `readConfig` on its first send (a bad setting is
+ * a ConfigError there: a 500, not a broker outage); kafkajs' log lines go to `logger`.
  */
-export function orderProducerFromEnv(logger: KafkaLogSink, env: Record<string, string | undefined> = process.env): RecordProducer {
+export function orderProducer(readConfig: () => KafkaEnvConfig, logger: KafkaLogSink): RecordProducer {
   let producer: RecordProducer | undefined;
   const current = (): RecordProducer => {
     if (producer) return producer;
-    const config = kafkaConfigFromEnv(env);
+    const config = readConfig();
     producer = createLazyProducer(config.topic, () =>
       createKafka({ ...kafkaClientOptions(config), ...FAST_FAIL_CLIENT_SETTINGS, clientId: 'order-submit', logger }),
     );

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { handler as apiHandler } from '../../functions/api/handler.js';
+import { apiError, PROBLEM_CONTENT_TYPE, problemDetails } from '../../shared/http/errors.js';
 import { matchRoute } from '../../shared/http/routes.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
 import { localLambdaContext } from './lambda-context.js';
@@ -176,10 +177,10 @@ async function serve(authorize: Authorize | undefined, request: http.IncomingMes
     try {
       target = await loadSubmitHandler();
     } catch (error) {
-      return sendJson(response, 503, {
-        error: 'service_unavailable',
-        message: `the submit function (functions/submit/handler.ts) could not be loaded: ${(error as Error).message}`,
-      });
+      // Answered as the function would (problem details), not as API Gateway.
+      const detail = `the submit function (functions/submit/handler.ts) could not be loaded: ${(error as Error).message}`;
+      const problem = problemDetails(apiError(503, 'service_unavailable', detail), new URL(request.url ?? '/', 'http://local').pathname);
+      return sendJson(response, 503, problem, { 'content-type': PROBLEM_CONTENT_TYPE });
     }
   }
   const event = toEvent(request, body, route.key, { pathParameters: params, ...(jwt ? { jwt } : {}) });

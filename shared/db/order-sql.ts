@@ -104,6 +104,14 @@ JOIN deliveries d ON d.order_id = o.id
 JOIN payments p ON p.order_id = o.id
 WHERE o.order_uid = $1`;
 
+/** The same order and its content fingerprint (the read API's ETag), in the same one query. */
+export const SELECT_STORED_ORDER = /* sql */ `
+SELECT ${ORDER_JSON} AS order_json, encode(o.content_sha256, 'hex') AS fingerprint
+FROM orders o
+JOIN deliveries d ON d.order_id = o.id
+JOIN payments p ON p.order_id = o.id
+WHERE o.order_uid = $1`;
+
 /** Liveness of the database connection. */
 export const SELECT_ONE = 'SELECT 1';
 

@@ -1,8 +1,15 @@
 import type pg from 'pg';
 import type { Order } from '../order/schema.js';
 import { orderParams } from './order-rows.js';
-import { INSERT_ORDERS, SELECT_NEWEST_ORDERS, SELECT_ONE, SELECT_ORDER_JSON, SELECT_ORDERS_AFTER } from './order-sql.js';
-import { connect, query } from './pool.js';
+import {
+  INSERT_ORDERS,
+  SELECT_NEWEST_ORDERS,
+  SELECT_ONE,
+  SELECT_ORDER_JSON,
+  SELECT_ORDERS_AFTER,
+  SELECT_STORED_ORDER,
+} from './order-sql.js';
+import { connect, type Database, query } from './pool.js';
 
 /** What storing did to one order: new, harmless repeat, or a different order under a stored order_uid. */
 export type StoreOutcome = 'inserted' | 'duplicate' | 'conflict';
@@ -120,21 +127,46 @@ export interface OrderSummary {
   delivery_city: string;
 }
 
-/** Up to `count` summaries, newest first, after the order with internal id `afterId` (or from the newest). */
-export async function listOrderSummaries(count: number, afterId?: string): Promise<OrderSummary[]> {
-  const result = await query<Omit<OrderSummary, 'amount'> & { amount: string }>(
-    afterId === undefined
-      ? { name: 'select-newest-orders', text: SELECT_NEWEST_ORDERS, values: [count] }
-      : { name: 'select-orders-after', text: SELECT_ORDERS_AFTER, values: [count, afterId] },
-  );
-  // bigint arrives as text; the contract keeps money within JSON's exact integers.
-  return result.rows.map((row) => ({ ...row, amount: Number(row.amount) }));
+/** A stored order as the read API serves it: its canonical JSON and its content fingerprint (hex SHA-256). */
+export interface StoredOrder {
+  json: string;
+  fingerprint: string;
 }
 
-/** True when the database answers a trivial query. */
-export async function databaseIsReachable(): Promise<boolean> {
-  return query({ text: SELECT_ONE }).then(
-    () => true,
-    () => false,
-  );
+/** The read API's queries on one database (its instance's pool). */
+export interface OrderReader {
+  /** The order's canonical JSON and fingerprint, in one query; undefined if unknown. */
+  findStoredOrder(orderUid: string): Promise<StoredOrder | undefined>;
+  /** Up to `count` summaries, newest first, after the order with internal id `afterId` (or from the newest). */
+  listOrderSummaries(count: number, afterId?: string): Promise<OrderSummary[]>;
+  /** True when the database answers a trivial query. */
+  isReachable(): Promise<boolean>;
+}
+
+export function orderReader(database: Pick<Database, 'query'>): OrderReader {
+  return {
+    async findStoredOrder(orderUid) {
+      const result = await database.query<{ order_json: string; fingerprint: string }>({
+        name: 'select-stored-order',
+        text: SELECT_STORED_ORDER,
+        values: [orderUid],
+      });
+      const row = result.rows[0];
+      return row && { json: row.order_json, fingerprint: row.fingerprint };
+    },
+    async listOrderSummaries(count, afterId) {
+      const result = await database.query<Omit<OrderSummary, 'amount'> & { amount: string }>(
+        afterId === undefined
+          ? { name: 'select-newest-orders', text: SELECT_NEWEST_ORDERS, values: [count] }
+          : { name: 'select-orders-after', text: SELECT_ORDERS_AFTER, values: [count, afterId] },
+      );
+      // bigint arrives as text; the contract keeps money within JSON's exact integers.
+      return result.rows.map((row) => ({ ...row, amount: Number(row.amount) }));
+    },
+    isReachable: () =>
+      database.query({ text: SELECT_ONE }).then(
+        () => true,
+        () => false,
+      ),
+  };
 }

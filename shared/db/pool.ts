@@ -2,20 +2,28 @@ import pg from 'pg';
 import { poolSettings, readDatabaseConfig, resolveConnectionConfig } from './config.js';
 
 /**
- * One small pg pool per container (module scope), created on first use and reused by every
- * invocation. Lambda runs one invocation at a time per container, so two connections are plenty.
+ * One small pg pool per function instance (`createDatabase`), created on first use and reused
+ * by every invocation. Lambda runs one invocation at a time per container, so two connections are plenty.
  * A connection that breaks is dropped by pg and the next query opens a new one, so a database
  * restart costs the invocation that hit it (the event source retries it) and nothing after.
  */
 
-let poolPromise: Promise<pg.Pool> | undefined;
-let refreshSecret = false;
-
 /** SQLSTATE 28P01: the password no longer works (e.g. the secret was rotated). */
 const INVALID_PASSWORD = '28P01';
 
-/** Settings are read when the pool is created, like the connection itself, not at import. */
-async function createPool(env: NodeJS.ProcessEnv = process.env): Promise<pg.Pool> {
+/** One function instance's database: its pool, created on the first query and reused. */
+export interface Database {
+  pool(): Promise<pg.Pool>;
+  /** Runs one query on the pool. */
+  query<Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>>;
+  /** A connection of the pool for a transaction; give it back with `release(error?)`. */
+  connect(): Promise<pg.PoolClient>;
+  /** Ends the pool (tests, local shutdown, credential rotation); the next query opens a new one. */
+  close(): Promise<void>;
+}
+
+/** Settings are read from `env` when the pool is created, like the connection itself, not before. */
+async function createPool(env: NodeJS.ProcessEnv, refreshSecret: boolean): Promise<pg.Pool> {
   const config = readDatabaseConfig(env);
   const pool = new pg.Pool({
     ...(await resolveConnectionConfig(config, { refreshSecret })),
@@ -27,42 +35,61 @@ async function createPool(env: NodeJS.ProcessEnv = process.env): Promise<pg.Pool
   // An idle connection that the server closes emits 'error' on the pool; without a listener
   // that would crash the process. pg already discards the broken client.
   pool.on('error', () => {});
-  refreshSecret = false;
   return pool;
 }
 
-export function getPool(): Promise<pg.Pool> {
-  poolPromise ??= createPool().catch((error: unknown) => {
+/** A database whose pool is created lazily from `env` (read then, e.g. DATABASE_URL or DB_SECRET_ARN). */
+export function createDatabase(env: NodeJS.ProcessEnv = process.env): Database {
+  let poolPromise: Promise<pg.Pool> | undefined;
+  let refreshSecret = false;
+  const pool = (): Promise<pg.Pool> => {
+    poolPromise ??= createPool(env, refreshSecret).then(
+      (created) => {
+        refreshSecret = false;
+        return created;
+      },
+      (error: unknown) => {
+        poolPromise = undefined;
+        throw error;
+      },
+    );
+    return poolPromise;
+  };
+  const close = async (): Promise<void> => {
+    const pending = poolPromise;
     poolPromise = undefined;
+    if (pending) await (await pending.catch(() => undefined))?.end();
+  };
+  /** A rejected password (e.g. after a rotation) drops the pool, so the next call re-reads the secret. */
+  const afterDatabaseError = async (error: unknown): Promise<never> => {
+    if ((error as { code?: string }).code === INVALID_PASSWORD) {
+      refreshSecret = true;
+      await close();
+    }
     throw error;
-  });
-  return poolPromise;
+  };
+  return {
+    pool,
+    query: async <Row extends pg.QueryResultRow>(config: pg.QueryConfig) => (await pool()).query<Row>(config).catch(afterDatabaseError),
+    connect: async () => (await pool()).connect().catch(afterDatabaseError),
+    close,
+  };
 }
 
-/** A rejected password (e.g. after a rotation) drops the pool, so the next call re-reads the secret. */
-async function afterDatabaseError(error: unknown): Promise<never> {
-  if ((error as { code?: string }).code === INVALID_PASSWORD) {
-    refreshSecret = true;
-    await closePool();
-  }
-  throw error;
-}
+/**
+ * The container database of the functions that do not take one as a dependency yet (ingest,
+ * migrate helpers, local tools): the functions below use it.
+ */
+export const CONTAINER_DATABASE: Database = createDatabase();
+
+export const getPool = (): Promise<pg.Pool> => CONTAINER_DATABASE.pool();
 
 /** Runs one query on the container's pool. */
-export async function query<Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
-  const pool = await getPool();
-  return pool.query<Row>(config).catch(afterDatabaseError);
-}
+export const query = <Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> =>
+  CONTAINER_DATABASE.query<Row>(config);
 
 /** A connection of the container's pool for a transaction; give it back with `release(error?)`. */
-export async function connect(): Promise<pg.PoolClient> {
-  const pool = await getPool();
-  return pool.connect().catch(afterDatabaseError);
-}
+export const connect = (): Promise<pg.PoolClient> => CONTAINER_DATABASE.connect();
 
-/** Ends the pool (tests, local shutdown, credential rotation). */
-export async function closePool(): Promise<void> {
-  const pending = poolPromise;
-  poolPromise = undefined;
-  if (pending) await (await pending.catch(() => undefined))?.end();
-}
+/** Ends the container's pool (tests, local shutdown, credential rotation). */
+export const closePool = (): Promise<void> => CONTAINER_DATABASE.close();

@@ -4,19 +4,45 @@ import type { Violation } from '../order/validate.js';
 /**
  * The one HTTP error model of both functions: domain code returns data or throws these
  * (http-errors objects with a stable `code`), and the error middleware (shared/http/middleware.ts)
- * renders every one of them as `{ "error": code, "message": … }` (+ `violations`), with its headers.
+ * renders every one of them as RFC 9457 problem details (`problemDetails`, served as
+ * `application/problem+json`), with its headers.
  */
-export type ErrorCode =
-  | 'bad_request'
-  | 'invalid_order_uid'
-  | 'invalid_order'
-  | 'invalid_json'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'internal_error'
-  | 'service_unavailable';
+
+/** Each error code and its problem type's title (the same for every occurrence; `detail` says what happened). */
+export const PROBLEM_TITLES = {
+  bad_request: 'The request is malformed',
+  invalid_order_uid: 'The order_uid is malformed',
+  invalid_order: 'The order breaks the order contract',
+  invalid_json: 'The body is not JSON',
+  invalid_encoding: 'The body is not UTF-8',
+  not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
+  payload_too_large: 'The body is too large',
+  unsupported_media_type: 'Unsupported media type',
+  internal_error: 'Internal error',
+  service_unavailable: 'Service unavailable',
+} as const;
+export type ErrorCode = keyof typeof PROBLEM_TITLES;
+export const ERROR_CODES = Object.keys(PROBLEM_TITLES) as ErrorCode[];
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/**
+ * A problem type's URI (RFC 9457 section 3.1.1: an identifier, which need not resolve): a tag URI
+ * (RFC 4151) under the reserved `.example` domain, ending in the error code.
+ */
+export const problemType = (code: ErrorCode): string => `tag:order-pipeline.example,2026:problem:${code}`;
+
+/** RFC 9457 problem details, with this API's extensions `code` and (for a refused order) `violations`. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  code: ErrorCode;
+  violations?: Violation[];
+}
 
 export interface ApiError extends HttpError {
   code: ErrorCode;
@@ -37,6 +63,19 @@ export function apiError(
   // Ours: the message is written for clients, also for a 503.
   error.expose = true;
   return error;
+}
+
+/** The one rendering of an error's body; `instance`: the request's path (the occurrence). */
+export function problemDetails(error: ApiError, instance?: string): ProblemDetails {
+  return {
+    type: problemType(error.code),
+    title: PROBLEM_TITLES[error.code],
+    status: error.statusCode,
+    detail: error.message,
+    ...(instance === undefined ? {} : { instance }),
+    code: error.code,
+    ...(error.violations ? { violations: error.violations } : {}),
+  };
 }
 
 export const isApiError = (error: unknown): error is ApiError =>

@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import type { MetricName } from '../metrics.js';
 import { type Observability, observedHandler } from '../observability.js';
 import { tracing } from '../tracing.js';
-import { type ApiError, describeError, toApiError } from './errors.js';
+import { type ApiError, describeError, PROBLEM_CONTENT_TYPE, problemDetails, toApiError } from './errors.js';
 import { type HttpResponse, json } from './http.js';
 
 /**
@@ -27,7 +27,13 @@ export interface HttpStackOptions {
   metricsFor: (outcome: Outcome) => readonly MetricName[];
 }
 
-/** Renders whatever was thrown as the JSON error shape; 5xx are logged with their cause (name, message, code). */
+/** The request's path, the problem's `instance` (payload format 2.0 events carry `rawPath`). */
+const requestPath = (event: unknown): string | undefined => {
+  const path = (event as { rawPath?: unknown } | undefined)?.rawPath;
+  return typeof path === 'string' ? path : undefined;
+};
+
+/** Renders whatever was thrown as problem details (RFC 9457); 5xx are logged with their cause (name, message, code). */
 function errorRenderer<TEvent>({ logger }: Pick<Observability, 'logger'>): MiddlewareObj<TEvent, HttpResponse> {
   return {
     onError: (request) => {
@@ -39,8 +45,8 @@ function errorRenderer<TEvent>({ logger }: Pick<Observability, 'logger'>): Middl
           error: describeError(error.cause ?? error),
         });
       }
-      const body = error.violations ? { error: error.code, message: error.message, violations: error.violations } : { error: error.code, message: error.message };
-      request.response = json(error.statusCode, body, error.headers ?? {});
+      const body = problemDetails(error, requestPath(request.event));
+      request.response = json(error.statusCode, body, { ...error.headers, 'content-type': PROBLEM_CONTENT_TYPE });
     },
   };
 }

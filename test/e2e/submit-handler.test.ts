@@ -123,7 +123,8 @@ describe('submit handler with a real Kafka broker', () => {
     const before = await recordCount();
     const response = await post(request());
     expect(response.statusCode).toBe(status);
-    expect(response.json.error).toBe(error);
+    expect(response.json.code).toBe(error);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
     expect(await recordCount()).toBe(before);
   });
 
@@ -134,7 +135,7 @@ describe('submit handler with a real Kafka broker', () => {
       const response = await post(event(JSON.stringify(newOrder())));
       expect(response.statusCode).toBe(503);
       expect(response.headers?.['retry-after']).toBe('1');
-      expect(response.json.error).toBe('service_unavailable');
+      expect(response.json.code).toBe('service_unavailable');
     } finally {
       await broker.start();
     }

@@ -1,11 +1,13 @@
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { handler } from '../../functions/api/handler.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { storeOrders } from '../../shared/db/orders.js';
 import type { Order } from '../../shared/order/schema.js';
 import { usePrivatePostgres } from '../support/database.js';
 import { apiGet } from '../support/api-events.js';
+import { apiInstance } from '../support/handlers.js';
 import { lambdaContext } from '../support/lambda.js';
+import { expectDocumented } from '../support/openapi.js';
+import { problem } from '../support/problems.js';
 
 /**
  * A private PostgreSQL server (not the shared test server), so that stopping it mid-test
@@ -13,13 +15,19 @@ import { lambdaContext } from '../support/lambda.js';
  */
 const postgres = usePrivatePostgres('api-outage-pg-');
 
-function get(path: string) {
-  return handler(apiGet(path), lambdaContext());
+let api: ReturnType<typeof apiInstance>;
+
+/** Every response, the 503s included, is checked against docs/openapi.json. */
+async function get(path: string) {
+  const response = await api.handler(apiGet(path), lambdaContext());
+  expectDocumented('GET', path, response);
+  return response;
 }
 
 beforeAll(() => {
-  vi.stubEnv('DB_CONNECT_TIMEOUT_MS', '2000');
+  api = apiInstance(postgres.server.url, {}, { DB_CONNECT_TIMEOUT_MS: '2000' });
 });
+afterAll(() => api.database.close());
 
 describe('read API during a database outage', () => {
   it('keeps serving cached orders, answers 503 for the rest, and recovers when the database is back', async () => {
@@ -38,11 +46,14 @@ describe('read API during a database outage', () => {
     expect(miss.statusCode).toBe(503);
     expect(miss.headers['cache-control']).toBe('no-store');
     // The stable error shape only: no stack, no SQL, no driver message.
-    expect(JSON.parse(miss.body!)).toEqual({ error: 'service_unavailable', message: 'the database is unavailable; try again shortly' });
+    const instance = `/orders/${uncached.order_uid}`;
+    const detail = 'the database is unavailable; try again shortly';
+    expect(JSON.parse(miss.body!)).toEqual(problem(503, 'service_unavailable', detail, { instance }));
+    expect(miss.headers['retry-after']).toBe('5');
 
     const list = await get('/orders');
     expect(list.statusCode).toBe(503);
-    expect(JSON.parse(list.body!)).toMatchObject({ error: 'service_unavailable' });
+    expect(JSON.parse(list.body!)).toMatchObject({ code: 'service_unavailable', status: 503 });
 
     const health = await get('/health');
     expect(health.statusCode).toBe(503);

@@ -1,10 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { handler as apiHandler } from '../../functions/api/handler.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as ingestHandler } from '../../functions/ingest/handler.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
-import { resetOrderCache } from '../../functions/api/read-api.js';
-import { getPool } from '../../shared/db/pool.js';
+import { cacheConfigFromEnv } from '../../functions/api/order-cache.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import { METRIC } from '../../shared/metrics.js';
 import type { Order } from '../../shared/order/schema.js';
@@ -12,9 +12,24 @@ import { apiGatewayEvent } from '../support/api-events.js';
 import { useTestDatabase } from '../support/database.js';
 import { seedOrders } from '../support/fixtures.js';
 import { ordersEvent } from '../support/kafka-events.js';
+import { apiInstance } from '../support/handlers.js';
 import { lambdaContext } from '../support/lambda.js';
+import { expectDocumented } from '../support/openapi.js';
+import { problem } from '../support/problems.js';
 
-const call = (method: string, path: string, query = '') => apiHandler(apiGatewayEvent({ method, path, query }), lambdaContext());
+/** Each test builds its own read-function instance (its pool, its cache); `restart` builds a fresh one. */
+let api: ReturnType<typeof apiInstance>;
+const restart = async (config: Parameters<typeof apiInstance>[1] = {}) => {
+  await api?.database.close();
+  api = apiInstance(database.url, config);
+};
+
+/** Every response is checked against docs/openapi.json (status, content type, body schema, headers). */
+async function call(method: string, path: string, query = '', headers: Record<string, string> = {}) {
+  const response = await api.handler(apiGatewayEvent({ method, path, query, headers }), lambdaContext());
+  expectDocumented(method, path, response);
+  return response;
+}
 const get = (path: string, query = '') => call('GET', path, query);
 const body = (response: { body?: string }) => JSON.parse(response.body ?? 'null') as Record<string, unknown>;
 
@@ -28,12 +43,14 @@ async function ingest(orders: ReadonlyArray<Order | Record<string, unknown>>): P
 
 beforeEach(async () => {
   await database.sql.query('TRUNCATE orders CASCADE');
-  resetOrderCache();
+  await restart();
 });
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
+
+afterAll(() => api.database.close());
 
 describe('GET /orders/{order_uid}', () => {
   it('returns every ingested order exactly as it was sent: same fields, values, key order and item order', async () => {
@@ -89,7 +106,7 @@ describe('GET /orders/{order_uid}', () => {
   it('reads the database once for a miss, and once for concurrent misses of the same order', async () => {
     const [order] = fakeOrders(1, 12) as [Order];
     await ingest([order]);
-    const pool = await getPool();
+    const pool = await api.database.pool();
     const queries = vi.spyOn(pool, 'query');
 
     const responses = await Promise.all(Array.from({ length: 5 }, () => get(`/orders/${order.order_uid}`)));
@@ -108,7 +125,9 @@ describe('GET /orders/{order_uid}', () => {
 
     const missing = await get(`/orders/${order.order_uid}`);
     expect(missing.statusCode).toBe(404);
-    expect(body(missing)).toEqual({ error: 'not_found', message: `no order with order_uid "${order.order_uid}"` });
+    const instance = `/orders/${order.order_uid}`;
+    expect(body(missing)).toEqual(problem(404, 'not_found', `no order with order_uid "${order.order_uid}"`, { instance }));
+    expect(missing.headers['content-type']).toBe('application/problem+json');
     expect(missing.headers['cache-control']).toBe('no-store');
 
     await ingest([order]);
@@ -118,7 +137,7 @@ describe('GET /orders/{order_uid}', () => {
   it.each(['bad%20id', 'a.b', 'x'.repeat(65), '%F0%9F%98%80'])('answers 400 for the invalid order_uid %s', async (id) => {
     const response = await get(`/orders/${id}`);
     expect(response.statusCode).toBe(400);
-    expect(body(response)).toMatchObject({ error: 'invalid_order_uid' });
+    expect(body(response)).toMatchObject({ code: 'invalid_order_uid', status: 400 });
     expect(response.headers['cache-control']).toBe('no-store');
   });
 
@@ -126,10 +145,10 @@ describe('GET /orders/{order_uid}', () => {
     const orders = fakeOrders(6, 14, { minItems: 2, maxItems: 2 });
     await ingest(orders);
     const sizes = await Promise.all(orders.map(async (order) => Buffer.byteLength((await get(`/orders/${order.order_uid}`)).body!)));
-    const bound = Math.max(...sizes) * 3 + 200; // room for three orders, not four
-    vi.stubEnv('CACHE_MAX_BYTES', String(bound));
-    try {
-      resetOrderCache();
+    // Room for three orders (JSON, quoted fingerprint and key each), not four.
+    const bound = Math.max(...sizes) * 3 + 400;
+    {
+      await restart({ cache: cacheConfigFromEnv({ CACHE_MAX_BYTES: String(bound) }) });
       for (const order of orders) await get(`/orders/${order.order_uid}`);
 
       const stats = body(await get('/cache/stats'));
@@ -139,8 +158,6 @@ describe('GET /orders/{order_uid}', () => {
       expect(stats.evictions).toBe(3);
       expect((await get(`/orders/${orders[5]!.order_uid}`)).headers['x-cache']).toBe('hit');
       expect((await get(`/orders/${orders[0]!.order_uid}`)).headers['x-cache']).toBe('miss');
-    } finally {
-      vi.stubEnv('CACHE_MAX_BYTES', '');
     }
   });
 });
@@ -218,7 +235,7 @@ describe('GET /orders (newest first)', () => {
   ])('answers 400 for %s', async (query) => {
     const response = await get('/orders', query);
     expect(response.statusCode).toBe(400);
-    expect(body(response)).toMatchObject({ error: 'bad_request', message: expect.any(String) });
+    expect(body(response)).toMatchObject({ code: 'bad_request', status: 400, detail: expect.any(String) });
   });
 });
 
@@ -263,7 +280,7 @@ describe('other routes', () => {
   it('answers 404 JSON for an unknown path', async () => {
     const response = await get('/nothing/here');
     expect(response.statusCode).toBe(404);
-    expect(body(response)).toEqual({ error: 'not_found', message: 'no route for /nothing/here' });
+    expect(body(response)).toEqual(problem(404, 'not_found', 'no route for /nothing/here', { instance: '/nothing/here' }));
     expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 
@@ -275,6 +292,80 @@ describe('other routes', () => {
     const response = await call(method, path);
     expect(response.statusCode).toBe(405);
     expect(response.headers.allow).toBe('GET');
-    expect(body(response)).toMatchObject({ error: 'method_not_allowed' });
+    expect(body(response)).toMatchObject({ code: 'method_not_allowed', status: 405 });
+  });
+});
+
+describe('conditional GET /orders/{order_uid}', () => {
+  it('sends a strong ETag from the stored fingerprint, the same on a miss and a hit', async () => {
+    const [order] = fakeOrders(1, 51) as [Order];
+    await ingest([order]);
+    const { rows } = await database.sql.query<{ fingerprint: string }>(
+      "SELECT encode(content_sha256, 'hex') AS fingerprint FROM orders WHERE order_uid = $1",
+      [order.order_uid],
+    );
+
+    const miss = await get(`/orders/${order.order_uid}`);
+    const hit = await get(`/orders/${order.order_uid}`);
+
+    expect(miss.headers.etag).toBe(`"${rows[0]!.fingerprint}"`);
+    expect(miss.headers.etag).toMatch(/^"[0-9a-f]{64}"$/);
+    expect(hit.headers.etag).toBe(miss.headers.etag);
+  });
+
+  it('answers If-None-Match with 304 and no body, on a cache miss and on a hit, without an extra query', async () => {
+    const [order] = fakeOrders(1, 52) as [Order];
+    await ingest([order]);
+    const etag = (await get(`/orders/${order.order_uid}`)).headers.etag!;
+    await restart(); // a fresh instance: the next read is a miss
+    const pool = await api.database.pool();
+    const queries = vi.spyOn(pool, 'query');
+
+    for (const expected of ['miss', 'hit']) {
+      const response = await call('GET', `/orders/${order.order_uid}`, '', { 'if-none-match': etag });
+      expect(response.statusCode).toBe(304);
+      expect(response.body).toBe('');
+      expect(response.headers).toMatchObject({ etag, 'x-cache': expected, 'cache-control': 'private, max-age=300', vary: 'authorization' });
+    }
+    expect(queries).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 200 with the body when If-None-Match names another tag, and 304 for a list or a weak form of its tag', async () => {
+    const [order] = fakeOrders(1, 53) as [Order];
+    await ingest([order]);
+    const etag = (await get(`/orders/${order.order_uid}`)).headers.etag!;
+    const other = await call('GET', `/orders/${order.order_uid}`, '', { 'if-none-match': '"0000"' });
+    expect(other.statusCode).toBe(200);
+    expect(JSON.parse(other.body!)).toEqual(order);
+    expect((await call('GET', `/orders/${order.order_uid}`, '', { 'if-none-match': `"0000", W/${etag}` })).statusCode).toBe(304);
+    expect((await call('GET', `/orders/${order.order_uid}`, '', { 'if-none-match': '*' })).statusCode).toBe(304);
+  });
+});
+
+describe('HEAD', () => {
+  it('answers HEAD on an order as its GET, without the body', async () => {
+    const [order] = fakeOrders(1, 54) as [Order];
+    await ingest([order]);
+    const response = await call('HEAD', `/orders/${order.order_uid}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe('');
+    expect(response.headers.etag).toMatch(/^"[0-9a-f]{64}"$/);
+  });
+
+  it('never runs the admin operation for HEAD /cache/stats (it arrives through $default with the read scope)', async () => {
+    const response = await call('HEAD', '/cache/stats');
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe('GET');
+    expect(response.body).not.toContain('hit_ratio');
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('serves the OpenAPI 3.1 document, the same text as docs/openapi.json', async () => {
+    const response = await get('/openapi.json');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(response.body).toBe(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'openapi.json'), 'utf8'));
+    expect(JSON.parse(response.body!)).toMatchObject({ openapi: expect.stringMatching(/^3\.1\./) });
   });
 });

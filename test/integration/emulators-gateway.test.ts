@@ -111,12 +111,13 @@ describe('local gateway', () => {
 
   it('routes POST /orders to the submit function, not to the read API', async () => {
     const response = await fetch(`${gateway.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    const answer = (await response.json()) as { error?: string; violations?: unknown[] };
+    const answer = (await response.json()) as { code?: string; violations?: unknown[] };
 
     // The submit function's 400 (an empty order breaks the contract, before any broker is
     // needed); the read API would have said 405.
     expect(response.status).toBe(400);
-    expect(answer.error).toBe('invalid_order');
+    expect(answer.code).toBe('invalid_order');
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(answer.violations).toEqual(expect.any(Array));
   });
 

@@ -8,6 +8,7 @@ import { closePool } from '../../shared/db/pool.js';
 import { SCOPES } from '../../shared/http/routes.js';
 import type { Order } from '../../shared/order/schema.js';
 import { createTestDatabase } from '../support/database.js';
+import { expectFetchDocumented } from '../support/openapi.js';
 
 /**
  * Sign-in as API Gateway's JWT authorizer enforces it, through the local gateway against the real
@@ -37,7 +38,10 @@ afterAll(async () => {
   vi.unstubAllEnvs();
 });
 
-const get = (path: string, token?: string) => fetch(`${gateway.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+/** Every answer, API Gateway's own 401/403 included, is checked against docs/openapi.json. */
+const bearer = (token?: string) => (token ? { headers: { authorization: `Bearer ${token}` } } : {});
+const get = async (path: string, token?: string) =>
+  expectFetchDocumented('GET', `${gateway.url}${path}`, await fetch(`${gateway.url}${path}`, bearer(token)));
 
 async function expectUnauthorized(response: Response, reason: string) {
   expect(response.status).toBe(401);
@@ -54,6 +58,22 @@ describe('local gateway with the JWT authorizer', () => {
     expect(response.headers.get('cache-control')).toBe('private, max-age=300');
     // A bare token (no "Bearer") is accepted too, as by API Gateway.
     expect((await fetch(`${gateway.url}/orders?limit=1`, { headers: { authorization: accessToken } })).status).toBe(200);
+  });
+
+  it('never lets a read-only token run the admin operation through HEAD, and answers HEAD on a read route', async () => {
+    const { accessToken } = await issuer.signIn([SCOPES.read]);
+    const head = async (path: string, token?: string) =>
+      expectFetchDocumented('HEAD', `${gateway.url}${path}`, await fetch(`${gateway.url}${path}`, { method: 'HEAD', ...bearer(token) }));
+    // GET is refused by the route's authorizer; HEAD reaches $default (read scope) and the function refuses it.
+    expect((await get('/cache/stats', accessToken)).status).toBe(403);
+    const stats = await head('/cache/stats', accessToken);
+    expect(stats.status).toBe(405);
+    expect(stats.headers.get('allow')).toBe('GET');
+    const found = await head(`/orders/${order.order_uid}`, accessToken);
+    expect(found.status).toBe(200);
+    expect(found.headers.get('etag')).toMatch(/^"[0-9a-f]{64}"$/);
+    // $default needs the read scope: HEAD without a token is API Gateway's 401, also on a public GET route.
+    expect((await head('/health')).status).toBe(401);
   });
 
   it('answers 401 without a token', async () => {
@@ -115,8 +135,12 @@ describe('local gateway with the JWT authorizer', () => {
   });
 
   it('lets POST /orders through with orders/write (IAM cannot be checked locally) and not without it', async () => {
-    const post = (token?: string) =>
-      fetch(`${gateway.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: '{}' });
+    const post = async (token?: string) =>
+      expectFetchDocumented('POST', `${gateway.url}/orders`, await fetch(`${gateway.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: '{}',
+      }));
     await expectUnauthorized(await post(), 'no token was provided');
     expect((await post((await issuer.signIn([SCOPES.read])).accessToken)).status).toBe(403);
     // Past the authorizer: the submit function's own 400 for an empty order.

@@ -1,7 +1,5 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { handler as apiHandler } from '../../functions/api/handler.js';
-import { resetOrderCache } from '../../functions/api/read-api.js';
 import { handler as ingestHandler } from '../../functions/ingest/handler.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { migrateUp, type RuntimeRole } from '../../shared/db/migrate.js';
@@ -9,6 +7,7 @@ import { closePool } from '../../shared/db/pool.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import type { Order } from '../../shared/order/schema.js';
 import { apiGet } from '../support/api-events.js';
+import { apiInstance } from '../support/handlers.js';
 import { createTestDatabase, roleUrl, useTestDatabase, withClient } from '../support/database.js';
 import { clone, readFixture, seedOrders } from '../support/fixtures.js';
 import { ordersEvent } from '../support/kafka-events.js';
@@ -174,12 +173,13 @@ describe('the read API handler as orders_reader', () => {
     await database.sql.query('TRUNCATE orders CASCADE');
     await runAs('orders_writer');
     await ingestHandler(mskEvent([order]), lambdaContext());
-    await runAs('orders_reader');
-    resetOrderCache();
+    reader = apiInstance(roleUrl(database, 'orders_reader'));
   });
+  afterAll(() => reader.database.close());
 
+  let reader: ReturnType<typeof apiInstance>;
   const get = (path: string) => {
-    return apiHandler(apiGet(path), lambdaContext());
+    return reader.handler(apiGet(path), lambdaContext());
   };
 
   it('serves an order exactly as it was sent', async () => {

@@ -1,16 +1,20 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { cacheConfigFromEnv, OrderCache } from '../../functions/api/order-cache.js';
 
 const config = { maxEntries: 100, maxBytes: 10_000, ttlSeconds: 0 };
 const orderJson = (uid: string, size = 100) => JSON.stringify({ order_uid: uid, pad: 'x'.repeat(size) });
+/** The stored order as the database read gives it: its JSON and content fingerprint (hex SHA-256). */
+const stored = (uid: string) => ({ json: orderJson(uid), fingerprint: createHash('sha256').update(orderJson(uid)).digest('hex') });
+const etag = (uid: string) => `"${stored(uid).fingerprint}"`;
 
 describe('OrderCache', () => {
-  it('loads a miss once, then answers hits with the same text without loading again', async () => {
-    const load = vi.fn(async (uid: string) => orderJson(uid));
+  it('loads a miss once, then answers hits with the same text and strong ETag without loading again', async () => {
+    const load = vi.fn(async (uid: string) => stored(uid));
     const cache = new OrderCache(config, load);
 
-    expect(await cache.get('a')).toEqual({ json: orderJson('a'), cache: 'miss' });
-    expect(await cache.get('a')).toEqual({ json: orderJson('a'), cache: 'hit' });
+    expect(await cache.get('a')).toEqual({ json: orderJson('a'), etag: etag('a'), cache: 'miss' });
+    expect(await cache.get('a')).toEqual({ json: orderJson('a'), etag: etag('a'), cache: 'hit' });
     expect(load).toHaveBeenCalledTimes(1);
     expect(cache.stats()).toMatchObject({ entries: 1, hits: 1, misses: 1, loads: 1, hit_ratio: 0.5 });
   });
@@ -20,7 +24,7 @@ describe('OrderCache', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const load = vi.fn(async (uid: string) => {
       await gate;
-      return orderJson(uid);
+      return stored(uid);
     });
     const cache = new OrderCache(config, load);
 
@@ -33,21 +37,22 @@ describe('OrderCache', () => {
   });
 
   it('does not cache unknown orders or failed loads', async () => {
-    const load = vi.fn<(uid: string) => Promise<string | undefined>>()
+    const load = vi.fn<(uid: string) => Promise<ReturnType<typeof stored> | undefined>>()
       .mockResolvedValueOnce(undefined)
       .mockRejectedValueOnce(new Error('database down'))
-      .mockResolvedValueOnce(orderJson('a'));
+      .mockResolvedValueOnce(stored('a'));
     const cache = new OrderCache(config, load);
 
     expect(await cache.get('a')).toBeUndefined();
     await expect(cache.get('a')).rejects.toThrow('database down');
-    expect(await cache.get('a')).toEqual({ json: orderJson('a'), cache: 'miss' });
+    expect(await cache.get('a')).toEqual({ json: orderJson('a'), etag: etag('a'), cache: 'miss' });
     expect(load).toHaveBeenCalledTimes(3);
   });
 
   it('evicts the least recently used orders to stay within the byte bound', async () => {
-    const entrySize = Buffer.byteLength(orderJson('a')) + 1;
-    const cache = new OrderCache({ ...config, maxBytes: entrySize * 2 }, async (uid) => orderJson(uid));
+    // The JSON, the quoted fingerprint and the key.
+    const entrySize = Buffer.byteLength(orderJson('a')) + etag('a').length + 1;
+    const cache = new OrderCache({ ...config, maxBytes: entrySize * 2 }, async (uid) => stored(uid));
 
     await cache.get('a');
     await cache.get('b');
@@ -60,14 +65,14 @@ describe('OrderCache', () => {
   });
 
   it('evicts by entry count too', async () => {
-    const cache = new OrderCache({ ...config, maxEntries: 2 }, async (uid) => orderJson(uid));
+    const cache = new OrderCache({ ...config, maxEntries: 2 }, async (uid) => stored(uid));
     for (const uid of ['a', 'b', 'c', 'd']) await cache.get(uid);
     expect(cache.stats()).toMatchObject({ entries: 2, evictions: 2 });
   });
 
   it('expires entries after the optional TTL', async () => {
     let now = 1_000;
-    const cache = new OrderCache({ ...config, ttlSeconds: 60 }, async (uid) => orderJson(uid), { now: () => now });
+    const cache = new OrderCache({ ...config, ttlSeconds: 60 }, async (uid) => stored(uid), { now: () => now });
     await cache.get('a');
     now += 59_000;
     expect((await cache.get('a'))?.cache).toBe('hit');

@@ -7,6 +7,10 @@ import { METRIC } from '../../shared/metrics.js';
 import { createObservability } from '../../shared/observability.js';
 import { apiGatewayEvent } from '../support/api-events.js';
 import { lambdaContext } from '../support/lambda.js';
+import { problem } from '../support/problems.js';
+
+/** The fixture request's path: the problem's instance. */
+const INSTANCE = apiGatewayEvent().rawPath;
 
 /** The shared middleware stack around a handler that throws or answers what each test says. */
 function stackAround(run: () => Promise<ReturnType<typeof json>>) {
@@ -25,14 +29,16 @@ function stackAround(run: () => Promise<ReturnType<typeof json>>) {
 const body = (response: { body?: string }) => JSON.parse(response.body ?? 'null') as unknown;
 
 describe('httpHandler: the error renderer', () => {
-  it('renders a typed error as { error, message } with its status and headers, and the security headers', async () => {
+  it('renders a typed error as problem details (RFC 9457) with its status and headers, and the security headers', async () => {
     const { call } = stackAround(async () => {
       throw apiError(405, 'method_not_allowed', 'PUT is not allowed on /health; allowed: GET', { headers: { allow: 'GET' } });
     });
     const response = await call();
     expect(response.statusCode).toBe(405);
-    expect(body(response)).toEqual({ error: 'method_not_allowed', message: 'PUT is not allowed on /health; allowed: GET' });
-    expect(response.headers).toMatchObject({ allow: 'GET', 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY' });
+    const detail = 'PUT is not allowed on /health; allowed: GET';
+    expect(body(response)).toEqual(problem(405, 'method_not_allowed', detail, { instance: INSTANCE }));
+    expect(response.headers).toMatchObject({ allow: 'GET', 'content-type': 'application/problem+json', 'cache-control': 'no-store' });
+    expect(response.headers['x-frame-options']).toBe('DENY');
   });
 
   it('adds violations for an invalid order', async () => {
@@ -40,7 +46,8 @@ describe('httpHandler: the error renderer', () => {
     const { call } = stackAround(async () => {
       throw apiError(400, 'invalid_order', 'the order breaks 1 rule(s) of the order contract', { violations });
     });
-    expect(body(await call())).toEqual({ error: 'invalid_order', message: 'the order breaks 1 rule(s) of the order contract', violations });
+    const detail = 'the order breaks 1 rule(s) of the order contract';
+    expect(body(await call())).toEqual(problem(400, 'invalid_order', detail, { instance: INSTANCE, violations }));
   });
 
   it('sends a 503 with retry-after and its own message, and logs the cause (name, message, code) only', async () => {
@@ -51,7 +58,8 @@ describe('httpHandler: the error renderer', () => {
     const response = await call();
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
-    expect(body(response)).toEqual({ error: 'service_unavailable', message: 'the database is unavailable; try again shortly' });
+    const detail = 'the database is unavailable; try again shortly';
+    expect(body(response)).toEqual(problem(503, 'service_unavailable', detail, { instance: INSTANCE }));
     expect(logged).toHaveBeenCalledWith('dependency unavailable', { status: 503, error: { name: 'Error', message: cause.message, code: 'ECONNREFUSED' } });
   });
 
@@ -61,7 +69,7 @@ describe('httpHandler: the error renderer', () => {
     });
     const response = await call();
     expect(response.statusCode).toBe(500);
-    expect(body(response)).toEqual({ error: 'internal_error', message: 'internal error' });
+    expect(body(response)).toEqual(problem(500, 'internal_error', 'internal error', { instance: INSTANCE }));
     expect(response.body).not.toMatch(/secret|42703|Testov|stack/);
     expect(logged).toHaveBeenCalledWith('request failed', { status: 500, error: { name: 'Error', message: 'column "secret" does not exist', code: '42703' } });
   });

@@ -1,6 +1,6 @@
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { handler, scopesForGroups } from '../../functions/pre-token/handler.js';
+import { createPreTokenHandler, SCOPE_GROUPS, scopesForGroups } from '../../functions/pre-token/pre-token.js';
 import { SCOPES } from '../../shared/http/routes.js';
 
 /** The Cognito trigger that turns group membership into scopes (no AWS needed: it is a pure function of the event). */
@@ -17,7 +17,17 @@ function event(groups: string[]): PreTokenGenerationV2TriggerEvent {
   } as PreTokenGenerationV2TriggerEvent;
 }
 
+const handler = createPreTokenHandler({ scopeGroups: SCOPE_GROUPS });
+
 describe('pre-token-generation trigger', () => {
+  it('grants from the table its instance was built with', async () => {
+    const custom = createPreTokenHandler({ scopeGroups: { auditors: SCOPES.admin } });
+    const added = async (groups: string[]) =>
+      (await custom(event(groups))).response.claimsAndScopeOverrideDetails.accessTokenGeneration?.scopesToAdd;
+    expect(await added(['auditors', 'orders-admin'])).toEqual([SCOPES.admin]);
+    expect(await added(['orders-writer'])).toEqual([]);
+  });
+
   it('adds nothing for a user in no group: orders/read comes from the app client', async () => {
     const result = await handler(event([]));
     expect(result.response.claimsAndScopeOverrideDetails.accessTokenGeneration?.scopesToAdd).toEqual([]);

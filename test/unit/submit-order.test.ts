@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BrokerUnavailableError, type KeyedRecord, type RecordProducer } from '../../shared/kafka/producer.js';
-import { orderProducerFromEnv, submitOrder } from '../../functions/submit/submit-order.js';
+import { orderProducer, submitOrder } from '../../functions/submit/submit-order.js';
+import { kafkaConfigFromEnv } from '../../shared/kafka/client.js';
 import type { ApiError } from '../../shared/http/errors.js';
 import { clone, readFixture } from '../support/fixtures.js';
 
@@ -66,10 +67,10 @@ describe('submitOrder', () => {
   });
 });
 
-describe('orderProducerFromEnv', () => {
+describe('orderProducer', () => {
   it('reports a missing broker setting as a configuration error (a 500), not as a broker outage', async () => {
     const silent = { error() {}, warn() {}, info() {}, debug() {} };
-    const failure = await orderProducerFromEnv(silent, {})
+    const failure = await orderProducer(() => kafkaConfigFromEnv({}), silent)
       .send({ key: 'k', value: 'v' })
       .catch((error: unknown) => error);
     expect(failure).not.toBeInstanceOf(BrokerUnavailableError);
