@@ -87,7 +87,8 @@ await writeBenchmarkSection(
   `${table}
 
 Medians of ${PAIRS} paired fresh-process runs per function (Δ: the median of the pairs' differences; "first trace":
-${DECODE_RUNS} runs of its own), ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.
+${DECODE_RUNS} runs of its own), ${new Date().toISOString().slice(0, 10)},
+load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores.
 "import" is \`await import(bundle)\` inside the process (the part of Init Duration that is ours); "process" is the whole
 \`node\` run. With \`--enable-source-maps\` Node reads and parses the map at import; it decodes the mappings only when a
 stack trace first goes through the bundle ("first trace", once per execution environment). The maps add

@@ -31,7 +31,9 @@ export function functionCode(name: FunctionName): lambda.Code {
         tryBundle(outputDir) {
           const cli = join(REPO_ROOT, 'infra', 'bundle-cli.ts');
           const run = spawnSync(process.execPath, ['--import', 'tsx', cli, name, outputDir], { cwd: REPO_ROOT, encoding: 'utf8' });
-          if (run.status !== 0) throw new Error(`bundling ${name} failed (${run.status ?? run.signal}): ${run.stderr || run.error?.message}`);
+          if (run.status !== 0) {
+            throw new Error(`bundling ${name} failed (${run.status ?? run.signal}): ${run.stderr || run.error?.message}`);
+          }
           return true;
         },
       },

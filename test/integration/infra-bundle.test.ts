@@ -24,7 +24,8 @@ async function stackOf(nodeOptions: string): Promise<string> {
   const event = { request: { groupConfiguration: { groupsToOverride: 'not-a-list' } } };
   const script = `const { handler } = await import(${JSON.stringify(bundle)});
 try { await handler(${JSON.stringify(event)}); } catch (error) { process.stdout.write(error.stack); }`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+  const env = { ...process.env, NODE_OPTIONS: nodeOptions };
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env });
   return stdout;
 }
 

@@ -22,7 +22,11 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return node as T;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string | null, text?: string | number): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string | null,
+  text?: string | number,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = String(text);
@@ -63,7 +67,8 @@ export function renderOrder(order: Order, view: { cache: string | null; timing: 
   ]);
   const d = order.delivery;
   fillFacts(byId('delivery'), [
-    ['Name', d.name], ['Phone', d.phone], ['Email', d.email], ['Address', d.address], ['City', d.city], ['Region', d.region], ['ZIP', d.zip],
+    ['Name', d.name], ['Phone', d.phone], ['Email', d.email], ['Address', d.address],
+    ['City', d.city], ['Region', d.region], ['ZIP', d.zip],
   ]);
   const p = order.payment;
   const money = (minor: number) => formatMoney(minor, p.currency);
