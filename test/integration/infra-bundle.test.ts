@@ -23,7 +23,9 @@ beforeAll(async () => {
 function sourceLine(text: string): string {
   const folder = join(import.meta.dirname, '..', '..', 'functions', 'pre-token');
   for (const file of readdirSync(folder).filter((name) => name.endsWith('.ts'))) {
-    const line = readFileSync(join(folder, file), 'utf8').split('\n').findIndex((code) => code.includes(text));
+    const line = readFileSync(join(folder, file), 'utf8')
+      .split('\n')
+      .findIndex((code) => code.includes(text));
     if (line >= 0) return `functions/pre-token/${file}:${line + 1}`.replaceAll('.', '\\.');
   }
   throw new Error(`no line holds ${text}`);

@@ -35,7 +35,7 @@ describe('reading an error answer (the page)', () => {
     expect(nested).toEqual({ status: 400, code: 'invalid_order', detail: 'bad', violations: [{ path: 'items', message: 'empty' }] });
   });
 
-  it('falls back to the title, and keeps the HTTP status over the body\'s', () => {
+  it("falls back to the title, and keeps the HTTP status over the body's", () => {
     const problem = readProblem(503, JSON.stringify({ title: 'Service Unavailable', status: 200 }));
     expect(problem.status).toBe(503);
     expect(problemText(problem)).toBe('Service Unavailable');
@@ -50,7 +50,11 @@ describe('reading an error answer (the page)', () => {
   });
 
   it('never throws and keeps only well-formed violations, whatever the body', () => {
-    const bodies = fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((value) => JSON.stringify({ violations: value, detail: value })));
+    const bodies = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.jsonValue().map((value) => JSON.stringify({ violations: value, detail: value })),
+    );
     fc.assert(
       fc.property(bodies, (body) => {
         const problem = readProblem(500, body);

@@ -83,17 +83,22 @@ describe('page sign-in (authorization code flow with PKCE)', () => {
     expect(request!.headers.has('authorization')).toBe(false);
   });
 
-  it('refuses a redirect with another state, and names the issuer\'s error', async () => {
+  it("refuses a redirect with another state, and names the issuer's error", async () => {
     const { pending } = await beginSignIn(CONFIG, REDIRECT, '');
     const endpoint = tokenEndpoint(() => json({}));
     await expect(completeSignIn(CONFIG, REDIRECT, pending, back('code=c0de&state=forged'), endpoint.fetchImpl)).rejects.toThrow(/state/);
-    const denied = await completeSignIn(CONFIG, REDIRECT, pending, back(`error=access_denied&state=${pending.state}`), endpoint.fetchImpl)
-      .catch((error: unknown) => error);
+    const denied = await completeSignIn(
+      CONFIG,
+      REDIRECT,
+      pending,
+      back(`error=access_denied&state=${pending.state}`),
+      endpoint.fetchImpl,
+    ).catch((error: unknown) => error);
     expect(signInFailure(denied)).toBe('access_denied');
     expect(endpoint.requests).toHaveLength(0);
   });
 
-  it('refuses an ID token from another issuer or for another client, and reads the token endpoint\'s error', async () => {
+  it("refuses an ID token from another issuer or for another client, and reads the token endpoint's error", async () => {
     const { pending } = await beginSignIn(CONFIG, REDIRECT, '');
     const callback = new URL(`${REDIRECT}?code=c0de&state=${pending.state}`);
     for (const claims of [{ iss: 'http://127.0.0.1:9999' }, { aud: 'another-client' }, { exp: Math.floor(Date.now() / 1000) - 600 }]) {

@@ -75,7 +75,13 @@ export async function completeSignIn(
     ...(fetchImpl ? { [oauth.customFetch]: fetchImpl } : {}),
   };
   const response = await oauth.authorizationCodeGrantRequest(
-    server, client(config), oauth.None(), params, redirectUri, pending.verifier, options,
+    server,
+    client(config),
+    oauth.None(),
+    params,
+    redirectUri,
+    pending.verifier,
+    options,
   );
   const result = await oauth.processAuthorizationCodeResponse(server, client(config), response);
   const claims = oauth.getValidatedIdTokenClaims(result);
