@@ -84,7 +84,10 @@ for (const name of FUNCTION_NAMES) {
     kb(statSync(file).size),
     `${kb(statSync(mapFile).size)} (${kb(zipped(mapFile))} zipped)`,
     `${ms(of((p) => p.off.initCpu))} → ${ms(of((p) => p.on.initCpu))}`,
-    `${ms(of((p) => p.on.initCpu - p.off.initCpu))} (${percent(of((p) => p.on.initCpu - p.off.initCpu), of((p) => p.off.initCpu))})`,
+    `${ms(of((p) => p.on.initCpu - p.off.initCpu))} (${percent(
+      of((p) => p.on.initCpu - p.off.initCpu),
+      of((p) => p.off.initCpu),
+    )})`,
     ms(of((p) => p.on.init - p.off.init)),
     ms(of((p) => p.on.wall - p.off.wall)),
     ms(median(decodes)),
@@ -93,7 +96,16 @@ for (const name of FUNCTION_NAMES) {
 }
 
 const table = markdownTable(
-  ['function', 'index.mjs KB', 'index.mjs.map KB', 'import CPU ms, off → on', 'Δ import CPU ms', 'Δ import ms', 'Δ process ms', 'first trace: CPU ms'],
+  [
+    'function',
+    'index.mjs KB',
+    'index.mjs.map KB',
+    'import CPU ms, off → on',
+    'Δ import CPU ms',
+    'Δ import ms',
+    'Δ process ms',
+    'first trace: CPU ms',
+  ],
   rows,
 );
 await writeBenchmarkSection(
