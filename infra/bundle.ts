@@ -83,7 +83,10 @@ const FUNCTIONS: Record<FunctionName, FunctionBundle> = {
   'pre-token': { external: RUNTIME_PROVIDED },
 };
 
-/** Builds functions/<name>/handler.ts into outDir (index.mjs, index.mjs.map and any shipped folders), as deployed. */
+/**
+ * Builds functions/<name>/handler.ts into outDir (index.mjs, index.mjs.map and any shipped folders), as deployed.
+ * outDir is created if need be; files already in it stay (give a new or empty folder for an exact copy of the asset).
+ */
 export async function bundleFunction(name: FunctionName, outDir: string): Promise<{ file: string }> {
   const spec = FUNCTIONS[name];
   const result = await build({

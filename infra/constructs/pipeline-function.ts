@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { AssetHashType, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, type Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -31,7 +31,9 @@ export function functionCode(name: FunctionName): lambda.Code {
         tryBundle(outputDir) {
           const cli = join(REPO_ROOT, 'infra', 'bundle-cli.ts');
           const run = spawnSync(process.execPath, ['--import', 'tsx', cli, name, outputDir], { cwd: REPO_ROOT, encoding: 'utf8' });
-          if (run.status !== 0) throw new Error(`bundling ${name} failed (${run.status ?? run.signal}): ${run.stderr || run.error?.message}`);
+          if (run.status !== 0) {
+            throw new Error(`bundling ${name} failed (${run.status ?? run.signal}): ${run.stderr || run.error?.message}`);
+          }
           return true;
         },
       },

@@ -53,6 +53,12 @@ describe('bundleFunction', () => {
     for (const [path, bytes] of built) expect(bytes.equals(deployed.get(path)!), path).toBe(true);
   });
 
+  it('knows every function: each folder of functions/ with a handler.ts is one FunctionName', () => {
+    const root = join(import.meta.dirname, '..', '..', 'functions');
+    const folders = readdirSync(root).filter((name) => statSync(join(root, name, 'handler.ts'), { throwIfNoEntry: false })?.isFile());
+    expect([...FUNCTION_NAMES].sort()).toEqual(folders.sort());
+  });
+
   it('runs every function with source maps enabled', () => {
     for (const name of FUNCTION_NAMES) {
       const [, fn] =

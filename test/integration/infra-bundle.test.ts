@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,12 +19,25 @@ beforeAll(async () => {
   ({ file: bundle } = await bundleFunction('pre-token', mkdtempSync(join(tmpdir(), 'bundle-stack-'))));
 });
 
+/** `functions/pre-token/<file>.ts:<line>` of the first line holding `text`. */
+function sourceLine(text: string): string {
+  const folder = join(import.meta.dirname, '..', '..', 'functions', 'pre-token');
+  for (const file of readdirSync(folder).filter((name) => name.endsWith('.ts'))) {
+    const line = readFileSync(join(folder, file), 'utf8')
+      .split('\n')
+      .findIndex((code) => code.includes(text));
+    if (line >= 0) return `functions/pre-token/${file}:${line + 1}`.replaceAll('.', '\\.');
+  }
+  throw new Error(`no line holds ${text}`);
+}
+
 async function stackOf(nodeOptions: string): Promise<string> {
-  // groupsToOverride is not a list: scopesForGroups (functions/pre-token/handler.ts) throws a TypeError.
+  // groupsToOverride is not a list: scopesForGroups (functions/pre-token/) throws a TypeError.
   const event = { request: { groupConfiguration: { groupsToOverride: 'not-a-list' } } };
   const script = `const { handler } = await import(${JSON.stringify(bundle)});
 try { await handler(${JSON.stringify(event)}); } catch (error) { process.stdout.write(error.stack); }`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+  const env = { ...process.env, NODE_OPTIONS: nodeOptions };
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env });
   return stdout;
 }
 
@@ -32,12 +45,10 @@ describe('function bundles in a stack trace', () => {
   it('name the TypeScript file and line with --enable-source-maps', async () => {
     const stack = await stackOf('--enable-source-maps');
     expect(stack).toMatch(/^TypeError: .*flatMap is not a function/);
-    // The lines where the source throws and where the handler calls it.
-    const source = readFileSync(join(import.meta.dirname, '..', '..', 'functions', 'pre-token', 'handler.ts'), 'utf8').split('\n');
-    const line = (text: string) => source.findIndex((code) => code.includes(text)) + 1;
+    // Where the source throws and where the handler calls it: file and line.
     const [, thrower, caller] = stack.split('\n');
-    expect(thrower).toMatch(new RegExp(`at scopesForGroups \\(.*/functions/pre-token/handler\\.ts:${line('groups.flatMap(')}:\\d+\\)$`));
-    expect(caller).toMatch(new RegExp(`/functions/pre-token/handler\\.ts:${line('= scopesForGroups(')}:\\d+\\)$`));
+    expect(thrower).toMatch(new RegExp(`at scopesForGroups \\(.*/${sourceLine('groups.flatMap(')}:\\d+\\)$`));
+    expect(caller).toMatch(new RegExp(`/${sourceLine('= scopesForGroups(')}:\\d+\\)$`));
   });
 
   it('name only the minified index.mjs without it (what the flag changes)', async () => {

@@ -69,7 +69,10 @@ describe('order reader (conditional GET)', () => {
   it('reads an error as a problem, and a 304 it did not ask for as one too', async () => {
     const { fetchOrder } = api();
     const read = createOrderReader(fetchOrder);
-    expect(await read('zzz')).toEqual({ ok: false, problem: { status: 404, code: 'not_found', title: 'Not Found', detail: 'no such order', violations: [] } });
+    expect(await read('zzz')).toEqual({
+      ok: false,
+      problem: { status: 404, code: 'not_found', title: 'Not Found', detail: 'no such order', violations: [] },
+    });
     const stray = createOrderReader(async () => new Response(null, { status: 304 }));
     expect(await stray('a')).toEqual({ ok: false, problem: { status: 304, violations: [] } });
   });

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { beginSignIn, completeSignIn, type SignInConfig, signInFailure, signOutParameters } from '../../functions/api/web/browser/sign-in.js';
+import {
+  beginSignIn,
+  completeSignIn,
+  type SignInConfig,
+  signInFailure,
+  signOutParameters,
+} from '../../functions/api/web/browser/sign-in.js';
 
 /**
  * The page's sign-in without a browser or an issuer: oauth4webapi runs for real; the token endpoint is a function of
@@ -33,7 +39,9 @@ function tokenEndpoint(answer: () => Response) {
   return { requests, fetchImpl };
 }
 
-const json = (body: object, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (body: object, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const back = (query: string) => new URL(`${REDIRECT}?${query}`);
 
 describe('page sign-in (authorization code flow with PKCE)', () => {
   it('asks for a code with an S256 challenge of a fresh verifier and state', async () => {
@@ -75,18 +83,22 @@ describe('page sign-in (authorization code flow with PKCE)', () => {
     expect(request!.headers.has('authorization')).toBe(false);
   });
 
-  it('refuses a redirect with another state, and names the issuer\'s error', async () => {
+  it("refuses a redirect with another state, and names the issuer's error", async () => {
     const { pending } = await beginSignIn(CONFIG, REDIRECT, '');
     const endpoint = tokenEndpoint(() => json({}));
-    await expect(completeSignIn(CONFIG, REDIRECT, pending, new URL(`${REDIRECT}?code=c0de&state=forged`), endpoint.fetchImpl)).rejects.toThrow(/state/);
-    const denied = await completeSignIn(CONFIG, REDIRECT, pending, new URL(`${REDIRECT}?error=access_denied&state=${pending.state}`), endpoint.fetchImpl).catch(
-      (error: unknown) => error,
-    );
+    await expect(completeSignIn(CONFIG, REDIRECT, pending, back('code=c0de&state=forged'), endpoint.fetchImpl)).rejects.toThrow(/state/);
+    const denied = await completeSignIn(
+      CONFIG,
+      REDIRECT,
+      pending,
+      back(`error=access_denied&state=${pending.state}`),
+      endpoint.fetchImpl,
+    ).catch((error: unknown) => error);
     expect(signInFailure(denied)).toBe('access_denied');
     expect(endpoint.requests).toHaveLength(0);
   });
 
-  it('refuses an ID token from another issuer or for another client, and reads the token endpoint\'s error', async () => {
+  it("refuses an ID token from another issuer or for another client, and reads the token endpoint's error", async () => {
     const { pending } = await beginSignIn(CONFIG, REDIRECT, '');
     const callback = new URL(`${REDIRECT}?code=c0de&state=${pending.state}`);
     for (const claims of [{ iss: 'http://127.0.0.1:9999' }, { aud: 'another-client' }, { exp: Math.floor(Date.now() / 1000) - 600 }]) {
@@ -102,7 +114,7 @@ describe('page sign-in (authorization code flow with PKCE)', () => {
     const remote = { ...CONFIG, issuer: 'http://issuer.example', token_url: 'http://issuer.example/token' };
     const { pending } = await beginSignIn(remote, REDIRECT, '');
     const endpoint = tokenEndpoint(() => json({ access_token: 'at', token_type: 'Bearer' }));
-    await expect(completeSignIn(remote, REDIRECT, pending, new URL(`${REDIRECT}?code=c&state=${pending.state}`), endpoint.fetchImpl)).rejects.toThrow();
+    await expect(completeSignIn(remote, REDIRECT, pending, back(`code=c&state=${pending.state}`), endpoint.fetchImpl)).rejects.toThrow();
     expect(endpoint.requests).toHaveLength(0);
   });
 

@@ -12,7 +12,15 @@ import { createOrderReader } from './order-reader.js';
 import { problemText, readProblem } from './problem.js';
 import { byId, el, type OrderSummary, recentItem, renderOrder, showMessage } from './render.js';
 import { sampleOrder } from './sample-order.js';
-import { beginSignIn, completeSignIn, type PendingSignIn, type SignInConfig, signInFailure, signOutParameters, type Tokens } from './sign-in.js';
+import {
+  beginSignIn,
+  completeSignIn,
+  type PendingSignIn,
+  type SignInConfig,
+  signInFailure,
+  signOutParameters,
+  type Tokens,
+} from './sign-in.js';
 
 const PAGE_SIZE = 10;
 const SIGN_IN_KEY = 'order-page.sign-in';
@@ -158,7 +166,8 @@ async function loadRecent(reset: boolean): Promise<void> {
     byId('recent-more').hidden = !recent.cursor;
     status.textContent = list.children.length === 0 ? 'No orders stored yet.' : '';
   } catch (error) {
-    status.textContent = error instanceof SignInNeeded ? 'Sign in to see the recent orders.' : `Could not load recent orders (${(error as Error).message}).`;
+    status.textContent =
+      error instanceof SignInNeeded ? 'Sign in to see the recent orders.' : `Could not load recent orders (${(error as Error).message}).`;
   }
 }
 
@@ -196,7 +205,8 @@ async function submitSample(): Promise<void> {
       box.append(list);
     }
   } catch (error) {
-    showMessage(box, error instanceof SignInNeeded ? 'info' : 'error', error instanceof SignInNeeded ? 'Signing in…' : 'Could not reach POST /orders.');
+    if (error instanceof SignInNeeded) showMessage(box, 'info', 'Signing in…');
+    else showMessage(box, 'error', 'Could not reach POST /orders.');
   }
 }
 

@@ -22,7 +22,11 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return node as T;
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string | null, text?: string | number): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className?: string | null,
+  text?: string | number,
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (className) node.className = className;
   if (text !== undefined) node.textContent = String(text);
@@ -63,7 +67,13 @@ export function renderOrder(order: Order, view: { cache: string | null; timing: 
   ]);
   const d = order.delivery;
   fillFacts(byId('delivery'), [
-    ['Name', d.name], ['Phone', d.phone], ['Email', d.email], ['Address', d.address], ['City', d.city], ['Region', d.region], ['ZIP', d.zip],
+    ['Name', d.name],
+    ['Phone', d.phone],
+    ['Email', d.email],
+    ['Address', d.address],
+    ['City', d.city],
+    ['Region', d.region],
+    ['ZIP', d.zip],
   ]);
   const p = order.payment;
   const money = (minor: number) => formatMoney(minor, p.currency);
@@ -81,9 +91,15 @@ export function renderOrder(order: Order, view: { cache: string | null; timing: 
   const rows = order.items.map((item, index) => {
     const row = el('tr');
     row.append(
-      el('td', 'num', index + 1), el('td', null, item.name), el('td', null, item.brand), el('td', null, item.size),
-      el('td', 'num', money(item.price)), el('td', 'num', `${item.sale}%`), el('td', 'num', money(item.total_price)),
-      el('td', 'num', item.status), el('td', 'num mono', item.nm_id),
+      el('td', 'num', index + 1),
+      el('td', null, item.name),
+      el('td', null, item.brand),
+      el('td', null, item.size),
+      el('td', 'num', money(item.price)),
+      el('td', 'num', `${item.sale}%`),
+      el('td', 'num', money(item.total_price)),
+      el('td', 'num', item.status),
+      el('td', 'num mono', item.nm_id),
     );
     return row;
   });

@@ -74,7 +74,15 @@ export async function completeSignIn(
     [oauth.allowInsecureRequests]: loopbackHttp(config.token_url),
     ...(fetchImpl ? { [oauth.customFetch]: fetchImpl } : {}),
   };
-  const response = await oauth.authorizationCodeGrantRequest(server, client(config), oauth.None(), params, redirectUri, pending.verifier, options);
+  const response = await oauth.authorizationCodeGrantRequest(
+    server,
+    client(config),
+    oauth.None(),
+    params,
+    redirectUri,
+    pending.verifier,
+    options,
+  );
   const result = await oauth.processAuthorizationCodeResponse(server, client(config), response);
   const claims = oauth.getValidatedIdTokenClaims(result);
   return { accessToken: result.access_token, ...(result.id_token ? { idToken: result.id_token } : {}), ...(claims ? { claims } : {}) };
