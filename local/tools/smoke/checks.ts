@@ -3,7 +3,8 @@
  * endpoints and credentials differ, see local-target.ts and stack-target.ts): `/health`; the
  * credentials; an order submitted with POST /orders and read back with GET /orders/{order_uid}
  * until it is exactly what was sent; the DLQ gained no record of it; and, deployed, no alarm of
- * the stack in ALARM. A check that needs one that failed is not run (its cause is already a line).
+ * the stack in ALARM. A check that needs one that failed is not run, and says so on stdout (its
+ * cause already has its failure line).
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -56,6 +57,8 @@ export function smokeOrder(): Order {
 
 const failure = (check: string, detail: string): CheckOutcome => ({ check, ok: false, detail });
 const success = (check: string, detail: string): CheckOutcome => ({ check, ok: true, detail });
+/** A check that cannot run because one it needs failed: not a failure of its own (that one has its line). */
+const notRun = (check: string, because: string): CheckOutcome => ({ check, ok: true, skipped: true, detail: `not run: ${because}` });
 const reason = (error: unknown) => (error instanceof Error && error.message === 'fetch failed' ? causeOf(error) : error instanceof Error ? error.message : String(error));
 
 async function request(url: string, init: RequestInit): Promise<{ status: number; headers: Headers; body: string }> {
@@ -137,10 +140,11 @@ async function checkAlarms(alarmsInAlarm: NonNullable<SmokeTarget['alarmsInAlarm
 /** Runs every check once, in order, and hands each outcome to `report` as it is known. */
 export async function runSmoke(target: SmokeTarget, options: SmokeOptions, report: (outcome: CheckOutcome) => void): Promise<CheckOutcome[]> {
   const outcomes: CheckOutcome[] = [];
+  /** True when the check ran and passed: what a later check may build on. */
   const record = (outcome: CheckOutcome) => {
     outcomes.push(outcome);
     report(outcome);
-    return outcome.ok;
+    return outcome.ok && !outcome.skipped;
   };
   const order = smokeOrder();
   record(await checkHealth(target));
@@ -153,10 +157,14 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions, repor
       return undefined;
     });
   } else if ('skipped' in target.dlq) record({ check: 'dlq', ok: true, skipped: true, detail: `not checked: ${target.dlq.skipped}` });
-  const submitted = prepared && record(await checkSubmit(target, order));
-  if (submitted) record(await checkReadBack(target, order, options));
-  if (dlq && since && submitted) {
-    record(await checkDlq(dlq, since, order).catch((error: unknown) => failure('dlq', `cannot read ${dlq.topic}: ${reason(error)}`)));
+  const submitted = prepared ? record(await checkSubmit(target, order)) : record(notRun('submit', 'no credentials'));
+  record(submitted ? await checkReadBack(target, order, options) : notRun('read-back', 'nothing was submitted'));
+  if (dlq && since) {
+    record(
+      submitted
+        ? await checkDlq(dlq, since, order).catch((error: unknown) => failure('dlq', `cannot read ${dlq.topic}: ${reason(error)}`))
+        : notRun('dlq', 'nothing was submitted'),
+    );
   }
   if (target.alarmsInAlarm) for (const outcome of await checkAlarms(target.alarmsInAlarm)) record(outcome);
   return outcomes;

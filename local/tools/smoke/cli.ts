@@ -60,7 +60,9 @@ async function main(): Promise<number> {
   process.stdout.write(`smoke test of ${checked.label}\n`);
   const outcomes = await runSmoke(checked, { timeoutMs: timeoutSeconds * 1000 }, print);
   const failed = outcomes.filter((outcome) => !outcome.ok).length;
-  process.stdout.write(failed === 0 ? `smoke test passed (${outcomes.length} checks)\n` : `smoke test FAILED: ${failed} of ${outcomes.length} checks\n`);
+  const skipped = outcomes.filter((outcome) => outcome.skipped).length;
+  const counts = `${outcomes.length} checks${skipped > 0 ? `, ${skipped} not run` : ''}`;
+  process.stdout.write(failed === 0 ? `smoke test passed (${counts})\n` : `smoke test FAILED: ${failed} of ${counts}\n`);
   return failed === 0 ? 0 : 1;
 }
 
