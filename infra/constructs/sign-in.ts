@@ -104,13 +104,19 @@ export class SignIn extends Construct {
     const client = pool.addClient('Smoke', {
       generateSecret: true,
       authFlows: { userSrp: false, userPassword: false, custom: false, adminUserPassword: false },
-      oAuth: { flows: { clientCredentials: true }, scopes: scopes.map((scope) => cognito.OAuthScope.resourceServer(server, resourceScope(scope))) },
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: scopes.map((scope) => cognito.OAuthScope.resourceServer(server, resourceScope(scope))),
+      },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.minutes(15),
     });
     // Top-level outputs (stable keys): the smoke test finds the client by them.
-    new CfnOutput(Stack.of(this), 'SmokeClientId', { value: client.userPoolClientId, description: 'App client of npm run smoke (client credentials; secret via DescribeUserPoolClient)' });
+    new CfnOutput(Stack.of(this), 'SmokeClientId', {
+      value: client.userPoolClientId,
+      description: 'App client of npm run smoke (client credentials; secret via DescribeUserPoolClient)',
+    });
     return client;
   }
 

@@ -36,17 +36,21 @@ export async function clientCredentialsToken(client: ClientCredentials, scopes: 
   }).catch((error: unknown) => {
     throw new TokenRequestError(`token endpoint ${client.tokenUrl} unreachable: ${causeOf(error)}`);
   });
-  const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; scope?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
+  type TokenAnswer = { access_token?: unknown; scope?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
+  const body = (await response.json().catch(() => ({}))) as TokenAnswer;
   if (!response.ok || typeof body.access_token !== 'string') {
     const reason = [body.error, body.error_description].filter((part) => typeof part === 'string').join(': ');
-    throw new TokenRequestError(`token endpoint ${client.tokenUrl} answered ${response.status}${reason ? ` ${reason}` : ''} for client ${client.clientId}`);
+    const answered = `${response.status}${reason ? ` ${reason}` : ''}`;
+    throw new TokenRequestError(`token endpoint ${client.tokenUrl} answered ${answered} for client ${client.clientId}`);
   }
   const granted = grantedScopes(body.scope, body.access_token, scopes);
   const missing = scopes.filter((scope) => !granted.includes(scope));
   if (missing.length > 0) {
-    throw new TokenRequestError(`client ${client.clientId} was not granted ${missing.join(', ')} (granted: ${granted.join(' ') || 'nothing'})`);
+    const grantedText = granted.join(' ') || 'nothing';
+    throw new TokenRequestError(`client ${client.clientId} was not granted ${missing.join(', ')} (granted: ${grantedText})`);
   }
-  return { accessToken: body.access_token, scopes: granted, ...(typeof body.expires_in === 'number' ? { expiresInSeconds: body.expires_in } : {}) };
+  const expiry = typeof body.expires_in === 'number' ? { expiresInSeconds: body.expires_in } : {};
+  return { accessToken: body.access_token, scopes: granted, ...expiry };
 }
 
 /**
@@ -71,7 +75,9 @@ export async function discoverTokenUrl(issuer: string): Promise<string> {
     throw new TokenRequestError(`issuer ${issuer} unreachable: ${causeOf(error)}`);
   });
   const body = (await response.json().catch(() => ({}))) as { token_endpoint?: unknown };
-  if (!response.ok || typeof body.token_endpoint !== 'string') throw new TokenRequestError(`issuer ${issuer} has no discovery document (GET ${url}: ${response.status})`);
+  if (!response.ok || typeof body.token_endpoint !== 'string') {
+    throw new TokenRequestError(`issuer ${issuer} has no discovery document (GET ${url}: ${response.status})`);
+  }
   return body.token_endpoint;
 }
 

@@ -13,7 +13,8 @@ import { clientCredentialsToken, discoverTokenUrl } from './client-credentials.j
 import { exitWith } from './connection-args.js';
 import { localEndpoints } from './local-endpoints.js';
 
-const usage = `usage: npm run -s token -- [--scope ${SCOPES.read}] [--scope ${SCOPES.write}] [--scope ${SCOPES.admin}] [--issuer http://127.0.0.1:3001]
+const usage = `usage: npm run -s token -- [--scope ${SCOPES.read}] [--scope ${SCOPES.write}] [--scope ${SCOPES.admin}]
+                          [--issuer http://127.0.0.1:3001]
   prints an access token of the local issuer (default ${SCOPES.read}); AUTH_PORT as for npm start`;
 
 /** A token of the local issuer's machine client with `scopes`. */

@@ -106,7 +106,12 @@ describe('local gateway with the JWT authorizer', () => {
     expect(await response.json()).toEqual(order);
     expect((await get('/cache/stats', read)).status).toBe(403);
     expect((await get('/cache/stats', await machine([SCOPES.admin]))).status).toBe(200);
-    const post = (token: string) => fetch(`${gateway.url}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' });
+    const post = (token: string) =>
+      fetch(`${gateway.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: '{}',
+      });
     expect((await post(read)).status).toBe(403);
     // Past the authorizer: the submit function's own 400 for an empty order.
     expect((await post(await machine([SCOPES.write]))).status).toBe(400);
@@ -114,10 +119,12 @@ describe('local gateway with the JWT authorizer', () => {
 
   it('accepts a token shaped like Cognito\'s client-credentials one: no aud, the client id in client_id and sub', async () => {
     const { clientId } = LOCAL_SCRIPTS_CLIENT;
-    const cognitoShaped = await issuer.mintToken({ aud: undefined, client_id: clientId, sub: clientId, token_use: 'access', scope: SCOPES.read });
+    const claims = { aud: undefined, client_id: clientId, sub: clientId, token_use: 'access', scope: SCOPES.read };
+    const cognitoShaped = await issuer.mintToken(claims);
     expect((await get(`/orders/${order.order_uid}`, cognitoShaped)).status).toBe(200);
     // aud decides when present, even when client_id would match.
-    await expectUnauthorized(await get('/orders', await issuer.mintToken({ aud: 'some-other-api', client_id: clientId })), 'the token does not have a valid audience');
+    const otherAudience = await issuer.mintToken({ aud: 'some-other-api', client_id: clientId });
+    await expectUnauthorized(await get('/orders', otherAudience), 'the token does not have a valid audience');
   });
 
   it('answers 401 for something that is not a JWT', async () => {

@@ -28,8 +28,18 @@ afterAll(async () => {
   await issuer?.close();
 });
 
-async function token(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderrLines: string[] }> {
-  const child = spawn(TSX, ['local/tools/token.ts', ...args], { cwd: ROOT, env: { ...process.env, AUTH_PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+interface TokenRun {
+  code: number | null;
+  stdout: string;
+  stderrLines: string[];
+}
+
+async function token(args: string[], env: Record<string, string> = {}): Promise<TokenRun> {
+  const child = spawn(TSX, ['local/tools/token.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, AUTH_PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -38,14 +48,16 @@ async function token(args: string[], env: Record<string, string> = {}): Promise<
   return { code, stdout, stderrLines: stderr.split('\n').filter((line) => line.trim() !== '' && !line.includes('TimeoutNegativeWarning')) };
 }
 
-describe.concurrent('npm run token', () => {
+// Each run starts a process (tsx, oidc-provider): slow on a busy machine, so one at a time and with room.
+describe('npm run token', { timeout: 90_000 }, () => {
   it('prints only a token of the machine client with the scopes asked for, which the JWT authorizer accepts', async () => {
     const outcome = await token(['--scope', SCOPES.read, '--scope', SCOPES.write]);
     expect(outcome.code).toBe(0);
     const lines = outcome.stdout.split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
     const claims = decodeJwt(lines[0]!);
-    expect(claims).toMatchObject({ iss: issuer.issuer, client_id: LOCAL_SCRIPTS_CLIENT.clientId, sub: LOCAL_SCRIPTS_CLIENT.clientId, scope: `${SCOPES.read} ${SCOPES.write}` });
+    const { clientId } = LOCAL_SCRIPTS_CLIENT;
+    expect(claims).toMatchObject({ iss: issuer.issuer, client_id: clientId, sub: clientId, scope: `${SCOPES.read} ${SCOPES.write}` });
     const authorize = jwtAuthorizer(issuer.authorizer);
     expect(await authorize(matchRoute('GET', '/orders/abc').route, `Bearer ${lines[0]}`)).toMatchObject({ allow: true });
     expect(await authorize(matchRoute('POST', '/orders').route, `Bearer ${lines[0]}`)).toMatchObject({ allow: true });
@@ -76,9 +88,12 @@ describe.concurrent('npm run token', () => {
 describe('client credentials grant at the local issuer', () => {
   it('refuses a wrong secret and the page client (it has no secret and no client credentials grant)', async () => {
     await expect(clientCredentialsToken({ ...issuer.scriptsClient, clientSecret: 'wrong' }, [SCOPES.read])).rejects.toThrow(
-      new TokenRequestError(`token endpoint ${issuer.issuer}/token answered 401 invalid_client: client authentication failed for client order-scripts`),
+      new TokenRequestError(
+        `token endpoint ${issuer.issuer}/token answered 401 invalid_client: client authentication failed for client order-scripts`,
+      ),
     );
-    await expect(clientCredentialsToken({ ...issuer.scriptsClient, clientId: issuer.clientId }, [SCOPES.read])).rejects.toThrow(/answered 401 invalid_client/);
+    const pageClient = { ...issuer.scriptsClient, clientId: issuer.clientId };
+    await expect(clientCredentialsToken(pageClient, [SCOPES.read])).rejects.toThrow(/answered 401 invalid_client/);
   });
 
   it('fails when a scope asked for is not granted, rather than handing out a token without it', async () => {

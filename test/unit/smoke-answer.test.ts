@@ -22,7 +22,8 @@ describe('describeAnswer', () => {
     expect(describeAnswer(400, headers({ 'content-type': 'application/problem+json' }), JSON.stringify(problem))).toBe(
       '400 invalid_order: the order breaks 2 rule(s) of the order contract (2 violation(s): $.payment.amount, $.delivery.phone)',
     );
-    expect(describeAnswer(404, headers(), JSON.stringify({ title: 'Not Found', status: 404, code: 'not_found' }))).toBe('404 not_found: Not Found');
+    const notFound = JSON.stringify({ title: 'Not Found', status: 404, code: 'not_found' });
+    expect(describeAnswer(404, headers(), notFound)).toBe('404 not_found: Not Found');
   });
 
   it('reads the older { error, message } shape', () => {
@@ -33,12 +34,15 @@ describe('describeAnswer', () => {
 
   it("reads API Gateway's own answers with the reason from www-authenticate", () => {
     const challenge = 'Bearer scope="" error="invalid_token" error_description="the token has expired"';
-    expect(describeAnswer(401, headers({ 'www-authenticate': challenge }), '{"message":"Unauthorized"}')).toBe('401: Unauthorized (the token has expired)');
+    expect(describeAnswer(401, headers({ 'www-authenticate': challenge }), '{"message":"Unauthorized"}')).toBe(
+      '401: Unauthorized (the token has expired)',
+    );
     expect(describeAnswer(429, headers(), '{"message":"Too Many Requests"}')).toBe('429: Too Many Requests');
   });
 
   it('names the content type of a body that is not JSON, never its text', () => {
-    expect(describeAnswer(502, headers({ 'content-type': 'text/html; charset=utf-8' }), '<html>Bad gateway for Jane Doe</html>')).toBe('502 (text/html)');
+    const html = headers({ 'content-type': 'text/html; charset=utf-8' });
+    expect(describeAnswer(502, html, '<html>Bad gateway for Jane Doe</html>')).toBe('502 (text/html)');
     expect(describeAnswer(200, headers(), '[1,2]')).toBe('200');
   });
 });
@@ -66,7 +70,7 @@ describe('differences', () => {
 
   it('finds every generated change of one leaf', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((key) => /^[a-z]+$/.test(key)), fc.integer(), { minKeys: 1 }), (record) => {
+      fc.property(fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), fc.integer(), { minKeys: 1 }), (record) => {
         const [key] = Object.keys(record);
         expect(differences(record, { ...record, [key!]: record[key!]! + 1 })).toEqual([`$.${key}`]);
       }),

@@ -9,12 +9,24 @@ import { executeApiSigner } from '../../local/tools/smoke/sigv4.js';
  * written out independently (node:crypto), so a fault in the signer's hashing shows. AWS itself
  * cannot be asked here: the credentials are made up.
  */
-const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-example' };
+const CREDENTIALS = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session-token-example',
+};
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const hmac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text, 'utf8').digest();
 
-function expectedSignature(request: { method: string; url: URL; body: string; headers: Record<string, string> }, signedHeaders: string[], scope: string, amzDate: string): string {
-  const lower = Object.fromEntries(Object.entries({ ...request.headers, host: request.url.host }).map(([name, value]) => [name.toLowerCase(), value.trim()]));
+interface SentRequest {
+  method: string;
+  url: URL;
+  body: string;
+  headers: Record<string, string>;
+}
+
+function expectedSignature(request: SentRequest, signedHeaders: string[], scope: string, amzDate: string): string {
+  const all = Object.entries({ ...request.headers, host: request.url.host });
+  const lower = Object.fromEntries(all.map(([name, value]) => [name.toLowerCase(), value.trim()]));
   const canonical = [
     request.method,
     request.url.pathname,
@@ -42,7 +54,8 @@ describe('executeApiSigner', () => {
     expect(headers['x-amz-security-token']).toBe(CREDENTIALS.sessionToken);
     const amzDate = headers['x-amz-date']!;
     expect(amzDate).toMatch(/^\d{8}T\d{6}Z$/);
-    const match = /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(headers.authorization ?? '');
+    const shape = /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
+    const match = shape.exec(headers.authorization ?? '');
     expect(match, headers.authorization).not.toBeNull();
     const [, scope, signed, signature] = match!;
     expect(scope).toBe(`${amzDate.slice(0, 8)}/eu-west-1/execute-api/aws4_request`);

@@ -27,12 +27,20 @@ describe('smokeOutputs', () => {
 
   it('has no Cognito part for a stack with an external issuer, and no brokers for an older stack', () => {
     const { UserPoolId: _pool, SignInDomain: _domain, SmokeClientId: _client, KafkaBootstrapBrokers: _brokers, ...external } = OUTPUTS;
-    expect(smokeOutputs('S', { ...external, SubmitAuth: 'jwt' })).toEqual({ apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com', submitAuth: 'jwt', dlqTopic: 'orders.dlq' });
+    expect(smokeOutputs('S', { ...external, SubmitAuth: 'jwt' })).toEqual({
+      apiUrl: 'https://abc123.execute-api.eu-west-1.amazonaws.com',
+      submitAuth: 'jwt',
+      dlqTopic: 'orders.dlq',
+    });
   });
 
   it('names the outputs a stack lacks, and a SubmitAuth it does not know', () => {
-    expect(() => smokeOutputs('Other', { ApiUrl: 'https://x' })).toThrow('stack Other has no output SubmitAuth, DlqTopic: is it an order pipeline stack, deployed from this version?');
-    expect(() => smokeOutputs('S', { ...OUTPUTS, SubmitAuth: 'none' })).toThrow('stack S: output SubmitAuth is "none", expected iam or jwt');
+    expect(() => smokeOutputs('Other', { ApiUrl: 'https://x' })).toThrow(
+      'stack Other has no output SubmitAuth, DlqTopic: is it an order pipeline stack, deployed from this version?',
+    );
+    expect(() => smokeOutputs('S', { ...OUTPUTS, SubmitAuth: 'none' })).toThrow(
+      'stack S: output SubmitAuth is "none", expected iam or jwt',
+    );
   });
 });
 

@@ -59,7 +59,11 @@ const failure = (check: string, detail: string): CheckOutcome => ({ check, ok: f
 const success = (check: string, detail: string): CheckOutcome => ({ check, ok: true, detail });
 /** A check that cannot run because one it needs failed: not a failure of its own (that one has its line). */
 const notRun = (check: string, because: string): CheckOutcome => ({ check, ok: true, skipped: true, detail: `not run: ${because}` });
-const reason = (error: unknown) => (error instanceof Error && error.message === 'fetch failed' ? causeOf(error) : error instanceof Error ? error.message : String(error));
+/** An error as one line: fetch's bare "fetch failed" becomes its cause (ECONNREFUSED, a DNS error). */
+function reason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.message === 'fetch failed' ? causeOf(error) : error.message;
+}
 
 async function request(url: string, init: RequestInit): Promise<{ status: number; headers: Headers; body: string }> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
@@ -83,9 +87,12 @@ async function checkSubmit(target: SmokeTarget, order: Order): Promise<CheckOutc
   const body = JSON.stringify(order);
   try {
     const headers = { 'content-type': 'application/json' };
-    const answer = await request(url.href, { method: 'POST', body, headers: { ...headers, ...(await target.submitHeaders(url, body, headers)) } });
+    const authorization = await target.submitHeaders(url, body, headers);
+    const answer = await request(url.href, { method: 'POST', body, headers: { ...headers, ...authorization } });
     const accepted = JSON.parse(answer.body || 'null') as { order_uid?: unknown } | null;
-    if (answer.status === 202 && accepted?.order_uid === order.order_uid) return success('submit', `POST /orders accepted order_uid ${order.order_uid}`);
+    if (answer.status === 202 && accepted?.order_uid === order.order_uid) {
+      return success('submit', `POST /orders accepted order_uid ${order.order_uid}`);
+    }
     return failure('submit', `POST ${url.href} answered ${describeAnswer(answer.status, answer.headers, answer.body)}`);
   } catch (error) {
     return failure('submit', `POST ${url.href} failed: ${reason(error)}`);
@@ -102,8 +109,11 @@ async function checkReadBack(target: SmokeTarget, order: Order, { timeoutMs, pol
       const answer = await request(url, { headers: await target.readHeaders() });
       if (answer.status === 200) {
         const stored = JSON.parse(answer.body) as unknown;
-        if (isDeepStrictEqual(stored, order)) return success('read-back', `GET /orders/${order.order_uid} returned the order as sent after ${Date.now() - started} ms`);
-        return failure('read-back', `GET ${url} returned an order that differs from the one sent at ${differences(order, stored).join(', ')}`);
+        if (isDeepStrictEqual(stored, order)) {
+          return success('read-back', `GET /orders/${order.order_uid} returned the order as sent after ${Date.now() - started} ms`);
+        }
+        const where = differences(order, stored).join(', ');
+        return failure('read-back', `GET ${url} returned an order that differs from the one sent at ${where}`);
       }
       last = describeAnswer(answer.status, answer.headers, answer.body);
       if (answer.status !== 404 && answer.status < 500) return failure('read-back', `GET ${url} answered ${last}`);
@@ -119,9 +129,10 @@ async function checkDlq(dlq: { topic: string; kafka: Kafka }, since: Map<number,
   const read = await readTopicToEnd(dlq.kafka, dlq.topic, { from: since });
   try {
     const ours = read.entries.filter((entry) => readableOrderUid(entry) === order.order_uid);
-    if (ours.length === 0) return success('dlq', `${dlq.topic} gained ${read.entries.length} record(s), none of order_uid ${order.order_uid}`);
-    const [first] = ours;
-    return failure('dlq', `${dlq.topic} gained ${ours.length} record(s) of order_uid ${order.order_uid} (reason: ${first?.reason ?? 'none given'})`);
+    const gained = `${dlq.topic} gained`;
+    if (ours.length === 0) return success('dlq', `${gained} ${read.entries.length} record(s), none of order_uid ${order.order_uid}`);
+    const because = ours[0]?.reason ?? 'none given';
+    return failure('dlq', `${gained} ${ours.length} record(s) of order_uid ${order.order_uid} (reason: ${because})`);
   } finally {
     await read.close();
   }
@@ -138,7 +149,20 @@ async function checkAlarms(alarmsInAlarm: NonNullable<SmokeTarget['alarmsInAlarm
 }
 
 /** Runs every check once, in order, and hands each outcome to `report` as it is known. */
-export async function runSmoke(target: SmokeTarget, options: SmokeOptions, report: (outcome: CheckOutcome) => void): Promise<CheckOutcome[]> {
+async function checkCredentials(target: SmokeTarget): Promise<CheckOutcome> {
+  try {
+    await target.prepare();
+    return success('credentials', 'token and credentials ready');
+  } catch (error) {
+    return failure('credentials', reason(error));
+  }
+}
+
+export async function runSmoke(
+  target: SmokeTarget,
+  options: SmokeOptions,
+  report: (outcome: CheckOutcome) => void,
+): Promise<CheckOutcome[]> {
   const outcomes: CheckOutcome[] = [];
   /** True when the check ran and passed: what a later check may build on. */
   const record = (outcome: CheckOutcome) => {
@@ -148,7 +172,7 @@ export async function runSmoke(target: SmokeTarget, options: SmokeOptions, repor
   };
   const order = smokeOrder();
   record(await checkHealth(target));
-  const prepared = record(await target.prepare().then(() => success('credentials', 'token and credentials ready'), (error: unknown) => failure('credentials', reason(error))));
+  const prepared = record(await checkCredentials(target));
   const dlq = 'topic' in target.dlq ? target.dlq : undefined;
   let since: Map<number, number> | undefined;
   if (dlq) {

@@ -29,7 +29,13 @@ export function localTarget(env: Env = process.env): SmokeTarget {
     submitHeaders: bearer,
     dlq: {
       topic: DEFAULT_DLQ_TOPIC,
-      kafka: createKafka({ brokers, clientId: 'smoke-test', logLevel: logLevel.NOTHING, connectionTimeout: 3_000, retry: { retries: 2, initialRetryTime: 200 } }),
+      kafka: createKafka({
+        brokers,
+        clientId: 'smoke-test',
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: 3_000,
+        retry: { retries: 2, initialRetryTime: 200 },
+      }),
     },
   };
 }

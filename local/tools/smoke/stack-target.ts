@@ -42,16 +42,23 @@ export interface SmokeStackOutputs {
 /** The outputs by key, checked: a missing required one is named (an older stack, another template). */
 export function smokeOutputs(stackName: string, outputs: Readonly<Record<string, string | undefined>>): SmokeStackOutputs {
   const missing = ['ApiUrl', 'SubmitAuth', 'DlqTopic'].filter((key) => !outputs[key]);
-  if (missing.length > 0) throw new Error(`stack ${stackName} has no output ${missing.join(', ')}: is it an order pipeline stack, deployed from this version?`);
+  if (missing.length > 0) {
+    throw new Error(`stack ${stackName} has no output ${missing.join(', ')}: is it an order pipeline stack, deployed from this version?`);
+  }
   const submitAuth = outputs.SubmitAuth;
-  if (submitAuth !== 'iam' && submitAuth !== 'jwt') throw new Error(`stack ${stackName}: output SubmitAuth is "${submitAuth}", expected iam or jwt`);
-  const { UserPoolId: userPoolId, SignInDomain: signInDomain, SmokeClientId: smokeClientId } = outputs;
+  if (submitAuth !== 'iam' && submitAuth !== 'jwt') {
+    throw new Error(`stack ${stackName}: output SubmitAuth is "${submitAuth}", expected iam or jwt`);
+  }
+  const { UserPoolId: userPoolId, SignInDomain: domain, SmokeClientId: smokeClientId } = outputs;
+  const cognito = userPoolId && domain && smokeClientId
+    ? { userPoolId, signInDomain: domain.replace(/\/$/, ''), smokeClientId }
+    : undefined;
   return {
     apiUrl: outputs.ApiUrl!.replace(/\/$/, ''),
     submitAuth,
     dlqTopic: outputs.DlqTopic!,
     ...(outputs.KafkaBootstrapBrokers ? { kafkaBrokers: outputs.KafkaBootstrapBrokers } : {}),
-    ...(userPoolId && signInDomain && smokeClientId ? { cognito: { userPoolId, signInDomain: signInDomain.replace(/\/$/, ''), smokeClientId } } : {}),
+    ...(cognito ? { cognito } : {}),
   };
 }
 
@@ -69,36 +76,60 @@ function tokenSource(outputs: SmokeStackOutputs, region: string, accessToken: st
   if (!cognito) {
     if (accessToken) return async () => accessToken;
     return async () => {
-      throw new Error(`the stack has no SmokeClientId output (an external issuer): set SMOKE_ACCESS_TOKEN to a token with ${smokeScopes(outputs.submitAuth).join(' ')}`);
+      const scopes = smokeScopes(outputs.submitAuth).join(' ');
+      throw new Error(`the stack has no SmokeClientId output (an external issuer): set SMOKE_ACCESS_TOKEN to a token with ${scopes}`);
     };
   }
   let token: Promise<string> | undefined;
   const fetchToken = async () => {
     const cognitoClient = new CognitoIdentityProviderClient({ region });
-    const { UserPoolClient: client } = await cognitoClient.send(new DescribeUserPoolClientCommand({ UserPoolId: cognito.userPoolId, ClientId: cognito.smokeClientId }));
-    if (!client?.ClientSecret) throw new Error(`app client ${cognito.smokeClientId} has no secret`);
-    const tokenUrl = `${cognito.signInDomain}/oauth2/token`;
-    return (await clientCredentialsToken({ tokenUrl, clientId: cognito.smokeClientId, clientSecret: client.ClientSecret }, smokeScopes(outputs.submitAuth))).accessToken;
+    const clientId = cognito.smokeClientId;
+    const described = await cognitoClient.send(new DescribeUserPoolClientCommand({ UserPoolId: cognito.userPoolId, ClientId: clientId }));
+    const client = described.UserPoolClient;
+    if (!client?.ClientSecret) throw new Error(`app client ${clientId} has no secret`);
+    const credentials = { tokenUrl: `${cognito.signInDomain}/oauth2/token`, clientId, clientSecret: client.ClientSecret };
+    return (await clientCredentialsToken(credentials, smokeScopes(outputs.submitAuth))).accessToken;
   };
   return () => (token ??= fetchToken());
 }
 
 /** Names and reasons of the stack's alarms (metric and composite) that are in ALARM now. */
-async function alarmsInAlarm(cloudFormation: CloudFormationClient, cloudWatch: CloudWatchClient, stackName: string): Promise<Array<{ name: string; reason: string }>> {
+async function alarmsInAlarm(
+  cloudFormation: CloudFormationClient,
+  cloudWatch: CloudWatchClient,
+  stackName: string,
+): Promise<Array<{ name: string; reason: string }>> {
   const names: string[] = [];
   for await (const page of paginateListStackResources({ client: cloudFormation }, { StackName: stackName })) {
     for (const resource of page.StackResourceSummaries ?? []) {
-      if (/^AWS::CloudWatch::(Composite)?Alarm$/.test(resource.ResourceType ?? '') && resource.PhysicalResourceId) names.push(resource.PhysicalResourceId);
+      const isAlarm = /^AWS::CloudWatch::(Composite)?Alarm$/.test(resource.ResourceType ?? '');
+      if (isAlarm && resource.PhysicalResourceId) names.push(resource.PhysicalResourceId);
     }
   }
   const found: Array<{ name: string; reason: string }> = [];
+  // DescribeAlarms takes up to 100 names at a time.
   for (let start = 0; start < names.length; start += 100) {
-    const answer = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: names.slice(start, start + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+    const batch = names.slice(start, start + 100);
+    const answer = await cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: batch, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
     for (const alarm of [...(answer.MetricAlarms ?? []), ...(answer.CompositeAlarms ?? [])]) {
       if (alarm.StateValue === 'ALARM') found.push({ name: alarm.AlarmName ?? '?', reason: alarm.StateReason ?? '' });
     }
   }
   return found;
+}
+
+/** The stack's DLQ topic over MSK IAM (TLS, port 9098), or why it cannot be read. */
+function stackDlq(stackName: string, outputs: SmokeStackOutputs, region: string): SmokeTarget['dlq'] {
+  if (!outputs.kafkaBrokers) return { skipped: `stack ${stackName} has no KafkaBootstrapBrokers output` };
+  const kafka = createKafka({
+    brokers: outputs.kafkaBrokers,
+    clientId: 'smoke-test',
+    iam: { region },
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5_000,
+    retry: { retries: 2 },
+  });
+  return { topic: outputs.dlqTopic, kafka };
 }
 
 export async function stackTarget({ stackName, region, accessToken, skipDlq = false }: StackTargetOptions): Promise<SmokeTarget> {
@@ -108,16 +139,9 @@ export async function stackTarget({ stackName, region, accessToken, skipDlq = fa
   const token = tokenSource(outputs, resolvedRegion, accessToken);
   const signer = outputs.submitAuth === 'iam' ? executeApiSigner(resolvedRegion) : undefined;
   const bearer = async () => ({ authorization: `Bearer ${await token()}` });
-  const dlq: SmokeTarget['dlq'] = skipDlq
-    ? { skipped: '--skip-dlq' }
-    : outputs.kafkaBrokers
-      ? {
-          topic: outputs.dlqTopic,
-          kafka: createKafka({ brokers: outputs.kafkaBrokers, clientId: 'smoke-test', iam: { region: resolvedRegion }, logLevel: logLevel.NOTHING, connectionTimeout: 5_000, retry: { retries: 2 } }),
-        }
-      : { skipped: `stack ${stackName} has no KafkaBootstrapBrokers output` };
+  const submitWith = outputs.submitAuth === 'iam' ? 'SigV4' : 'a token';
   return {
-    label: `stack ${stackName} in ${resolvedRegion} (${outputs.apiUrl}, POST /orders with ${outputs.submitAuth === 'iam' ? 'SigV4' : 'a token'})`,
+    label: `stack ${stackName} in ${resolvedRegion} (${outputs.apiUrl}, POST /orders with ${submitWith})`,
     apiUrl: outputs.apiUrl,
     prepare: async () => {
       await token();
@@ -125,7 +149,7 @@ export async function stackTarget({ stackName, region, accessToken, skipDlq = fa
     },
     readHeaders: bearer,
     submitHeaders: async (url, body, headers) => (signer ? signer.headers({ method: 'POST', url, headers, body }) : bearer()),
-    dlq,
+    dlq: skipDlq ? { skipped: '--skip-dlq' } : stackDlq(stackName, outputs, resolvedRegion),
     alarmsInAlarm: () => alarmsInAlarm(cloudFormation, new CloudWatchClient({ region: resolvedRegion }), stackName),
   };
 }
