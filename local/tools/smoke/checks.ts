@@ -99,7 +99,7 @@ async function checkSubmit(target: SmokeTarget, order: Order): Promise<CheckOutc
   }
 }
 
-/** Polls GET /orders/{order_uid}: 404 (not stored yet) and 5xx are waited out; anything else decides. */
+/** Polls GET /orders/{order_uid}: 404 (not stored yet), 429 and 5xx are waited out; anything else decides. */
 async function checkReadBack(target: SmokeTarget, order: Order, { timeoutMs, pollMs = 500 }: SmokeOptions): Promise<CheckOutcome> {
   const url = `${target.apiUrl}/orders/${encodeURIComponent(order.order_uid)}`;
   const started = Date.now();
@@ -116,7 +116,8 @@ async function checkReadBack(target: SmokeTarget, order: Order, { timeoutMs, pol
         return failure('read-back', `GET ${url} returned an order that differs from the one sent at ${where}`);
       }
       last = describeAnswer(answer.status, answer.headers, answer.body);
-      if (answer.status !== 404 && answer.status < 500) return failure('read-back', `GET ${url} answered ${last}`);
+      // 404: not stored yet; 429 (API Gateway's throttle) and 5xx: passing trouble, asked again.
+      if (answer.status !== 404 && answer.status !== 429 && answer.status < 500) return failure('read-back', `GET ${url} answered ${last}`);
     } catch (error) {
       last = `failed: ${reason(error)}`;
     }
