@@ -66,7 +66,10 @@ export function smokeOutputs(stackName: string, outputs: Readonly<Record<string,
 export const smokeScopes = (submitAuth: 'iam' | 'jwt') => (submitAuth === 'jwt' ? [SCOPES.read, SCOPES.write] : [SCOPES.read]);
 
 async function readOutputs(cloudFormation: CloudFormationClient, stackName: string): Promise<SmokeStackOutputs> {
-  const { Stacks: [stack] = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+  const described = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName })).catch((error: unknown) => {
+    throw new Error(`cannot describe stack ${stackName}: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  const [stack] = described.Stacks ?? [];
   if (!stack) throw new Error(`stack ${stackName} not found`);
   return smokeOutputs(stackName, Object.fromEntries((stack.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue])));
 }
