@@ -63,6 +63,7 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'HTTPS endpoint of the read API, web page and POST /orders' });
     new CfnOutput(this, 'SubmitAuth', { value: config.api.submitAuth, description: 'Authorization of POST /orders' });
     new CfnOutput(this, 'DlqTopic', { value: config.msk.dlqTopic, description: 'Kafka topic of the records the consumer gave up on (npm run dlq)' });
+    new CfnOutput(this, 'KafkaBootstrapBrokers', { value: config.msk.bootstrapBrokers, description: 'MSK IAM brokers (npm run smoke, dlq)' });
     new CfnOutput(this, 'AuthIssuer', { value: this.httpApi.signIn.issuer, description: 'Issuer of the tokens the API accepts' });
     const { userPool, cognito } = this.httpApi.signIn;
     if (userPool && cognito) {

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -31,8 +31,8 @@ export class SignIn extends Construct {
   /** What the page needs to sign in (served by the read function). */
   readonly pageEnvironment: Record<string, string>;
   readonly userPool?: cognito.UserPool;
-  /** Cognito only: the page's app client id and the hosted sign-in URL. */
-  readonly cognito?: { pageClientId: string; domainUrl: string };
+  /** Cognito only: the page's and the smoke test's app client ids and the hosted sign-in URL. */
+  readonly cognito?: { pageClientId: string; smokeClientId: string; domainUrl: string };
 
   constructor(scope: Construct, id: string, { config, apiUrl }: SignInProps) {
     super(scope, id);
@@ -75,14 +75,47 @@ export class SignIn extends Construct {
       cognitoDomain: { domainPrefix: auth.domainPrefix ?? `${config.appName}-${config.stage}-${Aws.ACCOUNT_ID}` },
     });
     const base = domain.baseUrl();
+    const smoke = this.smokeClient(pool, server, config);
     this.userPool = pool;
-    this.cognito = { pageClientId: page.userPoolClientId, domainUrl: base };
+    this.cognito = { pageClientId: page.userPoolClientId, smokeClientId: smoke.userPoolClientId, domainUrl: base };
     this.issuer = pool.userPoolProviderUrl;
-    this.audience = [page.userPoolClientId];
+    // The smoke test's tokens carry its client id in `client_id` (no `aud`): the authorizer accepts it as an audience.
+    this.audience = [page.userPoolClientId, smoke.userPoolClientId];
     this.pageEnvironment = {
       ...pageEnvironment(this.issuer, page.userPoolClientId, `${base}/oauth2/authorize`, `${base}/oauth2/token`, `${base}/logout`),
       AUTH_SCOPES: pageScopes.map((scope) => scope.scopeName).join(' '),
     };
+  }
+
+  /**
+   * The machine caller of `npm run smoke -- --stack <name>` (local/tools/smoke/stack-target.ts):
+   * the client credentials grant with a generated secret, which the smoke test reads with
+   * DescribeUserPoolClient when it runs (never an output, never printed), and only the scopes it
+   * needs: orders/read for the read-back, orders/write only when POST /orders takes a JWT (with
+   * IAM it signs with SigV4). No user sign-in flow: ALLOW_REFRESH_TOKEN_AUTH only, which CDK
+   * always adds. Scopes come from the client alone: Cognito applies a version 2 pre-token
+   * trigger's answer to user tokens, not to client credentials tokens
+   * (docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html).
+   */
+  private smokeClient(pool: cognito.UserPool, server: cognito.UserPoolResourceServer, config: PipelineConfig): cognito.UserPoolClient {
+    const scopes = [SCOPES.read, ...(config.api.submitAuth === 'jwt' ? [SCOPES.write] : [])];
+    const client = pool.addClient('Smoke', {
+      generateSecret: true,
+      authFlows: { userSrp: false, userPassword: false, custom: false, adminUserPassword: false },
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: scopes.map((scope) => cognito.OAuthScope.resourceServer(server, resourceScope(scope))),
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      accessTokenValidity: Duration.minutes(15),
+    });
+    // Top-level outputs (stable keys): the smoke test finds the client by them.
+    new CfnOutput(Stack.of(this), 'SmokeClientId', {
+      value: client.userPoolClientId,
+      description: 'App client of npm run smoke (client credentials; secret via DescribeUserPoolClient)',
+    });
+    return client;
   }
 
   private createUserPool(config: PipelineConfig): cognito.UserPool {

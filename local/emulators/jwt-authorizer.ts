@@ -7,7 +7,9 @@ import type { JwtAuthorizerConfig } from './oidc-issuer.js';
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html:
  * the token from `Authorization` (bare or `Bearer <token>`); an RSA signature by the key of the
  * issuer's JWKS named by the `kid` header; `iss`; `aud` against the audience list, or `client_id`
- * when there is no `aud`; `exp` after and `nbf`/`iat` before now; and at least one of the route's
+ * when there is no `aud` (Cognito's access tokens, those of the client credentials grant too, have
+ * no `aud`: http-api-troubleshooting-jwt.html, "API Gateway validates client_id only if aud is not
+ * present"); `exp` after and `nbf`/`iat` before now; and at least one of the route's
  * scopes in `scope` (or `scp`). Failures: 401 `{"message":"Unauthorized"}` with a
  * `www-authenticate` header naming the reason (http-api-troubleshooting-jwt.html shows this
  * shape; the reason texts other than the audience one are ours); a valid token without the

@@ -9,10 +9,11 @@ import { memoryAdapterFactory } from './oidc-memory-adapter.js';
 /**
  * A local OpenID Connect issuer (oidc-provider) standing in for the Cognito user pool: one
  * development user, one public client for the order page (authorization code + PKCE, no
- * secret), and the API's three scopes as resource-server scopes, so that access tokens are
- * RS256 JWTs that the local gateway verifies as the API Gateway JWT authorizer would: `iss`,
- * `aud` (the client id, as Cognito's app client), `client_id`, `scope`, `exp`, `kid`.
- * Everything is in memory; keys are new on every start.
+ * secret), one machine client for scripts and the smoke test (client credentials grant, with a
+ * secret: Cognito's app client with client credentials), and the API's three scopes as
+ * resource-server scopes, so that access tokens are RS256 JWTs that the local gateway verifies
+ * as the API Gateway JWT authorizer would: `iss`, `aud` (the client id, as Cognito's app
+ * client), `client_id`, `scope`, `exp`, `kid`. Everything is in memory; keys are new on every start.
  */
 
 export interface LocalIssuerOptions {
@@ -37,6 +38,8 @@ export interface JwtAuthorizerConfig {
 export interface LocalIssuer {
   issuer: string;
   clientId: string;
+  /** The machine client (client credentials grant) and where it asks for tokens. */
+  scriptsClient: LocalClientCredentials;
   user: { username: string; password: string };
   authorizer: JwtAuthorizerConfig;
   /** AUTH_* for the read function (GET /auth/config). */
@@ -48,7 +51,21 @@ export interface LocalIssuer {
   close(): Promise<void>;
 }
 
+/** A client that signs in as itself (OAuth 2.0 client credentials grant, RFC 6749 section 4.4). */
+export interface LocalClientCredentials {
+  clientId: string;
+  clientSecret: string;
+  tokenUrl: string;
+}
+
 const LOCAL_CLIENT_ID = 'order-page';
+/**
+ * The machine client of `npm run token` and `npm run smoke`. Its secret is fixed and public on
+ * purpose: the issuer listens on loopback only, and a local process can already read every order
+ * from the local PostgreSQL (user and password `postgres`) or write to the local Kafka (no auth).
+ * In AWS the smoke test's Cognito app client has a generated secret, read at run time.
+ */
+export const LOCAL_SCRIPTS_CLIENT = { clientId: 'order-scripts', clientSecret: 'local-scripts-secret' } as const;
 /** The resource indicator of the API (RFC 8707); its tokens carry the client id as `aud`. */
 const API_RESOURCE = 'urn:order-pipeline:api';
 const USERNAME = 'dev';
@@ -74,6 +91,15 @@ function configuration(options: LocalIssuerOptions, privateJwk: JWK): Configurat
         redirect_uris: [...options.redirectUris],
         post_logout_redirect_uris: [...options.redirectUris],
       },
+      {
+        client_id: LOCAL_SCRIPTS_CLIENT.clientId,
+        client_secret: LOCAL_SCRIPTS_CLIENT.clientSecret,
+        client_name: 'Scripts and smoke test (local)',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+      },
     ],
     jwks: { keys: [privateJwk as never] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
@@ -84,7 +110,7 @@ function configuration(options: LocalIssuerOptions, privateJwk: JWK): Configurat
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'] },
     // The page shows who is signed in from the ID token: no userinfo call with an API token.
     conformIdTokenClaims: false,
-    ttl: { AccessToken: ttl, IdToken: ttl, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
+    ttl: { AccessToken: ttl, ClientCredentials: ttl, IdToken: ttl, Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600 },
     findAccount: (_ctx, sub) =>
       sub === USERNAME ? { accountId: sub, claims: () => ({ sub, name: 'Development User', preferred_username: USERNAME }) } : undefined,
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -101,14 +127,17 @@ function configuration(options: LocalIssuerOptions, privateJwk: JWK): Configurat
     },
     features: {
       devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: signOutPage },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => API_RESOURCE,
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({
+        // `aud` is the requesting client's id. oidc-provider always writes `aud` into JWT access
+        // tokens (RFC 9068), where Cognito writes only `client_id`; the authorizer accepts either.
+        getResourceServerInfo: (_ctx, _resource, client) => ({
           scope: ALL_SCOPES,
-          audience: LOCAL_CLIENT_ID,
+          audience: client.clientId,
           accessTokenFormat: 'jwt',
           accessTokenTTL: ttl,
           jwt: { sign: { alg: 'RS256' } },
@@ -204,8 +233,9 @@ export async function startLocalIssuer(options: LocalIssuerOptions): Promise<Loc
   return {
     issuer,
     clientId: LOCAL_CLIENT_ID,
+    scriptsClient: { ...LOCAL_SCRIPTS_CLIENT, tokenUrl: endpoints.AUTH_TOKEN_URL },
     user: { username: USERNAME, password },
-    authorizer: { issuer, audience: [LOCAL_CLIENT_ID], jwksUri: `${issuer}/jwks` },
+    authorizer: { issuer, audience: [LOCAL_CLIENT_ID, LOCAL_SCRIPTS_CLIENT.clientId], jwksUri: `${issuer}/jwks` },
     env: endpoints,
     signIn: (scopes = [SCOPES.read]) => signInWithoutBrowser(endpoints, options.redirectUris[0]!, { username: USERNAME, password }, scopes),
     mintToken: async (claims = {}) => {

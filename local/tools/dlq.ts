@@ -22,14 +22,26 @@ import { connectionArgs, exitWith, kafkaConnection } from './connection-args.js'
 
 export const redriveGroup = (dlqTopic: string) => `${dlqTopic}.redrive`;
 
+/** The offset after the last record of each partition of `topic` (what a reader started now would see first). */
+export async function topicEndOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((entry) => [entry.partition, Number(entry.high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
  * Reads a topic up to its current end. With `groupId`, starts at that group's committed offsets
- * and returns `commit()` to acknowledge what was read; without, reads everything.
+ * and returns `commit()` to acknowledge what was read; with `from` (offsets of topicEndOffsets),
+ * only the records appended since; without either, reads everything.
  */
 export async function readTopicToEnd(
   kafka: Kafka,
   topic: string,
-  { groupId }: { groupId?: string } = {},
+  { groupId, from }: { groupId?: string; from?: ReadonlyMap<number, number> } = {},
 ): Promise<{ entries: DlqEntry[]; commit: () => Promise<void>; close: () => Promise<void> }> {
   const admin = kafka.admin();
   await admin.connect();
@@ -46,6 +58,7 @@ export async function readTopicToEnd(
         if (Number(entry.offset) >= 0) starts.set(entry.partition, Number(entry.offset));
       }
     }
+    for (const [partition, offset] of from ?? []) starts.set(partition, Math.max(starts.get(partition) ?? 0, offset));
   } finally {
     await admin.disconnect();
   }
@@ -65,6 +78,7 @@ export async function readTopicToEnd(
         eachMessage: async ({ partition, message }) => {
           const end = ends.get(partition) ?? 0;
           if (Number(message.offset) >= end || !pending.has(partition)) return;
+          if (Number(message.offset) < (starts.get(partition) ?? 0)) return;
           entries.push(...dlqEntries(partition, message));
           if (Number(message.offset) + 1 >= end) pending.delete(partition);
           if (pending.size === 0) {

@@ -416,6 +416,8 @@ describe('function log groups', () => {
 describe('sign-in (Cognito)', () => {
   const poolId = () => resourcesOf(template, 'AWS::Cognito::UserPool')[0]![0];
   const clients = () => resourcesOf(template, 'AWS::Cognito::UserPoolClient');
+  /** The page's clients: those with the code grant (the smoke test's machine client is test/infra/constructs-sign-in.test.ts's). */
+  const pageClients = () => clients().filter(([, client]) => JSON.stringify(client.AllowedOAuthFlows) === '["code"]');
 
   it('has a user pool without self sign-up, with a strong password policy and optional MFA', () => {
     template.resourceCountIs('AWS::Cognito::UserPool', 1);
@@ -434,8 +436,8 @@ describe('sign-in (Cognito)', () => {
   });
 
   it('has one public app client (no secret) with the code grant, redirecting to the API URL', () => {
-    expect(clients()).toHaveLength(1);
-    const [id, client] = clients()[0]!;
+    expect(pageClients()).toHaveLength(1);
+    const [id, client] = pageClients()[0]!;
     expect(client.GenerateSecret, id).toBe(false);
     expect(client).toMatchObject({ AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO'] });
     expect(JSON.stringify(client.CallbackURLs)).toContain('ApiEndpoint');
@@ -444,7 +446,7 @@ describe('sign-in (Cognito)', () => {
   });
 
   it('lets the app client ask for the read scope only: admin and write come from groups', () => {
-    const [, client] = clients()[0]!;
+    const [, client] = pageClients()[0]!;
     const scopes = (client.AllowedOAuthScopes as unknown[]).map((scope) => JSON.stringify(scope));
     expect(scopes.filter((scope) => scope.includes('/read'))).toHaveLength(1);
     expect(scopes.filter((scope) => scope.includes('/admin') || scope.includes('/write'))).toEqual([]);
@@ -461,7 +463,7 @@ describe('sign-in (Cognito)', () => {
       if (join) return join[1].map(text).join(join[0]);
       throw new Error(`unexpected value ${JSON.stringify(value)}`);
     };
-    const [, client] = clients()[0]!;
+    const [, client] = pageClients()[0]!;
     const allowed = (client.AllowedOAuthScopes as unknown[]).map(text).sort();
     const asked = text(variablesOf(template, 'api').AUTH_SCOPES).split(' ').sort();
     expect(asked).toEqual(allowed);

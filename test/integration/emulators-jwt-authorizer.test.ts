@@ -2,7 +2,8 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { startGateway, type Gateway } from '../../local/emulators/gateway.js';
-import { type LocalIssuer, startLocalIssuer } from '../../local/emulators/oidc-issuer.js';
+import { type LocalIssuer, LOCAL_SCRIPTS_CLIENT, startLocalIssuer } from '../../local/emulators/oidc-issuer.js';
+import { clientCredentialsToken } from '../../local/tools/client-credentials.js';
 import { storeOrders } from '../../shared/db/orders.js';
 import { closePool } from '../../shared/db/pool.js';
 import { SCOPES } from '../../shared/http/routes.js';
@@ -115,6 +116,35 @@ describe('local gateway with the JWT authorizer', () => {
     await expectUnauthorized(await get('/orders', await issuer.mintToken({ aud: undefined, client_id: 'other-client' })), 'the token does not have a valid audience');
     // Without `aud`, the client_id decides (as for Cognito access tokens).
     expect((await get('/orders', await issuer.mintToken({ aud: undefined }))).status).toBe(200);
+  });
+
+  it("accepts the machine client's client-credentials token on the routes of its scopes, and refuses the others", async () => {
+    const machine = (scopes: string[]) => clientCredentialsToken(issuer.scriptsClient, scopes).then((token) => token.accessToken);
+    const read = await machine([SCOPES.read]);
+    const response = await get(`/orders/${order.order_uid}`, read);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(order);
+    expect((await get('/cache/stats', read)).status).toBe(403);
+    expect((await get('/cache/stats', await machine([SCOPES.admin]))).status).toBe(200);
+    const post = (token: string) =>
+      fetch(`${gateway.url}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: '{}',
+      });
+    expect((await post(read)).status).toBe(403);
+    // Past the authorizer: the submit function's own 400 for an empty order.
+    expect((await post(await machine([SCOPES.write]))).status).toBe(400);
+  });
+
+  it('accepts a token shaped like Cognito\'s client-credentials one: no aud, the client id in client_id and sub', async () => {
+    const { clientId } = LOCAL_SCRIPTS_CLIENT;
+    const claims = { aud: undefined, client_id: clientId, sub: clientId, token_use: 'access', scope: SCOPES.read };
+    const cognitoShaped = await issuer.mintToken(claims);
+    expect((await get(`/orders/${order.order_uid}`, cognitoShaped)).status).toBe(200);
+    // aud decides when present, even when client_id would match.
+    const otherAudience = await issuer.mintToken({ aud: 'some-other-api', client_id: clientId });
+    await expectUnauthorized(await get('/orders', otherAudience), 'the token does not have a valid audience');
   });
 
   it('answers 401 for something that is not a JWT', async () => {
