@@ -1,6 +1,7 @@
 import { EventEmitter, once } from 'node:events';
 import { type Consumer, type Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { createKafka, parseBrokers } from '../../../shared/kafka/client.js';
+import { registerKafkaCodecs } from '../../services/kafka/codecs.js';
 import type { SourceRecord } from './batch.js';
 import { Batcher } from './batcher.js';
 import { type Commit, createCommitter } from './committer.js';
@@ -122,6 +123,8 @@ async function waitForJoin(joined: Promise<unknown>, failed: Promise<never>, gro
 }
 
 export async function startEmulator(input: EmulatorOptions): Promise<RunningEmulator> {
+  // Batches come in any codec the producers chose, as AWS's mapping reads them.
+  registerKafkaCodecs();
   const options = resolveOptions(input, parseBrokers(input.brokers));
   const { log, groupId } = options;
   const kafka = createKafka({ brokers: options.brokers, clientId: 'esm-emulator', ...options.client, logLevel: logLevel.ERROR });
