@@ -1,10 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logLevel } from 'kafkajs';
 import pg from 'pg';
+import { bundleFunction } from '../infra/bundle.js';
+import { buildKafkaEvent } from '../local/emulators/kafka-event.js';
 import { createTopic, KAFKA_VERSION, startLocalKafka } from '../local/services/kafka/broker.js';
 import { parseReport, type Report } from '../local/emulators/lambda/report.js';
 import type { LambdaService } from '../local/emulators/lambda/service.js';
@@ -26,6 +28,7 @@ import { markdownTable, median, percentile, writeBenchmarkSection } from './supp
  * REPORT lines of cold starts. Writes its tables into docs/benchmarks.md.
  */
 const HEADING = '## End to end in execution environments (`npm run bench:e2e`)';
+const ROOT = join(import.meta.dirname, '..');
 
 const { values } = parseArgs({
   options: {
@@ -130,38 +133,50 @@ async function runPhase(rig: Rig, name: string, records: readonly PlannedRecord[
 
 const COLD_STARTS = 3;
 
-/** Init Duration of the api and submit functions: COLD_STARTS concurrent invocations each, all cold. */
-async function httpInitDurations(rig: Rig): Promise<Array<Report & { name: string }>> {
+/**
+ * Init Duration one cold start at a time (nothing else starting), COLD_STARTS times per function:
+ * each round a new service over the same bundles, one invocation per function.
+ */
+async function coldStarts(rig: Rig): Promise<Array<Report & { name: string }>> {
   const reports: Array<Report & { name: string }> = [];
-  const service = await startService(rig, { api: rig.settings.api, submit: rig.settings.submit }, reports);
+  const dir = join(ROOT, '.local', 'lambda', `bench-${process.pid}`);
   try {
+    const names = ['ingest', 'api', 'submit'] as const;
+    const roots = Object.fromEntries(await Promise.all(names.map(async (name) => {
+      const taskRoot = join(dir, name);
+      await mkdir(taskRoot, { recursive: true });
+      await bundleFunction(name, taskRoot);
+      return [name, taskRoot] as const;
+    })));
     const [order] = planRecords({ count: 1, seed: 7 });
-    const page = apiGatewayEvent({ path: '/' });
-    const submit = apiGatewayEvent({ method: 'POST', path: '/orders', headers: { 'content-type': 'application/json' }, body: order!.value });
-    await Promise.all(Array.from({ length: COLD_STARTS }, () => [service.invoke('api', page), service.invoke('submit', submit)]).flat());
+    const events = {
+      ingest: buildKafkaEvent([], { bootstrapServers: rig.brokers }),
+      api: apiGatewayEvent({ path: '/' }),
+      submit: apiGatewayEvent({ method: 'POST', path: '/orders', headers: { 'content-type': 'application/json' }, body: order!.value }),
+    };
+    for (let round = 0; round < COLD_STARTS; round += 1) {
+      const functions = Object.fromEntries(names.map((name) => [name, { ...rig.settings[name], taskRoot: roots[name] }]));
+      const service = await startService(rig, functions, reports);
+      try {
+        for (const name of names) await service.invoke(name, events[name]);
+      } finally {
+        await service.close();
+      }
+    }
   } finally {
-    await service.close();
+    await rm(dir, { recursive: true, force: true });
   }
   return reports.filter((report) => report.initMs !== undefined);
 }
 
-function initTable(phases: readonly Phase[], http: ReadonlyArray<Report & { name: string }>, settings: Settings): string {
-  const row = (name: string, inits: number[], memory: number) => [
-    name,
-    `${memory} MB`,
-    inits.length,
-    `${median(inits).toFixed(0)} ms`,
-    `${Math.min(...inits).toFixed(0)} – ${Math.max(...inits).toFixed(0)} ms`,
-  ];
-  const ofHttp = (name: string) => http.filter((report) => report.name === name).map((report) => report.initMs!);
-  return markdownTable(
-    ['function', 'memory', 'cold starts', 'Init Duration median', 'range'],
-    [
-      row('ingest', phases.flatMap((phase) => phase.initDurations), settings.ingest.memoryMiB),
-      row('api', ofHttp('api'), settings.api.memoryMiB),
-      row('submit', ofHttp('submit'), settings.submit.memoryMiB),
-    ],
-  );
+function initTable(phases: readonly Phase[], alone: ReadonlyArray<Report & { name: string }>, settings: Settings): string {
+  const range = (inits: number[]) => `${median(inits).toFixed(0)} ms (${Math.min(...inits).toFixed(0)} – ${Math.max(...inits).toFixed(0)})`;
+  const underLoad = phases.flatMap((phase) => phase.initDurations);
+  const row = (name: LocalFunctionName) => {
+    const inits = alone.filter((report) => report.name === name).map((report) => report.initMs!);
+    return [name, `${settings[name].memoryMiB} MB`, `${range(inits)}, ${inits.length} cold starts`, name === 'ingest' ? `${range(underLoad)}, ${underLoad.length} cold starts` : '—'];
+  };
+  return markdownTable(['function', 'memory', 'Init Duration, one cold start at a time: median (range)', 'during the runs above (6 starting at once, under load)'], [row('ingest'), row('api'), row('submit')]);
 }
 
 function report(phases: readonly Phase[], batchSize: number, concurrency: number, windowMs: number, inits: string): string {
@@ -189,7 +204,7 @@ function report(phases: readonly Phase[], batchSize: number, concurrency: number
     'container, what it already stored or rejected (functions/ingest/memo.ts): a retried batch goes',
     'to the database only for records it has not judged yet, and a rejection is logged once.',
     '',
-    `Init Duration of each function, from the REPORT lines of its cold starts (ingest: the environments of both runs; api and submit: ${COLD_STARTS} concurrent first invocations each; the bundles as \`cdk synth\` builds them, on this machine, not in AWS):`,
+    `Init Duration of each function from the REPORT lines of its cold starts: process start, AWS's runtime interface client and the bundle (as \`cdk synth\` builds it) loaded, on this machine, not in AWS:`,
     '',
     inits,
   ].join('\n');
@@ -213,7 +228,7 @@ async function main() {
       await runPhase(rig, 'clean', planRecords({ count: COUNT, seed: 2024 })),
       await runPhase(rig, 'poison', planRecords({ count: COUNT, invalidShare: INVALID_SHARE, seed: 2025 })),
     ];
-    const inits = initTable(phases, await httpInitDurations(rig), settings);
+    const inits = initTable(phases, await coldStarts(rig), settings);
     const { ESM_DEFAULTS } = emulator;
     const table = report(phases, Number(values['batch-size'] ?? ESM_DEFAULTS.batchSize), Number(values.concurrency ?? ESM_DEFAULTS.concurrency), ESM_DEFAULTS.batchWindowMs, inits);
     process.stdout.write(`${table}\n`);

@@ -11,15 +11,26 @@ export function lambdaContext({ functionName = 'test', timeoutMs = 60_000, reque
 }
 
 /**
- * The ingest function as `npm start` runs it: its bundle in execution environments of the local
- * Lambda service, with the deployed settings against `databaseUrl`. `lines` collects what the
- * environments write (the handler's log lines and the REPORT lines).
+ * The functions as `npm start` runs them: their bundles in execution environments of the local
+ * Lambda service, with the deployed settings against `databaseUrl` and `brokers`. `lines`
+ * collects what the environments write (the handlers' log lines and the REPORT lines).
  */
-export async function startIngestFunction(databaseUrl: string, brokers: string, { logLevel = 'WARN' } = {}) {
+export async function startLocalFunctions(
+  databaseUrl: string,
+  brokers: string,
+  { names = ['ingest'], logLevel = 'WARN', topic = 'orders' }: { names?: Array<'ingest' | 'api' | 'submit'>; logLevel?: string; topic?: string } = {},
+) {
   const { startLambdaService } = await import('../../local/emulators/lambda/service.js');
   const { localFunctionSettings } = await import('../../local/emulators/lambda/settings.js');
   const lines: string[] = [];
-  const { ingest } = localFunctionSettings({ databaseUrl, kafkaBrokers: brokers, topic: 'orders', logLevel });
-  const service = await startLambdaService({ functions: { ingest }, onLog: (_name, line) => lines.push(line) });
+  const settings = localFunctionSettings({ databaseUrl, kafkaBrokers: brokers, topic, logLevel });
+  const functions = Object.fromEntries(names.map((name) => [name, settings[name]]));
+  const service = await startLambdaService({ functions, onLog: (name, line) => lines.push(`[${name}] ${line}`) });
+  return { service, lines };
+}
+
+/** The ingest function alone (startLocalFunctions), with its handler for the mapping emulator. */
+export async function startIngestFunction(databaseUrl: string, brokers: string, options: { logLevel?: string } = {}) {
+  const { service, lines } = await startLocalFunctions(databaseUrl, brokers, options);
   return { service, lines, handler: service.handler('ingest') };
 }
