@@ -74,61 +74,89 @@ function notFound(response: http.ServerResponse, message: string): void {
   response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ errorType: 'InvalidRequestID', errorMessage: message }));
 }
 
-export async function startRuntimeApi(events: RuntimeApiEvents): Promise<RuntimeApi> {
-  let waiting: http.ServerResponse | undefined;
-  let queued: RuntimeInvocation | undefined;
-  let current: { requestId: string; settle: (answer: RuntimeAnswer) => void } | undefined;
+function deliver(response: http.ServerResponse, invocation: RuntimeInvocation): void {
+  response.writeHead(200, {
+    'content-type': 'application/json',
+    'lambda-runtime-aws-request-id': invocation.requestId,
+    'lambda-runtime-deadline-ms': String(invocation.deadlineMs),
+    'lambda-runtime-invoked-function-arn': invocation.functionArn,
+    'lambda-runtime-trace-id': invocation.traceId,
+  });
+  response.end(invocation.payload);
+}
 
-  const deliver = (response: http.ServerResponse, invocation: RuntimeInvocation) => {
-    response.writeHead(200, {
-      'content-type': 'application/json',
-      'lambda-runtime-aws-request-id': invocation.requestId,
-      'lambda-runtime-deadline-ms': String(invocation.deadlineMs),
-      'lambda-runtime-invoked-function-arn': invocation.functionArn,
-      'lambda-runtime-trace-id': invocation.traceId,
-    });
-    response.end(invocation.payload);
-  };
+/** What one environment's Runtime API holds: the runtime's waiting `next`, the invocation queued or in progress. */
+class InvocationSlot {
+  private waiting: http.ServerResponse | undefined;
+  private queued: RuntimeInvocation | undefined;
+  private current: { requestId: string; settle: (answer: RuntimeAnswer) => void } | undefined;
 
-  const answer = (id: string, response: http.ServerResponse, result: RuntimeAnswer) => {
-    if (!current || current.requestId !== id) return notFound(response, `no invocation ${id} in progress`);
-    const { settle } = current;
-    current = undefined;
-    accepted(response);
-    settle(result);
-  };
+  /** The runtime asks for the next event: now if one is queued, else when `invoke` brings one. */
+  next(response: http.ServerResponse): void {
+    if (!this.queued) {
+      this.waiting = response;
+      return;
+    }
+    deliver(response, this.queued);
+    this.queued = undefined;
+  }
 
-  const route = async (request: http.IncomingMessage, response: http.ServerResponse) => {
-    const path = new URL(request.url ?? '/', 'http://runtime').pathname;
-    if (request.method === 'GET' && path === `${BASE}/invocation/next`) {
-      events.onNext();
-      if (queued) {
-        deliver(response, queued);
-        queued = undefined;
-      } else {
-        waiting = response;
+  invoke(invocation: RuntimeInvocation): Promise<RuntimeAnswer> {
+    return new Promise<RuntimeAnswer>((settle) => {
+      if (this.current) throw new Error('an execution environment runs one invocation at a time');
+      this.current = { requestId: invocation.requestId, settle };
+      if (!this.waiting) {
+        this.queued = invocation;
+        return;
       }
-      return;
-    }
-    const body = await readBody(request);
-    if (request.method === 'POST' && path === `${BASE}/init/error`) {
-      accepted(response);
-      events.onInitError(errorBody(body, request.headers['lambda-runtime-function-error-type']));
-      return;
-    }
-    const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(path);
-    if (request.method !== 'POST' || !match) return notFound(response, `${request.method} ${path} is not part of the Runtime API`);
-    const id = decodeURIComponent(match[1]!);
-    if (match[2] === 'error') return answer(id, response, { ok: false, error: errorBody(body, request.headers['lambda-runtime-function-error-type']) });
-    if (Buffer.byteLength(body) > MAX_PAYLOAD_BYTES) {
-      const error = { errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).` };
-      return answer(id, response, { ok: false, error });
-    }
-    return answer(id, response, { ok: true, payload: body });
-  };
+      deliver(this.waiting, invocation);
+      this.waiting = undefined;
+    });
+  }
 
+  /** The runtime's answer for invocation `id`; false if that invocation is not in progress. */
+  answer(id: string, result: RuntimeAnswer): boolean {
+    if (!this.current || this.current.requestId !== id) return false;
+    const { settle } = this.current;
+    this.current = undefined;
+    settle(result);
+    return true;
+  }
+}
+
+const INVOCATION_ANSWER = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/;
+
+/** The runtime's answer from a `response` or `error` request body. */
+function answerOf(kind: string, body: string, request: http.IncomingMessage): RuntimeAnswer {
+  if (kind === 'error') return { ok: false, error: errorBody(body, request.headers['lambda-runtime-function-error-type']) };
+  if (Buffer.byteLength(body) <= MAX_PAYLOAD_BYTES) return { ok: true, payload: body };
+  const errorMessage = `Response payload size exceeded maximum allowed payload size (${MAX_PAYLOAD_BYTES} bytes).`;
+  return { ok: false, error: { errorType: 'Function.ResponseSizeTooLarge', errorMessage } };
+}
+
+async function route(slot: InvocationSlot, events: RuntimeApiEvents, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const path = new URL(request.url ?? '/', 'http://runtime').pathname;
+  if (request.method === 'GET' && path === `${BASE}/invocation/next`) {
+    events.onNext();
+    return slot.next(response);
+  }
+  const body = await readBody(request);
+  if (request.method === 'POST' && path === `${BASE}/init/error`) {
+    accepted(response);
+    return events.onInitError(errorBody(body, request.headers['lambda-runtime-function-error-type']));
+  }
+  const match = INVOCATION_ANSWER.exec(path);
+  if (request.method !== 'POST' || !match) return notFound(response, `${request.method} ${path} is not part of the Runtime API`);
+  const id = decodeURIComponent(match[1]!);
+  const result = answerOf(match[2]!, body, request);
+  if (!slot.answer(id, result)) return notFound(response, `no invocation ${id} in progress`);
+  accepted(response);
+}
+
+export async function startRuntimeApi(events: RuntimeApiEvents): Promise<RuntimeApi> {
+  const slot = new InvocationSlot();
   const server = http.createServer((request, response) => {
-    route(request, response).catch(() => response.destroy());
+    route(slot, events, request, response).catch(() => response.destroy());
   });
   // The runtime keeps one connection open and a `next` may wait for minutes: no server-side timeouts.
   server.keepAliveTimeout = 0;
@@ -139,20 +167,9 @@ export async function startRuntimeApi(events: RuntimeApiEvents): Promise<Runtime
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-
   return {
     address: `127.0.0.1:${port}`,
-    invoke: (invocation) =>
-      new Promise<RuntimeAnswer>((settle) => {
-        if (current) throw new Error('an execution environment runs one invocation at a time');
-        current = { requestId: invocation.requestId, settle };
-        if (waiting) {
-          deliver(waiting, invocation);
-          waiting = undefined;
-        } else {
-          queued = invocation;
-        }
-      }),
+    invoke: (invocation) => slot.invoke(invocation),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
