@@ -1,26 +1,34 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logLevel } from 'kafkajs';
 import pg from 'pg';
+import { bundleFunction } from '../infra/bundle.js';
+import { buildKafkaEvent } from '../local/emulators/kafka-event.js';
 import { createTopic, KAFKA_VERSION, startLocalKafka } from '../local/services/kafka/broker.js';
+import { parseReport, type Report } from '../local/emulators/lambda/report.js';
+import type { LambdaService } from '../local/emulators/lambda/service.js';
+import type { FunctionSettings, LocalFunctionName } from '../local/emulators/lambda/settings.js';
 import { BROKEN_KINDS, planRecords, type PlannedRecord, sendRecords } from '../local/tools/produce.js';
 import { createKafka } from '../shared/kafka/client.js';
-import type { KafkaEvent } from '../shared/kafka/event.js';
+import { apiGatewayEvent } from '../test/support/api-events.js';
 import { startPrivatePostgres } from '../test/support/database.js';
-import { markdownTable, percentile, writeBenchmarkSection } from './support.js';
+import { markdownTable, median, percentile, writeBenchmarkSection } from './support.js';
 
 /**
  * `npm run bench:e2e`: sustained orders per second from the producer to stored rows, through a
- * real broker, the event-source mapping emulator and the ingest handler, into an embedded
- * PostgreSQL; twice in one run: clean input, then the same count with 5 % invalid records (each
- * reported as a batch item failure, retried by the emulator up to its retry limit, then sent to
- * the DLQ). The ratio of the two rates is what a poison record costs. The producer sends all
- * orders as fast as the broker takes them. Writes its table into docs/benchmarks.md.
+ * real broker, the event-source mapping emulator at AWS concurrency and the ingest function's
+ * bundle in execution environments of the local Lambda service (as `npm start` runs it), into an
+ * embedded PostgreSQL; twice in one run: clean input, then the same count with 5 % invalid
+ * records (each reported as a batch item failure, retried by the emulator up to its retry limit,
+ * then sent to the DLQ). The ratio of the two rates is what a poison record costs. The producer
+ * sends all orders as fast as the broker takes them. Then each function's Init Duration, from the
+ * REPORT lines of cold starts. Writes its tables into docs/benchmarks.md.
  */
-const HEADING = '## End to end (`npm run bench:e2e`)';
+const HEADING = '## End to end in execution environments (`npm run bench:e2e`)';
+const ROOT = join(import.meta.dirname, '..');
 
 const { values } = parseArgs({
   options: {
@@ -37,8 +45,9 @@ const PARTITIONS = 6;
 // Partial failures are retried at once by the emulator (no backoff); a function error would wait this.
 const BACKOFF = { initialMs: 100, multiplier: 2, maxMs: 1_000 };
 
-type Handler = (event: KafkaEvent, context: import('aws-lambda').Context) => Promise<unknown>;
 type Emulator = typeof import('../local/emulators/esm/emulator.js');
+type Service = typeof import('../local/emulators/lambda/service.js');
+type Settings = Record<LocalFunctionName, FunctionSettings>;
 
 interface Phase {
   name: string;
@@ -47,14 +56,27 @@ interface Phase {
   seconds: number;
   invocations: number;
   durations: number[];
+  initDurations: number[];
   toDlq: number;
 }
 
 interface Rig {
   brokers: string;
   sql: pg.Client;
-  handler: Handler;
+  settings: Settings;
+  lambda: Service;
   emulator: Emulator;
+}
+
+/** A Lambda service whose REPORT lines land in `reports` (the functions' other lines are dropped). */
+async function startService(rig: Rig, functions: Partial<Settings>, reports: Array<Report & { name: string }>): Promise<LambdaService> {
+  return rig.lambda.startLambdaService({
+    functions,
+    onLog: (name, line) => {
+      const report = parseReport(line);
+      if (report) reports.push({ ...report, name });
+    },
+  });
 }
 
 async function waitUntilDone(rig: Rig, topic: string, groupId: string, expectedRows: number, started: number): Promise<number> {
@@ -81,17 +103,19 @@ async function runPhase(rig: Rig, name: string, records: readonly PlannedRecord[
   await createTopic(rig.brokers, `${topic}.dlq`, 1);
   await rig.sql.query('TRUNCATE orders CASCADE');
   const invalid = records.filter((record) => (BROKEN_KINDS as readonly string[]).includes(record.kind)).length;
-  const durations: number[] = [];
+  const reports: Array<Report & { name: string }> = [];
+  // Fresh environments per phase: each starts cold, as a new deployment does.
+  const service = await startService(rig, { ingest: rig.settings.ingest }, reports);
   const emulator = await rig.emulator.startEmulator({
     brokers: rig.brokers,
     topic,
     dlqTopic: `${topic}.dlq`,
     groupId: `${topic}-bench`,
-    handler: rig.handler,
+    handler: service.handler('ingest'),
+    functionName: 'ingest',
     backoff: BACKOFF,
     ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
     ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
-    onInvoke: ({ durationMs }) => durations.push(durationMs),
     log: () => {},
   });
   const started = performance.now();
@@ -100,11 +124,62 @@ async function runPhase(rig: Rig, name: string, records: readonly PlannedRecord[
   await sending;
   const toDlq = emulator.stats.recordsToDlq;
   await emulator.stop();
+  await service.close();
   process.stderr.write(`${name}: ${records.length} records in ${seconds.toFixed(1)} s (${Math.round(records.length / seconds)}/s), ${toDlq} to the DLQ\n`);
-  return { name, records: records.length, invalid, seconds, invocations: durations.length, durations, toDlq };
+  const durations = reports.map((report) => report.durationMs);
+  const initDurations = reports.flatMap((report) => (report.initMs === undefined ? [] : [report.initMs]));
+  return { name, records: records.length, invalid, seconds, invocations: reports.length, durations, initDurations, toDlq };
 }
 
-function report(phases: readonly Phase[], batchSize: number, concurrency: number, windowMs: number): string {
+const COLD_STARTS = 3;
+
+/**
+ * Init Duration one cold start at a time (nothing else starting), COLD_STARTS times per function:
+ * each round a new service over the same bundles, one invocation per function.
+ */
+async function coldStarts(rig: Rig): Promise<Array<Report & { name: string }>> {
+  const reports: Array<Report & { name: string }> = [];
+  const dir = join(ROOT, '.local', 'lambda', `bench-${process.pid}`);
+  try {
+    const names = ['ingest', 'api', 'submit'] as const;
+    const roots = Object.fromEntries(await Promise.all(names.map(async (name) => {
+      const taskRoot = join(dir, name);
+      await mkdir(taskRoot, { recursive: true });
+      await bundleFunction(name, taskRoot);
+      return [name, taskRoot] as const;
+    })));
+    const [order] = planRecords({ count: 1, seed: 7 });
+    const events = {
+      ingest: buildKafkaEvent([], { bootstrapServers: rig.brokers }),
+      api: apiGatewayEvent({ path: '/' }),
+      submit: apiGatewayEvent({ method: 'POST', path: '/orders', headers: { 'content-type': 'application/json' }, body: order!.value }),
+    };
+    for (let round = 0; round < COLD_STARTS; round += 1) {
+      const functions = Object.fromEntries(names.map((name) => [name, { ...rig.settings[name], taskRoot: roots[name] }]));
+      const service = await startService(rig, functions, reports);
+      try {
+        for (const name of names) await service.invoke(name, events[name]);
+      } finally {
+        await service.close();
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return reports.filter((report) => report.initMs !== undefined);
+}
+
+function initTable(phases: readonly Phase[], alone: ReadonlyArray<Report & { name: string }>, settings: Settings): string {
+  const range = (inits: number[]) => `${median(inits).toFixed(0)} ms (${Math.min(...inits).toFixed(0)} – ${Math.max(...inits).toFixed(0)})`;
+  const underLoad = phases.flatMap((phase) => phase.initDurations);
+  const row = (name: LocalFunctionName) => {
+    const inits = alone.filter((report) => report.name === name).map((report) => report.initMs!);
+    return [name, `${settings[name].memoryMiB} MB`, `${range(inits)}, ${inits.length} cold starts`, name === 'ingest' ? `${range(underLoad)}, ${underLoad.length} cold starts` : '—'];
+  };
+  return markdownTable(['function', 'memory', 'Init Duration, one cold start at a time: median (range)', 'during the runs above (6 starting at once, under load)'], [row('ingest'), row('api'), row('submit')]);
+}
+
+function report(phases: readonly Phase[], batchSize: number, concurrency: number, windowMs: number, inits: string): string {
   const rate = (phase: Phase) => phase.records / phase.seconds;
   const [clean, poison] = phases as [Phase, Phase];
   const rows = phases.map((phase) => [
@@ -119,40 +194,44 @@ function report(phases: readonly Phase[], batchSize: number, concurrency: number
     phase.toDlq.toLocaleString('en'),
   ]);
   return [
-    `${COUNT.toLocaleString('en')} records per run, ${PARTITIONS} partitions, emulator defaults (batch size ${batchSize}, window ${windowMs} ms, concurrency ${concurrency}, 10 retries; backoff after a function error ${BACKOFF.initialMs} ms doubling to ${BACKOFF.maxMs} ms), Kafka ${KAFKA_VERSION} (local broker), embedded PostgreSQL; ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; ${new Date().toISOString().slice(0, 10)}.`,
+    `${COUNT.toLocaleString('en')} records per run, ${PARTITIONS} partitions, emulator defaults (batch size ${batchSize}, window ${windowMs} ms, concurrency ${concurrency} = AWS's for the deployed mapping, 10 retries; backoff after a function error ${BACKOFF.initialMs} ms doubling to ${BACKOFF.maxMs} ms); the ingest function's bundle in execution environments of the local Lambda service (AWS's runtime interface client, ${concurrency} environments at most, fresh per run); Kafka ${KAFKA_VERSION} (local broker), embedded PostgreSQL; ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; ${new Date().toISOString().slice(0, 10)}. Durations are the REPORT lines' \`Duration\`.`,
     '',
-    markdownTable(['input', 'records', 'invalid', 'first send → all committed and stored', 'records/s', 'invocations', 'handler p50 / p95', 'time in the handler', 'to the DLQ'], rows),
+    markdownTable(['input', 'records', 'invalid', 'first send → all committed and stored', 'records/s', 'invocations', 'Duration p50 / p95', 'time in the function', 'to the DLQ'], rows),
     '',
     `**With ${(INVALID_SHARE * 100).toFixed(0)} % invalid records the pipeline keeps ${((rate(poison) / rate(clean)) * 100).toFixed(0)} % of the clean rate.**`,
     'Each invalid record is still delivered 11 times (the first invocation and 10 retries, as AWS does)',
-    'and ends in the DLQ; what makes a re-delivery cheap is the ingest function remembering, per',
-    'container, what it already stored or rejected (functions/ingest/memo.ts): a retried batch goes',
-    'to the database only for records it has not judged yet, and a rejection is logged once.',
+    'and ends in the DLQ. The ingest function remembers per execution environment what it already',
+    'stored or rejected (functions/ingest/memo.ts), but a retry runs in whichever environment is idle,',
+    'often not the one that judged the batch, so most re-deliveries go to the database again; in',
+    'process every "container" shared one memo, which made them nearly free.',
+    '',
+    `Init Duration of each function from the REPORT lines of its cold starts: process start, AWS's runtime interface client and the bundle (as \`cdk synth\` builds it) loaded, on this machine, not in AWS:`,
+    '',
+    inits,
   ].join('\n');
 }
 
 async function main() {
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'CRITICAL';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const dir = await mkdtemp(join(tmpdir(), 'bench-e2e-'));
   const [kafka, postgres] = await Promise.all([startLocalKafka({ dataDir: join(dir, 'kafka') }), startPrivatePostgres('bench-e2e-pg-')]);
   const sql = new pg.Client({ connectionString: postgres.url });
   try {
-    process.env.DATABASE_URL = postgres.url;
     await sql.connect();
-    const [{ handler }, emulator, { closePool }] = await Promise.all([
-      import('../functions/ingest/handler.js'),
+    const [emulator, lambda, { localFunctionSettings }] = await Promise.all([
       import('../local/emulators/esm/emulator.js'),
-      import('../shared/db/pool.js'),
+      import('../local/emulators/lambda/service.js'),
+      import('../local/emulators/lambda/settings.js'),
     ]);
-    const rig: Rig = { brokers: kafka.brokers, sql, handler: handler as Handler, emulator };
+    await createTopic(kafka.brokers, 'orders-submit', 1);
+    const settings = localFunctionSettings({ databaseUrl: postgres.url, kafkaBrokers: kafka.brokers, topic: 'orders-submit', logLevel: 'CRITICAL' });
+    const rig: Rig = { brokers: kafka.brokers, sql, settings, lambda, emulator };
     const phases = [
       await runPhase(rig, 'clean', planRecords({ count: COUNT, seed: 2024 })),
       await runPhase(rig, 'poison', planRecords({ count: COUNT, invalidShare: INVALID_SHARE, seed: 2025 })),
     ];
-    await closePool();
+    const inits = initTable(phases, await coldStarts(rig), settings);
     const { ESM_DEFAULTS } = emulator;
-    const table = report(phases, Number(values['batch-size'] ?? ESM_DEFAULTS.batchSize), Number(values.concurrency ?? ESM_DEFAULTS.concurrency), ESM_DEFAULTS.batchWindowMs);
+    const table = report(phases, Number(values['batch-size'] ?? ESM_DEFAULTS.batchSize), Number(values.concurrency ?? ESM_DEFAULTS.concurrency), ESM_DEFAULTS.batchWindowMs, inits);
     process.stdout.write(`${table}\n`);
     if (!values['no-write']) await writeBenchmarkSection(HEADING, table);
   } finally {

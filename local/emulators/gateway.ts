@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { handler as apiHandler } from '../../functions/api/handler.js';
 import { apiError, PROBLEM_CONTENT_TYPE, problemDetails } from '../../shared/http/errors.js';
 import { matchRoute } from '../../shared/http/routes.js';
 import { jwtAuthorizer } from './jwt-authorizer.js';
@@ -18,12 +17,25 @@ import type { JwtAuthorizerConfig } from './oidc-issuer.js';
  * `cookies`; a result without `statusCode` is sent as a 200 JSON body).
  *
  * Routes: shared/http/routes.ts, as API Gateway selects them (`matchRoute`): POST /orders →
- * functions/submit/handler.ts, everything else → functions/api/handler.ts. With `auth` (the local
+ * the submit function, everything else → the api function. With `functions` (the local Lambda
+ * service's handlers, local/emulators/lambda/service.ts) each request is an invocation in an
+ * execution environment of its own, concurrent requests in concurrent environments; without it
+ * the handlers run in this process (unit and integration tests). With `auth` (the local
  * issuer's, local/emulators/oidc-issuer.ts) every non-public route is checked first as the JWT
  * authorizer would (local/emulators/jwt-authorizer.ts); without it no token is checked.
+ *
+ * Errors as API Gateway answers them (lambda/latest/dg/services-apigateway-errors.html): an
+ * invocation Lambda rejects (a throttle: TooManyRequestsException) is a 500, a function that
+ * fails or answers in the wrong shape a 502; both with {"message":"Internal Server Error"}.
  */
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+/** The functions behind the routes, when they do not run in this process (the local Lambda service). */
+export interface GatewayFunctions {
+  api: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
+  submit: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
+}
 
 export interface GatewayOptions {
   /** 0 or absent: a free port. */
@@ -31,6 +43,8 @@ export interface GatewayOptions {
   host?: string;
   /** The JWT authorizer's issuer, audience and keys; absent: no authorizer (every route open). */
   auth?: JwtAuthorizerConfig;
+  /** Invoke these (the local Lambda service) instead of importing the handlers into this process. */
+  functions?: GatewayFunctions;
 }
 
 /** What the route selection and the authorizer add to the event. */
@@ -161,7 +175,29 @@ function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
 
 type Authorize = ReturnType<typeof jwtAuthorizer>;
 
-async function serve(authorize: Authorize | undefined, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+/** A Lambda service error the invocation was rejected with (throttle), rather than a failure of the function. */
+const isRejectedInvocation = (error: unknown) => error instanceof Error && error.name === 'TooManyRequestsException';
+
+/** The function's answer, or API Gateway's own error response when the invocation fails. */
+async function sendInvocation(response: http.ServerResponse, invoke: () => Promise<APIGatewayProxyResultV2>): Promise<void> {
+  let result: APIGatewayProxyResultV2;
+  try {
+    result = await invoke();
+  } catch (error) {
+    return sendJson(response, isRejectedInvocation(error) ? 500 : 502, { message: 'Internal Server Error' });
+  }
+  send(response, result);
+}
+
+async function serveFrom(functions: GatewayFunctions, authorize: Authorize | undefined, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const routed = await authorized(authorize, request, response);
+  if (!routed) return;
+  const { route, event } = routed;
+  await sendInvocation(response, () => functions[route.function === 'submit' ? 'submit' : 'api'](event));
+}
+
+/** The request's body, route and authorizer decision as an event; undefined once an error answer is sent. */
+async function authorized(authorize: Authorize | undefined, request: http.IncomingMessage, response: http.ServerResponse) {
   const body = await readBody(request);
   if (body === undefined) return sendJson(response, 413, { message: 'Request Entity Too Large' });
   const { route, params } = matchRoute(request.method ?? 'GET', new URL(request.url ?? '/', 'http://local').pathname);
@@ -171,8 +207,16 @@ async function serve(authorize: Authorize | undefined, request: http.IncomingMes
     if (!decision.allow) return sendJson(response, decision.status, decision.body, decision.headers);
     jwt = decision.jwt;
   }
+  return { route, event: toEvent(request, body, route.key, { pathParameters: params, ...(jwt ? { jwt } : {}) }) };
+}
+
+async function serve(authorize: Authorize | undefined, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const routed = await authorized(authorize, request, response);
+  if (!routed) return;
+  const { route, event } = routed;
   const isSubmit = route.function === 'submit';
-  let target: LambdaHandler = apiHandler;
+  // Imported on first use: with `functions` this process never loads the handlers.
+  let target: LambdaHandler = ((await import('../../functions/api/handler.js')) as { handler: LambdaHandler }).handler;
   if (isSubmit) {
     try {
       target = await loadSubmitHandler();
@@ -183,19 +227,15 @@ async function serve(authorize: Authorize | undefined, request: http.IncomingMes
       return sendJson(response, 503, problem, { 'content-type': PROBLEM_CONTENT_TYPE });
     }
   }
-  const event = toEvent(request, body, route.key, { pathParameters: params, ...(jwt ? { jwt } : {}) });
-  try {
-    send(response, await target(event, localLambdaContext({ functionName: isSubmit ? 'submit-local' : 'api-local', timeoutMs: 30_000, requestId: event.requestContext.requestId })));
-  } catch {
-    // What API Gateway answers when the function fails.
-    sendJson(response, 500, { message: 'Internal Server Error' });
-  }
+  const context = localLambdaContext({ functionName: isSubmit ? 'submit-local' : 'api-local', timeoutMs: 30_000, requestId: event.requestContext.requestId });
+  await sendInvocation(response, () => target(event, context));
 }
 
-export async function startGateway({ port = 0, host = '127.0.0.1', auth }: GatewayOptions = {}): Promise<Gateway> {
+export async function startGateway({ port = 0, host = '127.0.0.1', auth, functions }: GatewayOptions = {}): Promise<Gateway> {
   const authorize = auth ? jwtAuthorizer(auth) : undefined;
   const server = http.createServer((request, response) => {
-    serve(authorize, request, response).catch(() => {
+    const served = functions ? serveFrom(functions, authorize, request, response) : serve(authorize, request, response);
+    served.catch(() => {
       if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
       else response.destroy();
     });

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/topics.js';
 import { type LocalIssuer, startLocalIssuer } from '../emulators/oidc-issuer.js';
 import { createTopic, startLocalKafka } from './kafka/broker.js';
@@ -12,7 +13,8 @@ import { assertPortFree, LocalSetupError, oneLine, portFromEnv, renderSetupError
  *               temporary folder, see postgres-layout.ts) on POSTGRES_PORT (default: a free port)
  *   migrations  migrations/*.sql
  *   Kafka       KAFKA_BROKERS, or a local broker with its data in .local/kafka (port KAFKA_PORT, default 9092)
- *   emulator    the MSK event-source mapping emulator invoking functions/ingest/handler.ts
+ *   Lambda      the functions' bundles in execution environments (local/emulators/lambda/service.ts)
+ *   emulator    the MSK event-source mapping emulator invoking the ingest function
  *   gateway     the local API gateway (read API, submit, web page) on PORT (default 3000)
  * Ctrl+C stops them in reverse order: in-flight work finishes and is committed, the broker and
  * the database shut down cleanly, no process is left behind. A part that cannot start ends the
@@ -93,9 +95,6 @@ function issuerService(gatewayPort: number): LocalService<LocalIssuer> {
 }
 
 async function main() {
-  // The handlers log every batch and request at INFO; a terminal wants warnings only.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const topic = process.env.KAFKA_TOPIC ?? DEFAULT_ORDERS_TOPIC;
   process.once('SIGINT', () => void shutDown(0));
   process.once('SIGTERM', () => void shutDown(0));
@@ -106,10 +105,6 @@ async function main() {
 
   // The infrastructure, started together.
   const [postgres, kafka, issuer] = await lifecycle.startTogether([postgresService(), kafkaService(), issuerService(gatewayPort)] as const);
-  process.env.DATABASE_URL = postgres.url;
-  process.env.KAFKA_BROKERS = kafka.url;
-  // AUTH_* tell the page (GET /auth/config) where to sign in.
-  Object.assign(process.env, issuer.env);
 
   const { migrateUp } = await import('../../shared/db/migrate.js');
   const applied = await asPart('migrations', 'fix the failing migration in migrations/, or the database DATABASE_URL points to', () =>
@@ -120,7 +115,7 @@ async function main() {
     await createTopic(kafka.url, DEFAULT_DLQ_TOPIC, 1);
   });
 
-  const { emulator, gateway } = await startApplications(kafka.url, topic, gatewayPort, issuer);
+  const { emulator, gateway } = await startApplications(kafka.url, topic, gatewayPort, issuer, postgres.url);
   printBanner({ gatewayUrl: gateway.url, kafka, postgres, issuer, topic, applied: applied.length, groupId: emulator.groupId });
   let last = '';
   setInterval(() => {
@@ -132,23 +127,32 @@ async function main() {
   setInterval(() => {}, 1 << 30);
 }
 
-/** The emulator (invoking the ingest handler) and the gateway, imported now: the handlers read their environment when they load. */
-async function startApplications(brokers: string, topic: string, gatewayPort: number, issuer: LocalIssuer) {
-  const [{ handler }, { startEmulator }, { startGateway }, { closePool }] = await Promise.all([
-    import('../../functions/ingest/handler.js'),
+/**
+ * The functions run as Lambda runs them: their bundles in execution environments of the local
+ * Lambda service, each with its own environment variables (the handlers never load here). The
+ * emulator invokes ingest through it, the gateway api and submit.
+ */
+async function startApplications(brokers: string, topic: string, gatewayPort: number, issuer: LocalIssuer, databaseUrl: string) {
+  const [{ startLambdaService }, { localFunctionSettings }, { startEmulator }, { startGateway }] = await Promise.all([
+    import('../emulators/lambda/service.js'),
+    import('../emulators/lambda/settings.js'),
     import('../emulators/esm/emulator.js'),
     import('../emulators/gateway.js'),
-    import('../../shared/db/pool.js'),
   ]);
-  lifecycle.register('database pool', () => closePool());
+  // The handlers log every batch and request at INFO; a terminal wants warnings only.
+  const logLevel = process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN';
+  const functions = localFunctionSettings({ databaseUrl, kafkaBrokers: brokers, topic, auth: issuer.env, logLevel });
+  const lambda = await asPart('Lambda service', 'check the bundle build error above (npm run typecheck)', () => startLambdaService({ functions }));
+  lifecycle.register('Lambda service', () => lambda.close());
   const emulator = await asPart('event-source mapping emulator', 'check that Kafka and PostgreSQL above are reachable', () =>
-    startEmulator({ brokers, topic, dlqTopic: DEFAULT_DLQ_TOPIC, handler }),
+    startEmulator({ brokers, topic, dlqTopic: DEFAULT_DLQ_TOPIC, handler: lambda.handler('ingest'), functionName: 'ingest' }),
   );
   lifecycle.register('event-source mapping emulator', () => emulator.stop());
   emulator.failed.catch((error: unknown) => {
     void shutDown(1, `the event-source mapping emulator stopped: ${oneLine((error as Error).message)}`);
   });
-  const gateway = await asPart('API gateway', PORT_REMEDY('PORT'), () => startGateway({ port: gatewayPort, auth: issuer.authorizer }));
+  const gatewayFunctions = { api: lambda.handler<APIGatewayProxyResultV2>('api'), submit: lambda.handler<APIGatewayProxyResultV2>('submit') };
+  const gateway = await asPart('API gateway', PORT_REMEDY('PORT'), () => startGateway({ port: gatewayPort, auth: issuer.authorizer, functions: gatewayFunctions }));
   lifecycle.register('API gateway', () => gateway.close());
   return { emulator, gateway };
 }
@@ -172,7 +176,7 @@ function printBanner({ gatewayUrl, kafka, postgres, issuer, topic, applied, grou
       `  sign-in           ${issuer.issuer}   user "${issuer.user.username}", password "${issuer.user.password}" (AUTH_DEV_PASSWORD sets it)`,
       `  Kafka             ${kafka.shown}   topics "${topic}" and "${DEFAULT_DLQ_TOPIC}"`,
       `  PostgreSQL        ${postgres.shown}${applied > 0 ? `   (applied ${applied} migration(s))` : ''}`,
-      `  consumer          event-source mapping emulator → functions/ingest/handler.ts (group "${groupId}")`,
+      `  consumer          event-source mapping emulator → ingest function bundle (group "${groupId}")`,
       '',
       'Next, in another terminal:',
       `  KAFKA_BROKERS=${kafka.url} npm run produce -- --count 1000 --invalid-share 0.05`,

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createKafka } from '../../shared/kafka/client.js';
+import { registerKafkaCodecs } from '../services/kafka/codecs.js';
 import { asOrderUid } from '../../shared/order/order-uid.js';
 import { DEFAULT_DLQ_TOPIC } from '../../shared/kafka/topics.js';
 import { diagnoseRecord, type DlqEntry, dlqEntries } from '../emulators/esm/dlq-record.js';
@@ -15,9 +16,9 @@ import { connectionArgs, exitWith, kafkaConnection } from './connection-args.js'
  * back to their source topic after a fix. Re-driving is tracked by the consumer group
  * `<dlq topic>.redrive`, so each DLQ record is re-driven once.
  *
- * It reads both forms of DLQ record (dlq-record.ts): the local emulator's, and Lambda's Kafka
- * on-failure destination's in the cloud (the same flags reach MSK: --iam --region, from inside
- * the VPC).
+ * It reads the records as Lambda's Kafka on-failure destination writes them (dlq-record.ts), which
+ * is also what the local emulator writes; the same flags reach MSK (--iam --region, from inside
+ * the VPC). Batches in any codec are read (local/services/kafka/codecs.ts).
  */
 
 export const redriveGroup = (dlqTopic: string) => `${dlqTopic}.redrive`;
@@ -43,6 +44,7 @@ export async function readTopicToEnd(
   topic: string,
   { groupId, from }: { groupId?: string; from?: ReadonlyMap<number, number> } = {},
 ): Promise<{ entries: DlqEntry[]; commit: () => Promise<void>; close: () => Promise<void> }> {
+  registerKafkaCodecs();
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<number, number>();
@@ -167,7 +169,7 @@ async function main() {
       const source = `${entry.source.topic ?? '?'}-${entry.source.partition ?? '?'}@${entry.source.offset ?? '?'}`;
       process.stdout.write(
         `${dlqTopic}-${entry.dlqPartition}@${entry.dlqOffset}  from ${source}  order_uid=${readableOrderUid(entry) ?? '(unreadable)'}  ` +
-          `attempts=${entry.attempts ?? '?'}  ${entry.condition ?? ''}  (${entry.form} form)\n    reason: ${entry.reason ?? '(none)'}\n    explain: ${explain(entry)}\n`,
+          `attempts=${entry.attempts ?? '?'}  ${entry.condition ?? ''}\n    reason: ${entry.reason ?? '(none)'}\n    explain: ${explain(entry)}\n`,
       );
     }
     process.stdout.write(`${read.entries.length} ${onlyPending ? 'pending ' : ''}record(s) in ${dlqTopic}\n`);

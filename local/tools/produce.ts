@@ -5,13 +5,15 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { type Message, Partitioners } from 'kafkajs';
 import { createKafka } from '../../shared/kafka/client.js';
+import { COMPRESSIONS, type CompressionName, registerKafkaCodecs } from '../services/kafka/codecs.js';
 import type { Order } from '../../shared/order/schema.js';
 import { createFaker, fakeOrder } from './fake-orders.js';
 import { connectionArgs, exitWith, type KafkaConnection, kafkaConnection } from './connection-args.js';
 
 /**
  * `npm run produce -- --count N`: realistic orders (faker; the money rules hold), a chosen share
- * of broken ones and of exact duplicates, keyed by order_uid, into the orders topic. Works against
+ * of broken ones and of exact duplicates, keyed by order_uid (or, with --unkeyed, without a key
+ * as some producers send) and compressed with any Kafka codec (--compression), into the orders topic. Works against
  * the local broker and, with --tls / --iam, against Amazon MSK from inside its VPC.
  * The planning and sending functions are exported for the e2e tests and the benchmark.
  */
@@ -92,6 +94,10 @@ export async function recordsFromFile(path: string): Promise<PlannedRecord[]> {
 export interface SendOptions extends Pick<KafkaConnection, 'brokers' | 'topic' | 'client'> {
   /** Records per second; absent: as fast as the broker takes them. */
   rate?: number;
+  /** The batches' codec (default none), as a producer's `compression.type`. */
+  compression?: CompressionName;
+  /** False: no key, as producers that do not key by order_uid send (kafkajs then spreads records over the partitions). */
+  keyed?: boolean;
   onProgress?: (sent: number) => void;
 }
 
@@ -111,7 +117,10 @@ async function partitionEnds(admin: ReturnType<ReturnType<typeof createKafka>['a
 }
 
 export async function sendRecords(records: readonly PlannedRecord[], options: SendOptions): Promise<SendSummary> {
+  registerKafkaCodecs();
   const kafka = createKafka({ brokers: options.brokers, clientId: 'order-producer', ...options.client });
+  const compression = COMPRESSIONS[options.compression ?? 'none'];
+  const keyed = options.keyed ?? true;
   const admin = kafka.admin();
   // Java's murmur2 partitioner (kafkajs' default): the same partition per order_uid as any Kafka client.
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
@@ -122,8 +131,8 @@ export async function sendRecords(records: readonly PlannedRecord[], options: Se
     const chunk = options.rate ? Math.max(1, Math.min(CHUNK, Math.floor(options.rate / 10))) : CHUNK;
     let sent = 0;
     while (sent < records.length) {
-      const messages: Message[] = records.slice(sent, sent + chunk).map((record) => ({ key: record.key || null, value: record.value }));
-      await producer.send({ topic: options.topic, acks: -1, messages });
+      const messages: Message[] = records.slice(sent, sent + chunk).map((record) => ({ key: (keyed && record.key) || null, value: record.value }));
+      await producer.send({ topic: options.topic, acks: -1, compression, messages });
       sent += messages.length;
       options.onProgress?.(sent);
       if (options.rate) {
@@ -143,7 +152,14 @@ export async function sendRecords(records: readonly PlannedRecord[], options: Se
 }
 
 const usage = `usage: npm run produce -- --count N [--rate R] [--invalid-share 0.05] [--duplicates-share 0.01] [--seed S]
+                          [--compression none|gzip|snappy|lz4|zstd] [--unkeyed]
                           [--file order.json] [--brokers host:port,...] [--topic orders] [--tls] [--iam --region eu-west-1]`;
+
+function compressionOf(text: string | undefined): CompressionName {
+  const name = text ?? 'none';
+  if (!(name in COMPRESSIONS)) throw new Error(`--compression must be one of ${Object.keys(COMPRESSIONS).join(', ')}, not "${name}"\n${usage}`);
+  return name as CompressionName;
+}
 
 function share(name: string, text: string | undefined): number {
   const value = Number(text ?? 0);
@@ -161,6 +177,8 @@ async function main() {
       'duplicates-share': { type: 'string' },
       seed: { type: 'string' },
       file: { type: 'string' },
+      compression: { type: 'string' },
+      unkeyed: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -188,7 +206,8 @@ async function main() {
     cliProgress.Presets.shades_classic,
   );
   if (!values.quiet) bar.start(records.length, 0);
-  const summary = await sendRecords(records, { ...connection, ...(rate ? { rate } : {}), onProgress: (sent) => bar.update(sent) }).finally(() => bar.stop());
+  const compression = compressionOf(values.compression);
+  const summary = await sendRecords(records, { ...connection, ...(rate ? { rate } : {}), compression, keyed: !values.unkeyed, onProgress: (sent) => bar.update(sent) }).finally(() => bar.stop());
 
   const kinds = new Map<string, number>();
   for (const record of records) kinds.set(record.kind, (kinds.get(record.kind) ?? 0) + 1);

@@ -2,6 +2,7 @@ import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, type KafkaConfig, type LogEntry, logLevel, type RetryOptions } from 'kafkajs';
 import * as z from 'zod';
 import { blankAsAbsent, type Env, readEnv } from '../config.js';
+import { ignoreKafkajsNegativeTimeoutWarning } from './timeout-warning.js';
 import { DEFAULT_ORDERS_TOPIC } from './topics.js';
 
 /**
@@ -44,6 +45,7 @@ export function parseBrokers(brokers: string[] | string): string[] {
 }
 
 export function createKafka(options: KafkaClientOptions): Kafka {
+  ignoreKafkajsNegativeTimeoutWarning();
   return new Kafka(kafkaClientConfig(options));
 }
 

@@ -89,7 +89,7 @@ describe('event-source mapping emulator', () => {
       ['poison'],
     ]);
     expect(dlq).toHaveLength(1);
-    expect(dlq[0]).toMatchObject({ condition: 'RetryAttemptsExhausted', reason: 'function error: cannot digest poison', attempts: 5 });
+    expect(dlq[0]).toMatchObject({ condition: 'RetriesExhausted', reason: 'function error: Unhandled', attempts: 5 });
     expect(dlq[0]!.value?.toString()).toBe('poison');
     expect(stats.recordsToDlq).toBe(1);
   });
@@ -109,7 +109,7 @@ describe('event-source mapping emulator', () => {
     expect(invocations).toHaveLength(11);
     expect(invocations.slice(1).map((invocation) => values(invocation.event))).toEqual(Array.from({ length: 10 }, () => ['poison', 'b']));
     expect(dlq.map((entry) => entry.value?.toString())).toEqual(['poison']);
-    expect(dlq[0]).toMatchObject({ condition: 'RetryAttemptsExhausted', attempts: 11 });
+    expect(dlq[0]).toMatchObject({ condition: 'RetriesExhausted', attempts: 11 });
   });
 
   it('treats an invocation that outlasts functionTimeoutMs as a function error and retries the batch', async () => {

@@ -95,7 +95,7 @@ describe('ingest during a 30 s database outage (scaled-down timings)', () => {
       expect(uids.filter((uid) => stored.get(uid) !== 1 && !inDlq.has(uid))).toEqual([]);
       expect([...stored.values()].every((count) => count === 1)).toBe(true);
       expect(dlq.every((entry) => explain(entry).startsWith('a valid order now'))).toBe(true);
-      expect(dlq.every((entry) => entry.condition === 'RetryAttemptsExhausted')).toBe(true);
+      expect(dlq.every((entry) => entry.condition === 'RetriesExhausted')).toBe(true);
     } finally {
       await emulator.stop();
       await closePool();

@@ -2,20 +2,23 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { handler } from '../../functions/ingest/handler.js';
 import { type EmulatorOptions, type Invocation, startEmulator } from '../../local/emulators/esm/emulator.js';
 import { startGateway } from '../../local/emulators/gateway.js';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { type PlannedRecord, planRecords, sendRecords } from '../../local/tools/produce.js';
-import { readableOrderUid } from '../../local/tools/dlq.js';
+import { explain, readableOrderUid } from '../../local/tools/dlq.js';
 import { closePool } from '../../shared/db/pool.js';
 import { createTestDatabase, startPrivatePostgres, withClient } from '../support/database.js';
 import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
+import { startLocalFunctions } from '../support/lambda.js';
 
 /**
  * The whole local pipeline with real parts: a Kafka broker, the event-source mapping emulator
- * (in-process, or as a child process that can really be SIGKILLed), the ingest handler and
- * PostgreSQL; the read API through the local API gateway.
+ * invoking the ingest function's bundle in execution environments of the local Lambda service (or,
+ * as a child process that can really be SIGKILLed, the handler in that process) and PostgreSQL;
+ * the read API's bundle behind the local API gateway.
  */
 const ROOT = resolve(import.meta.dirname, '..', '..');
 let kafka: TestKafka;
@@ -81,8 +84,14 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
     const topics = await createTestTopics(kafka.brokers);
     const records = planRecords({ count: 5_000, invalidShare: 0.05, duplicatesShare: 0.01, seed: 5 });
     const invocations: Invocation[] = [];
+    const functions = await startLocalFunctions(database.url, kafka.brokers, { names: ['ingest', 'api', 'submit'], topic: topics.topic });
+    onTestFinished(() => functions.service.close());
     // Two retries instead of ten: this test is about the outcome, the outage test about the defaults.
-    const emulator = await emulatorFor(topics, { maxRetryAttempts: 2, onInvoke: (invocation) => invocations.push(invocation) });
+    const emulator = await emulatorFor(topics, {
+      handler: functions.service.handler('ingest'),
+      maxRetryAttempts: 2,
+      onInvoke: (invocation) => invocations.push(invocation),
+    });
     try {
       const sent = await sendRecords(records, { brokers: [kafka.brokers], topic: topics.topic, client: {} });
       expect(Object.values(sent.perPartition).filter((added) => added > 0)).toHaveLength(6);
@@ -90,19 +99,21 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
     } finally {
       await emulator.stop();
     }
+    // At AWS concurrency: more than one ingest environment ran.
+    expect(functions.lines.filter((line) => line.startsWith('[ingest] REPORT') && line.includes('Init Duration')).length).toBeGreaterThan(1);
 
     const { valid, broken, dlq } = await expectExactlyOnce(database.url, topics.dlqTopic, records);
     expect(valid.length).toBe(5_000 - 250 - 50);
     expect(broken).toHaveLength(250);
 
-    // Each DLQ record keeps its payload and says why, where from, and after how many attempts.
+    // Each DLQ record keeps its payload and says where from and after how many attempts; the DLQ tool explains why.
     const byUid = new Map(broken.map((record) => [record.key, record]));
     const expectedReason = { not_json: /^not_json: /, missing_fields: /^invalid_order: .*\$\.payment/, money_mismatch: /^invalid_order: \$\.payment\.amount/ };
     for (const entry of dlq) {
       const record = byUid.get(readableOrderUid(entry)!)!;
       expect(entry.value?.toString('utf8')).toBe(record.value);
-      expect(entry.reason).toMatch(expectedReason[record.kind as keyof typeof expectedReason]);
-      expect(entry.condition).toBe('RetryAttemptsExhausted');
+      expect(explain(entry)).toMatch(expectedReason[record.kind as keyof typeof expectedReason]);
+      expect(entry.condition).toBe('RetriesExhausted');
       expect(entry.source.topic).toBe(topics.topic);
       expect(entry.source.offset).toBeGreaterThanOrEqual(0);
       expect(entry.attempts).toBe(3);
@@ -115,7 +126,8 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
     expect(Math.max(...invocations.map((invocation) => invocation.records))).toBeLessThanOrEqual(100);
 
     // The read API returns what was produced, field for field.
-    const gateway = await startGateway({ port: 0 });
+    const invoke = (name: 'api' | 'submit') => functions.service.handler<APIGatewayProxyResultV2>(name);
+    const gateway = await startGateway({ port: 0, functions: { api: invoke('api'), submit: invoke('submit') } });
     try {
       const sample = records.filter((record) => record.kind === 'valid').filter((_, index) => index % 470 === 0);
       expect(sample.length).toBeGreaterThanOrEqual(10);
@@ -161,7 +173,9 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
       vi.stubEnv('DATABASE_URL', postgres.url);
       const topics = await createTestTopics(kafka.brokers);
       const records = planRecords({ count: 3_000, duplicatesShare: 0.01, seed: 9 });
-      const emulator = await emulatorFor(topics);
+      const functions = await startLocalFunctions(postgres.url, kafka.brokers);
+      onTestFinished(() => functions.service.close());
+      const emulator = await emulatorFor(topics, { handler: functions.service.handler('ingest') });
       try {
         const sending = sendRecords(records, { brokers: [kafka.brokers], topic: topics.topic, client: {}, rate: 1_000 });
         await waitFor(async () => (await storedRows(postgres.url)) >= 300, 60_000, 'the first orders to be stored');

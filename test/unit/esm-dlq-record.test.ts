@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dlqEntries, type DlqMessage } from '../../local/emulators/esm/dlq-record.js';
+import { dlqEntries, type DlqMessage, toDlqMessage } from '../../local/emulators/esm/dlq-record.js';
 import { explain, readableOrderUid } from '../../local/tools/dlq.js';
 import { readFixture } from '../support/fixtures.js';
 
@@ -33,7 +33,6 @@ describe('dlqEntries (DLQ records as the tools read them)', () => {
 
     expect(others).toEqual([]);
     expect(entry).toMatchObject({
-      form: 'aws',
       dlqPartition: 0,
       dlqOffset: 7,
       condition: 'RetriesExhausted',
@@ -49,21 +48,33 @@ describe('dlqEntries (DLQ records as the tools read them)', () => {
     expect(explain(entry!)).toMatch(/^invalid_order: \$\.payment\.amount: must equal goods_total \+ delivery_cost \+ custom_fee/);
   });
 
-  it("reads the local emulator's form: the record itself, with the x-esm-* headers kept apart from the original ones", () => {
-    const { partition, message: dlqMessage } = message('events/msk-dlq-emulator-record.json');
-    const [entry] = dlqEntries(partition, dlqMessage);
+  it('writes what it reads: a failed record in the envelope Lambda writes, metadata and record intact', () => {
+    const record = { topic: 'orders', partition: 4, offset: 42, timestamp: 1763144164835, key: Buffer.from('k-7'), value: Buffer.from('{"order_uid"'), headers: { traceparent: Buffer.from('00-1') } };
+    const source = { functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:ingest', eventSourceArn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/local/x', bootstrapServers: '127.0.0.1:9092' };
+    const written = toDlqMessage(record, { condition: 'RetriesExhausted', attempts: 11, functionError: false }, source, 3);
+    expect(written.key).toEqual(Buffer.from('k-7'));
+    const document = JSON.parse(String(written.value)) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(document).sort()).toEqual(['KafkaBatchInfo', 'payload', 'requestContext', 'responseContext', 'timestamp', 'version']);
+    expect(document.requestContext).toMatchObject({ functionArn: `${source.functionArn}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 11 });
+    expect(document.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST' });
+    expect(document.KafkaBatchInfo).toMatchObject({ batchSize: 3, recordInfo: { offset: '42', timestamp: '2025-11-14T18:16:04.835Z' } });
 
-    expect(entry).toMatchObject({
-      form: 'local',
-      dlqOffset: 3,
-      condition: 'RetryAttemptsExhausted',
-      attempts: 11,
-      reason: expect.stringMatching(/^not_json: /),
-      source: { topic: 'orders', partition: 1, offset: 7 },
-    });
+    const [entry, ...others] = dlqEntries(0, { offset: '9', key: written.key as Buffer, value: Buffer.from(String(written.value)) });
+    expect(others).toEqual([]);
+    expect(entry).toMatchObject({ condition: 'RetriesExhausted', attempts: 11, reason: undefined, source: { topic: 'orders', partition: 4, offset: 42 } });
+    expect(entry!.value).toEqual(record.value);
+    expect(entry!.key).toEqual(record.key);
     expect(entry!.originalHeaders).toEqual({ traceparent: Buffer.from('00-1') });
-    expect(readableOrderUid(entry!)).toBe('k-1');
-    expect(explain(entry!)).toMatch(/^not_json: \$: not JSON/);
+    expect(explain(entry!)).toMatch(/^not_json: /);
+  });
+
+  it('marks a record whose last invocation failed as a whole with functionError Unhandled', () => {
+    const record = { topic: 'orders', partition: 0, offset: 1, timestamp: 0, key: null, value: Buffer.from('{}'), headers: {} };
+    const source = { functionArn: 'arn:f', eventSourceArn: 'arn:c', bootstrapServers: 'b:1' };
+    const written = toDlqMessage(record, { condition: 'RetriesExhausted', attempts: 3, functionError: true }, source, 1);
+    const [entry] = dlqEntries(0, { offset: '0', key: null, value: Buffer.from(String(written.value)) });
+    expect(entry!.reason).toBe('function error: Unhandled');
+    expect(entry!.key).toBeNull();
   });
 
   it('explains a valid order as one that failed for another reason', () => {
@@ -71,8 +82,10 @@ describe('dlqEntries (DLQ records as the tools read them)', () => {
     expect(explain({ key: null, value: Buffer.from(JSON.stringify(order)) })).toMatch(/^a valid order now/);
   });
 
-  it('reads a JSON value without the envelope as a record of the local form, not as an AWS one', () => {
-    const [entry] = dlqEntries(0, { offset: '1', key: null, value: Buffer.from('{"payload": {"records": {}}}') });
-    expect(entry?.form).toBe('local');
+  it('reads a message that is not an on-failure record as one entry without metadata, its bytes as they are', () => {
+    const value = Buffer.from('{"payload": {"records": {}}}');
+    const [entry, ...others] = dlqEntries(0, { offset: '1', key: null, value });
+    expect(others).toEqual([]);
+    expect(entry).toMatchObject({ condition: undefined, attempts: undefined, reason: 'not an on-failure destination record', value });
   });
 });

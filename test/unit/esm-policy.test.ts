@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../local/emulators/esm/batch.js';
-import { dlqReason } from '../../local/emulators/esm/dlq-writer.js';
+import { diagnoseRecord } from '../../local/emulators/esm/dlq-record.js';
 import { createInvoker, type EsmFunction } from '../../local/emulators/esm/invoker.js';
 import { ESM_DEFAULTS } from '../../local/emulators/esm/options.js';
 import { backoffDelay, type DlqBatch, decide, firstAttempt, type RetrySettings, totalBackoff } from '../../local/emulators/esm/policy.js';
@@ -97,7 +97,7 @@ describe('event-source mapping retry policy', () => {
       ['0@1', '0@2', '0@3'],
       ['0@1', '0@2', '0@3'],
     ]);
-    expect(dlq).toEqual([{ records: batch, condition: 'RetryAttemptsExhausted', reason: 'function error: database down', attempts: 3 }]);
+    expect(dlq).toEqual([{ records: batch, condition: 'RetriesExhausted', reason: 'function error: database down', attempts: 3 }]);
     expect(stats.functionErrors).toBe(3);
   });
 
@@ -118,7 +118,7 @@ describe('event-source mapping retry policy', () => {
     };
     const { seen, dlq, settled } = await run(batch, [poisoned], { bisectOnError: true, maxRetryAttempts: 1 });
     expect(seen).toEqual([['0@1', '0@2', '0@3', '0@4'], ['0@1', '0@2'], ['0@3', '0@4'], ['0@3'], ['0@3'], ['0@4']]);
-    expect(dlq).toEqual([{ records: [batch[2]], condition: 'RetryAttemptsExhausted', reason: 'function error: cannot digest 0@3', attempts: 4 }]);
+    expect(dlq).toEqual([{ records: [batch[2]], condition: 'RetriesExhausted', reason: 'function error: cannot digest 0@3', attempts: 4 }]);
     expect(settled.sort()).toEqual(['0@1', '0@2', '0@3', '0@4']);
   });
 
@@ -129,10 +129,10 @@ describe('event-source mapping retry policy', () => {
     expect(seen).toEqual([['0@1', '0@2', '0@3'], ['0@2', '0@3'], ['0@2', '0@3']]);
     expect(dlq).toHaveLength(1);
     expect(positions(dlq[0]!.records)).toEqual(['0@2']);
-    expect(dlq[0]).toMatchObject({ condition: 'RetryAttemptsExhausted', attempts: 3 });
-    // No reason from the policy: the DLQ writer asks the consumer's own diagnosis.
+    expect(dlq[0]).toMatchObject({ condition: 'RetriesExhausted', attempts: 3 });
+    // No reason from the policy (not a function error): the DLQ tool explains the record with the consumer's own diagnosis.
     expect(dlq[0]!.reason).toBeUndefined();
-    expect(dlqReason(dlq[0]!, { value: Buffer.from('{') })).toMatch(/^not_json: /);
+    expect(diagnoseRecord({ value: Buffer.from('{') })).toMatch(/^not_json: /);
     expect(settled.sort()).toEqual(['0@1', '0@2', '0@3']);
   });
 

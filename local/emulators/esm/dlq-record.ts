@@ -1,34 +1,38 @@
+import { randomUUID } from 'node:crypto';
 import type { IHeaders, Message } from 'kafkajs';
 import { classifyBytes, describeRejection } from '../../../shared/order/classify.js';
+import { buildKafkaEvent } from '../kafka-event.js';
 import type { SourceRecord } from './batch.js';
 
 /**
- * The local on-failure destination: a Kafka topic (default `orders.dlq`), as AWS's Kafka
- * on-failure destination, which receives the failed records themselves plus failure metadata
- * (docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html). Each DLQ record keeps
- * the original key, value and headers and adds the headers below. One module writes and reads
- * them: the emulator, `npm run dlq` and the tests.
+ * The on-failure destination's records, as Lambda's Kafka on-failure destination writes them
+ * (docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html, "Record format for a
+ * Kafka destination"; test/fixtures/events/msk-dlq-on-failure-record.json): per failed record one
+ * message keyed by the record's key, whose value is a JSON document with the failure metadata and
+ * the record inside an event-shaped `payload` (base64 key and value, headers as byte arrays):
+ *   { requestContext: { requestId, functionArn, condition: "RetriesExhausted", approximateInvokeCount },
+ *     responseContext: { statusCode, executedVersion, functionError }, version, timestamp,
+ *     KafkaBatchInfo: { batchSize, eventSourceArn, bootstrapServers, payloadSize, recordInfo: { offset, timestamp } },
+ *     payload: { eventSource, eventSourceArn, bootstrapServers, records: { "<topic>-<partition>": [record] } } }
+ * The emulator writes it, `npm run dlq` and the tests read it: one form, locally and in AWS.
  */
 
-const DLQ_HEADERS = {
-  /** `RetryAttemptsExhausted` (the AWS condition name) or `RecordAgeExceeded`. */
-  condition: 'x-esm-condition',
-  /** Why the record failed: the consumer's own diagnosis, or the function error. */
-  reason: 'x-esm-reason',
-  sourceTopic: 'x-esm-source-topic',
-  sourcePartition: 'x-esm-source-partition',
-  sourceOffset: 'x-esm-source-offset',
-  /** How many times the function saw the record. */
-  attempts: 'x-esm-attempts',
-  failedAt: 'x-esm-failed-at',
-} as const;
-
-type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+/** `RetriesExhausted` as AWS writes it (the fixture); `RecordAgeExceeded` for MaximumRecordAgeInSeconds. */
+export type FailureCondition = 'RetriesExhausted' | 'RecordAgeExceeded';
 
 export interface DlqFailure {
   condition: FailureCondition;
-  reason: string;
+  /** How many times the function saw the record (approximateInvokeCount). */
   attempts: number;
+  /** The last invocation failed as a whole (thrown, timed out, unreadable answer): functionError "Unhandled". */
+  functionError: boolean;
+}
+
+/** Where the failed records came from: the mapping's function and cluster. */
+export interface DlqSource {
+  functionArn: string;
+  eventSourceArn: string;
+  bootstrapServers: string;
 }
 
 /**
@@ -42,41 +46,45 @@ export function diagnoseRecord(record: Pick<SourceRecord, 'value'> & { key?: Buf
   return classified.ok ? undefined : describeRejection(classified);
 }
 
-export function toDlqMessage(record: SourceRecord, failure: DlqFailure): Message {
-  const headers: IHeaders = { ...record.headers };
-  headers[DLQ_HEADERS.condition] = failure.condition;
-  headers[DLQ_HEADERS.reason] = failure.reason.slice(0, 2_000);
-  headers[DLQ_HEADERS.sourceTopic] = record.topic;
-  headers[DLQ_HEADERS.sourcePartition] = String(record.partition);
-  headers[DLQ_HEADERS.sourceOffset] = String(record.offset);
-  headers[DLQ_HEADERS.attempts] = String(failure.attempts);
-  headers[DLQ_HEADERS.failedAt] = new Date().toISOString();
-  return { key: record.key, value: record.value, headers, timestamp: String(record.timestamp) };
+export function toDlqMessage(record: SourceRecord, failure: DlqFailure, source: DlqSource, batchSize: number): Message {
+  const payload = buildKafkaEvent([record], { eventSource: 'aws:kafka', eventSourceArn: source.eventSourceArn, bootstrapServers: source.bootstrapServers });
+  const document = {
+    requestContext: {
+      requestId: randomUUID(),
+      functionArn: `${source.functionArn}:$LATEST`,
+      condition: failure.condition,
+      approximateInvokeCount: failure.attempts,
+    },
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', ...(failure.functionError ? { functionError: 'Unhandled' } : {}) },
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    KafkaBatchInfo: {
+      batchSize,
+      eventSourceArn: source.eventSourceArn,
+      bootstrapServers: source.bootstrapServers,
+      payloadSize: Buffer.byteLength(JSON.stringify(payload)),
+      recordInfo: { offset: String(record.offset), timestamp: new Date(record.timestamp).toISOString() },
+    },
+    payload,
+  };
+  return { key: record.key, value: JSON.stringify(document) };
 }
 
 export interface DlqEntry {
-  /** `local`: the emulator's form (record + x-esm-* headers); `aws`: Lambda's Kafka on-failure destination (JSON envelope). */
-  form: 'local' | 'aws';
   /** Position in the DLQ topic. */
   dlqPartition: number;
   dlqOffset: number;
   condition: string | undefined;
+  /** `function error: Unhandled` when the last invocation failed; AWS keeps no other reason (`explain` diagnoses the record). */
   reason: string | undefined;
   source: { topic: string | undefined; partition: number | undefined; offset: number | undefined };
   attempts: number | undefined;
   failedAt: string | undefined;
   key: Buffer | null;
   value: Buffer | null;
-  /** The original headers, without ours (what a re-drive sends again). */
+  /** The record's own headers (what a re-drive sends again). */
   originalHeaders: IHeaders;
 }
-
-function headerText(value: IHeaders[string]): string | undefined {
-  const single = Array.isArray(value) ? value[0] : value;
-  return single === undefined ? undefined : single.toString();
-}
-
-const optionalNumber = (text: string | undefined) => (text === undefined ? undefined : Number(text));
 
 export interface DlqMessage {
   offset: string;
@@ -85,42 +93,6 @@ export interface DlqMessage {
   headers?: IHeaders;
 }
 
-/** A DLQ message in the emulator's form: the failed record itself, with the x-esm-* headers. */
-function fromDlqMessage(partition: number, message: DlqMessage): DlqEntry {
-  const headers = message.headers ?? {};
-  const ours = new Set<string>(Object.values(DLQ_HEADERS));
-  const originalHeaders: IHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (!ours.has(name)) originalHeaders[name] = value;
-  return {
-    form: 'local',
-    dlqPartition: partition,
-    dlqOffset: Number(message.offset),
-    condition: headerText(headers[DLQ_HEADERS.condition]),
-    reason: headerText(headers[DLQ_HEADERS.reason]),
-    source: {
-      topic: headerText(headers[DLQ_HEADERS.sourceTopic]),
-      partition: optionalNumber(headerText(headers[DLQ_HEADERS.sourcePartition])),
-      offset: optionalNumber(headerText(headers[DLQ_HEADERS.sourceOffset])),
-    },
-    attempts: optionalNumber(headerText(headers[DLQ_HEADERS.attempts])),
-    failedAt: headerText(headers[DLQ_HEADERS.failedAt]),
-    key: message.key,
-    value: message.value,
-    originalHeaders,
-  };
-}
-
-/**
- * Lambda's Kafka on-failure destination writes, per failed record, a JSON document with the
- * failure metadata and the record inside an event-shaped `payload` (base64 key and value, headers
- * as byte arrays), keyed by the record's own key. Shape from
- * https://docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html ("Record format
- * for a Kafka destination"):
- *   { requestContext: { requestId, functionArn, condition: "RetriesExhausted", approximateInvokeCount },
- *     responseContext: { statusCode, executedVersion, functionError }, version, timestamp,
- *     KafkaBatchInfo: { batchSize, eventSourceArn, bootstrapServers, payloadSize, recordInfo },
- *     payload: { eventSource, eventSourceArn, bootstrapServers, records: { "<topic>-<partition>": [record] } } }
- */
 interface AwsFailureRecord {
   requestContext?: { condition?: unknown; approximateInvokeCount?: unknown };
   responseContext?: { functionError?: unknown };
@@ -166,7 +138,6 @@ function awsHeaders(headers: unknown): IHeaders {
 function fromAwsPayloadRecord(partition: number, offset: string, failure: AwsFailureRecord, record: AwsPayloadRecord): DlqEntry {
   const functionError = asText(failure.responseContext?.functionError);
   return {
-    form: 'aws',
     dlqPartition: partition,
     dlqOffset: Number(offset),
     condition: asText(failure.requestContext?.condition),
@@ -182,13 +153,16 @@ function fromAwsPayloadRecord(partition: number, offset: string, failure: AwsFai
 }
 
 /**
- * Every failed record a DLQ message holds, in either form: the emulator's (one record with
- * x-esm-* headers) or Lambda's Kafka on-failure destination (a JSON envelope with the records).
+ * Every failed record a DLQ message holds. A message that is not an on-failure record (written by
+ * something else) comes back as one entry with no metadata, its bytes as they are.
  */
 export function dlqEntries(partition: number, message: DlqMessage): DlqEntry[] {
-  const headers = message.headers ?? {};
-  const failure = headers[DLQ_HEADERS.condition] === undefined ? parseAwsFailureRecord(message.value) : undefined;
-  if (!failure) return [fromDlqMessage(partition, message)];
+  const failure = parseAwsFailureRecord(message.value);
+  if (!failure) {
+    const source = { topic: undefined, partition: undefined, offset: undefined };
+    const unknown = { condition: undefined, reason: 'not an on-failure destination record', attempts: undefined, failedAt: undefined };
+    return [{ dlqPartition: partition, dlqOffset: Number(message.offset), ...unknown, source, key: message.key, value: message.value, originalHeaders: message.headers ?? {} }];
+  }
   return Object.values(failure.payload.records)
     .flatMap((records) => (Array.isArray(records) ? records : []))
     .map((record) => fromAwsPayloadRecord(partition, message.offset, failure, (record ?? {}) as AwsPayloadRecord));

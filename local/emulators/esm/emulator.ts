@@ -1,6 +1,8 @@
 import { EventEmitter, once } from 'node:events';
 import { type Consumer, type Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { createKafka, parseBrokers } from '../../../shared/kafka/client.js';
+import { LOCAL_CLUSTER_ARN } from '../kafka-event.js';
+import { registerKafkaCodecs } from '../../services/kafka/codecs.js';
 import type { SourceRecord } from './batch.js';
 import { Batcher } from './batcher.js';
 import { type Commit, createCommitter } from './committer.js';
@@ -73,6 +75,15 @@ function clients(kafka: Kafka, options: ResolvedOptions): { consumer: Consumer; 
   return { consumer, producer };
 }
 
+/** The function and cluster the DLQ records name (the local stand-ins of the ARNs). */
+function dlqSource(options: ResolvedOptions) {
+  return {
+    functionArn: `arn:aws:lambda:eu-west-1:000000000000:function:${options.functionName}`,
+    eventSourceArn: LOCAL_CLUSTER_ARN,
+    bootstrapServers: options.brokers.join(','),
+  };
+}
+
 /** One batch from processing to commit; a fatal error stops the emulator. */
 function batchRunner(deps: ProcessorDeps, commit: Commit, stats: EmulatorStats, fail: (error: Error) => void) {
   return async (batch: SourceRecord[]) => {
@@ -122,6 +133,8 @@ async function waitForJoin(joined: Promise<unknown>, failed: Promise<never>, gro
 }
 
 export async function startEmulator(input: EmulatorOptions): Promise<RunningEmulator> {
+  // Batches come in any codec the producers chose, as AWS's mapping reads them.
+  registerKafkaCodecs();
   const options = resolveOptions(input, parseBrokers(input.brokers));
   const { log, groupId } = options;
   const kafka = createKafka({ brokers: options.brokers, clientId: 'esm-emulator', ...options.client, logLevel: logLevel.ERROR });
@@ -133,7 +146,7 @@ export async function startEmulator(input: EmulatorOptions): Promise<RunningEmul
   const batcher = new Batcher({ batchSize: options.batchSize, batchWindowMs: options.batchWindowMs, maxWaiting: Math.max(options.batchSize * options.concurrency * 4, 2_000) });
   const invoke = createInvoker({ ...options, bootstrapServers: options.brokers.join(','), onInvoke: options.onInvoke });
   const settings = { ...options, errorBackoff: options.backoff };
-  const deps: ProcessorDeps = { invoke, writeDlq: createDlqWriter(producer, options.dlqTopic, log), settings, stats, log, signal: life.signal };
+  const deps: ProcessorDeps = { invoke, writeDlq: createDlqWriter(producer, options.dlqTopic, dlqSource(options), log), settings, stats, log, signal: life.signal };
   const run = batchRunner(deps, createCommitter(consumer, log), stats, life.fail);
 
   const disconnect = async () => {

@@ -1,6 +1,7 @@
 import type { KafkaClientOptions } from '../../../shared/kafka/client.js';
 import { MAPPING_MAX_RECORD_AGE_SECONDS, MAPPING_RETRY_ATTEMPTS } from '../../../shared/kafka/mapping.js';
 import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../../shared/kafka/topics.js';
+import { deployedConfig, mappingConcurrency } from '../lambda/settings.js';
 import type { EsmFunction, Invocation } from './invoker.js';
 import type { BackoffOptions } from './policy.js';
 
@@ -28,7 +29,7 @@ export interface EmulatorOptions {
   partialBackoff?: BackoffOptions;
   /** Records older than this go to the DLQ without an invocation (AWS MaximumRecordAgeInSeconds); -1 = off. */
   maxRecordAgeMs?: number;
-  /** Batches in flight at once (each from different partitions). */
+  /** Batches in flight at once (each from different partitions); default: the deployed mapping's (settings.ts). */
   concurrency?: number;
   /** The function's configured timeout: a longer invocation is a function error. */
   functionTimeoutMs?: number;
@@ -52,6 +53,8 @@ export interface EmulatorOptions {
  *    its partition for seconds. Set `partialBackoff` (e.g. 100 ms doubling to 1 s, 7.5 s for 10
  *    retries) to space them.
  */
+const deployed = deployedConfig();
+
 export const ESM_DEFAULTS = {
   topic: DEFAULT_ORDERS_TOPIC,
   dlqTopic: DEFAULT_DLQ_TOPIC,
@@ -64,9 +67,11 @@ export const ESM_DEFAULTS = {
   backoff: { initialMs: 500, multiplier: 2, maxMs: 10_000 },
   partialBackoff: { initialMs: 0, multiplier: 2, maxMs: 1_000 },
   maxRecordAgeMs: MAPPING_MAX_RECORD_AGE_SECONDS.fallback * 1000,
-  concurrency: 1,
-  // A timeout the function may spend waiting for the database inside one invocation (Kafka-triggered functions allow up to 14 minutes).
-  functionTimeoutMs: 300_000,
+  // As AWS runs the deployed mapping: one batch in flight per partition, up to pollers × 5
+  // invocations, capped by the function's reserved concurrency (infra/config.ts; 6 by default).
+  concurrency: mappingConcurrency(deployed),
+  // The ingest function's timeout as deployed: the outage budget plus a minute (infra/config.ts).
+  functionTimeoutMs: deployed.consumer.timeoutSeconds * 1000,
   functionName: 'ingest-local',
   sessionTimeoutMs: 10_000,
 } as const;

@@ -53,10 +53,10 @@ export interface Attempt {
 /** What the invoker reports: the function's answer, or its error (thrown or timed out). */
 export type Outcome = { ok: true; response: unknown } | { ok: false; error: Error };
 
-/** Records for the on-failure destination; no `reason` = the function reported them (diagnose each). */
+/** Records for the on-failure destination; `reason` set = the last invocation failed as a whole (a function error). */
 export interface DlqBatch {
   records: SourceRecord[];
-  condition: 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+  condition: 'RetriesExhausted' | 'RecordAgeExceeded';
   reason?: string;
   attempts: number;
 }
@@ -114,7 +114,7 @@ function afterFunctionError(attempt: Attempt, reason: string, settings: RetrySet
     return { ...base, settled: [], next: halves, delayMs: 0 };
   }
   if (exhausted(attempt, settings)) {
-    const dlq: DlqBatch = { records: attempt.records, condition: 'RetryAttemptsExhausted', reason, attempts: attempt.invocations };
+    const dlq: DlqBatch = { records: attempt.records, condition: 'RetriesExhausted', reason, attempts: attempt.invocations };
     return { ...base, settled: [], dlq, next: [], delayMs: 0 };
   }
   const retries = attempt.retries + 1;
@@ -125,7 +125,7 @@ function afterPartialFailure(attempt: Attempt, verdict: Extract<ReturnType<typeo
   if (exhausted(attempt, settings)) {
     const failed = new Set(verdict.failed);
     const settled = attempt.records.filter((record) => !failed.has(record));
-    const dlq: DlqBatch = { records: verdict.failed, condition: 'RetryAttemptsExhausted', attempts: attempt.invocations };
+    const dlq: DlqBatch = { records: verdict.failed, condition: 'RetriesExhausted', attempts: attempt.invocations };
     return { verdict: 'partial', settled, dlq, next: [], delayMs: 0 };
   }
   const retries = attempt.retries + 1;
