@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FOLDERS = ['functions', 'shared', 'infra', 'local', 'test', 'bench', 'migrations', 'docs', 'schemas', '.ci', '.github'];
-const BACKTICKED = new RegExp('`((?:' + FOLDERS.map((f) => f.replace('.', '\\.')).join('|') + ')/[^`\\s]*)`', 'g');
+const BACKTICKED = new RegExp(`\`((?:${FOLDERS.map((f) => f.replace('.', '\\.')).join('|')})/[^\`\\s]*)\``, 'g');
 const LINK = /\]\(([^)\s]+)\)/g;
 const PATTERN = /[<>*{}…]|\.\.\./;
 

@@ -239,8 +239,8 @@ export function readConfig(node: Node): PipelineConfig {
   const settings = stage?.settings ?? {};
   const unknown = Object.keys(settings).filter((key) => !(CONTEXT_KEYS as string[]).includes(key));
   // The stage's own settings win over the top-level keys.
-  const valueOf = (key: string): unknown => (key in settings ? settings[key] : node.tryGetContext(key));
-  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, valueOf(key)]));
+  const contextValue = (key: string): unknown => (key in settings ? settings[key] : node.tryGetContext(key));
+  const raw = Object.fromEntries(CONTEXT_KEYS.map((key) => [key, contextValue(key)]));
   const parsed = ContextSchema.safeParse(raw);
   const problems = [
     ...(Array.isArray(selected) ? selected : []),

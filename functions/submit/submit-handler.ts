@@ -12,7 +12,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { isApiError } from '../../shared/http/errors.js';
 import { json, securityHeaders } from '../../shared/http/http.js';
 import { httpHandler, type Outcome } from '../../shared/http/middleware.js';
-import { type Env } from '../../shared/config.js';
+import type { Env } from '../../shared/config.js';
 import { type KafkaEnvConfig, type KafkaLogSink, kafkaConfigFromEnv } from '../../shared/kafka/client.js';
 import type { RecordProducer } from '../../shared/kafka/producer.js';
 import { METRIC, type MetricName, SERVICES } from '../../shared/metrics.js';

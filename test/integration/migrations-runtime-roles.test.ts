@@ -203,7 +203,7 @@ describe('the roles migration on another database of the same server', () => {
   it('applies where the roles already exist, grants the same, and finds nothing to do the second time', async () => {
     // An empty database: created from the template, then emptied of everything the migrations made.
     fresh = await createTestDatabase();
-    await withClient(fresh.url, (admin) => admin.query('DROP TABLE items, payments, deliveries, orders, pgmigrations; GRANT TEMPORARY ON DATABASE ' + new URL(fresh!.url).pathname.slice(1) + ' TO PUBLIC'));
+    await withClient(fresh.url, (admin) => admin.query(`DROP TABLE items, payments, deliveries, orders, pgmigrations; GRANT TEMPORARY ON DATABASE ${new URL(fresh!.url).pathname.slice(1)} TO PUBLIC`));
     const applied = await withClient(fresh.url, (admin) => migrateUp({ connection: admin }));
     expect(applied).toHaveLength(2);
     expect(await withClient(fresh.url, (admin) => migrateUp({ connection: admin }))).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_ROUTE_KEYS, type ApiRouteKey, dispatch, type Operations } from '../../functions/api/router.js';
-import { type ApiError } from '../../shared/http/errors.js';
+import type { ApiError } from '../../shared/http/errors.js';
 import { json } from '../../shared/http/http.js';
 import { apiGatewayEvent } from '../support/api-events.js';
 

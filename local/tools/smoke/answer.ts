@@ -48,7 +48,9 @@ export function differences(expected: unknown, actual: unknown, limit = 5): stri
     if (found.length >= limit) return;
     if (Array.isArray(want) && Array.isArray(got)) {
       if (want.length !== got.length) found.push(`${path} (length ${got.length}, sent ${want.length})`);
-      else want.forEach((item, index) => walk(item, got[index], `${path}[${index}]`));
+      else {
+        for (const [index, item] of want.entries()) walk(item, got[index], `${path}[${index}]`);
+      }
       return;
     }
     if (isObject(want) && isObject(got)) {
