@@ -32,6 +32,14 @@ export const SUBMIT_EXTERNAL_MODULES = ['pg-native'];
  */
 const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
+/**
+ * `node:http` (and `http`) resolve to infra/esbuild/node-http.cjs: dependencies that import it as an
+ * ES module (the Powertools Tracer, middy's util, the SDK's HTTP handler) would otherwise load
+ * Node's bundled undici at init (docs/benchmarks.md, cold starts).
+ */
+const NODE_HTTP = join(REPO_ROOT, 'infra', 'esbuild', 'node-http.cjs');
+export const ESBUILD_ALIASES = [`node:http=${NODE_HTTP}`, `http=${NODE_HTTP}`];
+
 export interface PipelineFunctionProps {
   /** Folder under functions/ holding handler.ts. */
   name: 'ingest' | 'api' | 'submit' | 'migrate';
@@ -99,6 +107,7 @@ export class PipelineFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: REQUIRE_SHIM,
         externalModules: props.externalModules ?? EXTERNAL_MODULES,
+        esbuildArgs: { '--alias': ESBUILD_ALIASES },
         forceDockerBundling: false,
         ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
       },
