@@ -19,10 +19,10 @@ export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const EXTERNAL_MODULES = ['@aws-sdk/*', 'pg-native'];
 
 /**
- * The submit function bundles everything it needs, the MSK IAM signer's SDK packages included
- * (`@aws-sdk/client-sts`, `@aws-sdk/credential-providers`, `@aws-sdk/util-format-url`): nothing
- * documents which of those the Lambda runtime ships, and a missing one would fail only in AWS.
- * test/infra/cdk-cli.test.ts checks that its bundle loads nothing from the runtime.
+ * The submit function bundles everything it needs (the MSK IAM token is signed without the SDK:
+ * shared/kafka/msk-iam-token.ts): nothing documents which SDK packages the Lambda runtime ships,
+ * and a missing one would fail only in AWS. test/infra/cdk-cli.test.ts checks that its bundle
+ * loads nothing from the runtime.
  */
 export const SUBMIT_EXTERNAL_MODULES = ['pg-native'];
 

@@ -8,62 +8,13 @@
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), read when a secret is fetched. The region and
  * partition come from the secret's ARN; AWS_ENDPOINT_URL_SECRETS_MANAGER (or AWS_ENDPOINT_URL)
  * overrides the endpoint as it does for the SDK. Protocol: awsJson1_1, `X-Amz-Target:
- * secretsmanager.GetSecretValue` (docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html);
- * signing: docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html.
+ * secretsmanager.GetSecretValue` (docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html),
+ * signed by shared/aws/sigv4.ts.
  */
-import { createHash, createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
-
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-export interface SignedRequest {
-  url: URL;
-  headers: Record<string, string>;
-  body: string;
-}
+import { credentialsFromEnv, type SignedRequest, signPost } from '../aws/sigv4.js';
 
 const SERVICE = 'secretsmanager';
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-
-/** The SigV4 signing key of a day, region and service. */
-export function signingKey(secretAccessKey: string, day: string, region: string, service: string): Buffer {
-  return hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day), region), service), 'aws4_request');
-}
-
-/**
- * A POST to `url` with `headers` and `body`, signed for `service` in `region` at `now`: adds host,
- * x-amz-date, x-amz-security-token (with a session token) and authorization. All headers are signed.
- */
-export function signPost(
-  { url, headers, body }: SignedRequest,
-  { region, service, credentials, now }: { region: string; service: string; credentials: AwsCredentials; now: Date },
-): SignedRequest {
-  const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
-  const day = amzDate.slice(0, 8);
-  const all: Record<string, string> = { ...headers, host: url.host, 'x-amz-date': amzDate };
-  if (credentials.sessionToken) all['x-amz-security-token'] = credentials.sessionToken;
-  const names = Object.keys(all).map((name) => name.toLowerCase()).sort();
-  const value = (name: string) => Object.entries(all).find(([key]) => key.toLowerCase() === name)![1].trim().replace(/\s+/g, ' ');
-  const signedHeaders = names.join(';');
-  const canonical = ['POST', url.pathname || '/', '', ...names.map((name) => `${name}:${value(name)}`), '', signedHeaders, sha256Hex(body)].join('\n');
-  const scope = `${day}/${region}/${service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonical)].join('\n');
-  const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, day, region, service)).update(toSign, 'utf8').digest('hex');
-  const authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
-  return { url, body, headers: { ...all, authorization } };
-}
-
-/** The credentials Lambda gives the function, from the environment. */
-export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): AwsCredentials {
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
-  if (!accessKeyId || !secretAccessKey) throw new Error('no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)');
-  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
-}
 
 /** Secrets Manager's endpoint for the region and partition of a secret's ARN. */
 export function endpointFor(arn: string, env: NodeJS.ProcessEnv = process.env): { url: URL; region: string } {

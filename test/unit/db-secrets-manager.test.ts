@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointFor, getSecretString, SecretsManagerError, signingKey, signPost } from '../../shared/db/secrets-manager.js';
+import { signingKey, signPost } from '../../shared/aws/sigv4.js';
+import { endpointFor, getSecretString, SecretsManagerError } from '../../shared/db/secrets-manager.js';
 
 /**
  * The Secrets Manager client without the SDK: its signature against AWS's documented signing-key
