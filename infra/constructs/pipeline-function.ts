@@ -34,7 +34,7 @@ const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:mod
 
 /**
  * `node:http` (and `http`) resolve to infra/esbuild/node-http.cjs: dependencies that import it as an
- * ES module (the Powertools Tracer, middy's util, the SDK's HTTP handler) would otherwise load
+ * ES module (middy's util, for one) would otherwise load
  * Node's bundled undici at init (docs/benchmarks.md, cold starts).
  */
 const NODE_HTTP = join(REPO_ROOT, 'infra', 'esbuild', 'node-http.cjs');
