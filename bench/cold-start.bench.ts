@@ -37,6 +37,8 @@ interface Template {
 
 interface LambdaFunction {
   service: string;
+  /** Row label: the service, or "service (baseline)" for COLD_START_BASELINE's bundles. */
+  label: string;
   bundle: string;
   memory: number;
   environment: Record<string, string>;
@@ -73,7 +75,7 @@ function placeholder(name: string, value: unknown): string {
   return `bench-${name.toLowerCase()}`;
 }
 
-async function functionsOf(cdkOut: string): Promise<LambdaFunction[]> {
+async function functionsOf(cdkOut: string, suffix = ''): Promise<LambdaFunction[]> {
   const template = JSON.parse(await readFile(join(cdkOut, 'OrderPipeline-dev.template.json'), 'utf8')) as Template;
   const found: LambdaFunction[] = [];
   for (const resource of Object.values(template.Resources)) {
@@ -83,7 +85,7 @@ async function functionsOf(cdkOut: string): Promise<LambdaFunction[]> {
     if (resource.Type !== 'AWS::Lambda::Function' || typeof service !== 'string' || !asset) continue;
     const environment = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, placeholder(name, value)]));
     delete environment.NODE_EXTRA_CA_CERTS;
-    found.push({ service, bundle: join(cdkOut, asset, 'index.mjs'), memory: Number(resource.Properties.MemorySize ?? 128), environment });
+    found.push({ service, label: `${service}${suffix}`, bundle: join(cdkOut, asset, 'index.mjs'), memory: Number(resource.Properties.MemorySize ?? 128), environment });
   }
   return found.sort((a, b) => Object.keys(TARGET_MS).indexOf(a.service) - Object.keys(TARGET_MS).indexOf(b.service));
 }
@@ -172,12 +174,18 @@ async function invocations(databaseUrl: string, folder: string): Promise<Record<
 }
 
 const cdkOut = process.env.COLD_START_CDK_OUT ?? (await synth());
+// COLD_START_BASELINE=<another cdk.out>: its bundles run in the same rounds, interleaved, for a before/after on one machine.
+const baseline = process.env.COLD_START_BASELINE;
 const functions = await functionsOf(cdkOut);
+if (baseline) {
+  const before = await functionsOf(baseline, ' (baseline)');
+  functions.splice(0, functions.length, ...functions.flatMap((fn) => [...before.filter((old) => old.service === fn.service), fn]));
+}
 const database = await benchDatabase('orders_bench_cold');
 const events = await invocations(database.url, await mkdtemp(join(tmpdir(), 'order-pipeline-cold-events-')));
 
 const samples = new Map(
-  functions.map((fn) => [fn.service, { init: [] as number[], empty: [] as number[], ready: [] as number[], invoke: [] as number[], status: new Set<string>() }]),
+  functions.map((fn) => [fn.label, { init: [] as number[], empty: [] as number[], ready: [] as number[], invoke: [] as number[], status: new Set<string>() }]),
 );
 const loadBefore = loadavg()[0]!;
 for (let round = 0; round < ROUNDS; round += 1) {
@@ -185,7 +193,7 @@ for (let round = 0; round < ROUNDS; round += 1) {
     const env = { ...lambdaEnvironment(fn), ...events[fn.service]?.env };
     const empty = await start([], env);
     const cold = await start([fn.bundle, ...(events[fn.service] ? [events[fn.service]!.event] : [])], env);
-    const sample = samples.get(fn.service)!;
+    const sample = samples.get(fn.label)!;
     sample.empty.push(empty.readyMs);
     sample.ready.push(cold.readyMs);
     sample.init.push(cold.readyMs - empty.readyMs);
@@ -199,11 +207,12 @@ const load = `load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFi
 
 const ms = (value: number) => (Number.isNaN(value) ? '–' : value.toFixed(0));
 const rows = functions.map((fn) => {
-  const sample = samples.get(fn.service)!;
+  const sample = samples.get(fn.label)!;
   const init = median(sample.init);
   const target = TARGET_MS[fn.service];
+  const before = baseline && !fn.label.endsWith('(baseline)') ? samples.get(`${fn.service} (baseline)`) : undefined;
   return [
-    fn.service,
+    fn.label,
     ms(init),
     `${ms(percentile(sample.init, 25))}–${ms(percentile(sample.init, 75))}`,
     // Interference only adds time: the fastest start of each kind estimates the quiet machine.
@@ -212,10 +221,12 @@ const rows = functions.map((fn) => {
     [...sample.status].join(', ') || '–',
     target === undefined ? '–' : `${target}`,
     target === undefined ? '–' : `${(init / target).toFixed(2)}${init <= target ? ' ✓' : ' ✗'}`,
+    // Paired per round (same moment of the machine's load), then the median.
+    before ? median(sample.init.map((value, round) => value / before.init[round]!)).toFixed(2) : '–',
   ];
 });
-const emptyStart = median(functions.flatMap((fn) => samples.get(fn.service)!.empty));
-const table = markdownTable(['function', 'init beyond empty Node (ms, median)', 'p25–p75', 'fastest − fastest empty', 'first invocation (ms, median)', 'first answer', 'target (ms)', 'init / target'], rows);
+const emptyStart = median(functions.flatMap((fn) => samples.get(fn.label)!.empty));
+const table = markdownTable(['function', 'init beyond empty Node (ms, median)', 'p25–p75', 'fastest − fastest empty', 'first invocation (ms, median)', 'first answer', 'target (ms)', 'init / target', 'init / baseline'], rows);
 console.log(`\nCold starts: ${ROUNDS} paired rounds, empty Node start ${ms(emptyStart)} ms (median), ${load}\n\n${table}\n`);
 
 await writeBenchmarkSection(

@@ -114,6 +114,15 @@ describe('function bundles', () => {
     expect(modules).toEqual([]);
   });
 
+  // Its ES module facade reads every export, the lazy WebSocket getters included, which load Node's
+  // bundled undici at init (~30 ms of a cold start); infra/esbuild/node-http.cjs stands in for it.
+  it.each(Object.keys(BUNDLE_LIMITS))('%s imports node:http only without an ES module facade (no undici at init)', async (service) => {
+    const entry = join(bundleDir(service), 'index.mjs');
+    const result = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'silent' });
+    const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports);
+    expect(imports.filter((item) => /^(node:)?http$/.test(item.path) && item.kind !== 'require-call')).toEqual([]);
+  });
+
   it('ships migrations/*.sql inside the migrate bundle', () => {
     const shipped = readdirSync(join(bundleDir('migrate'), 'migrations')).filter((file) => file.endsWith('.sql')).sort();
     const source = readdirSync(join(REPO_ROOT, 'migrations')).filter((file) => file.endsWith('.sql')).sort();
