@@ -240,5 +240,6 @@ invocation leaves out the Secrets Manager read and TLS to RDS that AWS adds.
 
 ${table}
 
+${baseline ? 'Rows "(baseline)": the bundles of COLD_START_BASELINE (another `cdk.out`) in the same rounds; "init / baseline": the ratio per round, median. ' : ''}"Fastest − fastest empty": the quickest start of each kind, an estimate for a quiet machine (interference only adds time).
 Latest run: ${new Date().toISOString().slice(0, 10)}.`,
 );
