@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const BENCHMARKS = ['ingest.bench.ts', 'api.bench.ts', 'e2e.bench.ts', 'source-maps.bench.ts'];
+const BENCHMARKS = ['ingest.bench.ts', 'api.bench.ts', 'e2e.bench.ts', 'cold-start.bench.ts', 'source-maps.bench.ts'];
 
 let failed = 0;
 for (const file of BENCHMARKS) {

@@ -29,9 +29,9 @@ const OUTPUT_FILE = 'index.mjs';
 const RUNTIME_PROVIDED = ['@aws-sdk/*', 'pg-native'];
 
 /**
- * The submit function bundles everything it needs, the MSK IAM signer's SDK packages included (`@aws-sdk/client-sts`,
- * `@aws-sdk/credential-providers`, `@aws-sdk/util-format-url`): nothing documents which of those the Lambda runtime
- * ships, and a missing one would fail only in AWS. test/infra/cdk-cli.test.ts checks that it loads nothing from the runtime.
+ * The submit function bundles everything it needs (the MSK IAM token is signed without the SDK:
+ * shared/kafka/msk-iam-token.ts): nothing documents which SDK packages the Lambda runtime ships, and a missing one
+ * would fail only in AWS. test/infra/cdk-cli.test.ts checks that its bundle loads nothing from the runtime.
  */
 const SELF_CONTAINED = ['pg-native'];
 
@@ -41,6 +41,12 @@ const SELF_CONTAINED = ['pg-native'];
  */
 const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
+/**
+ * `node:http` (and `http`) resolve to infra/esbuild/node-http.cjs: dependencies that import it as an ES module (middy's
+ * util, for one) would otherwise make Node load its bundled undici at init (docs/benchmarks.md, cold starts).
+ */
+const NODE_HTTP = join(REPO_ROOT, 'infra', 'esbuild', 'node-http.cjs');
+
 const COMMON = {
   bundle: true,
   platform: 'node',
@@ -49,6 +55,7 @@ const COMMON = {
   minify: true,
   mainFields: ['module', 'main'],
   banner: { js: REQUIRE_SHIM },
+  alias: { 'node:http': NODE_HTTP, http: NODE_HTTP },
   // Node reads the mappings only; the sources' text would double the map for nothing (docs/benchmarks.md).
   sourcemap: 'linked',
   sourcesContent: false,

@@ -10,8 +10,8 @@ import type { Context } from 'aws-lambda';
  * (embedded metric format). The namespace is overridable with POWERTOOLS_METRICS_NAMESPACE, the
  * level with POWERTOOLS_LOG_LEVEL; POWERTOOLS_METRICS_DISABLED=true silences metrics locally.
  * Every handler is wrapped by `observedHandler`, so what observes a function is decided here once.
- * X-Ray tracing is opt-in per function (shared/tracing.ts): the Tracer's SDK is ~117 KB of
- * bundle, and X-Ray does not trace functions invoked by a Kafka event-source mapping at all.
+ * X-Ray tracing is opt-in per function (shared/tracing.ts): X-Ray does not trace functions
+ * invoked by a Kafka event-source mapping at all.
  */
 import { METRICS_NAMESPACE } from './metrics.js';
 

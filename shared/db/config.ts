@@ -1,7 +1,7 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { PoolConfig } from 'pg';
 import * as z from 'zod';
 import { blankAsAbsent, ConfigError, type Env, readEnv, wholeNumber } from '../config.js';
+import { getSecretString } from './secrets-manager.js';
 
 /**
  * The database concern's configuration, from the environment, in one schema:
@@ -89,9 +89,25 @@ export function parseRdsSecret(value: unknown, variable: string): RdsSecret {
   return parsed.data;
 }
 
+/** Secrets read by this container, by ARN, with when they were read (an hour's cache, as Powertools Parameters kept). */
+const secretCache = new Map<string, { value: string; readAt: number }>();
+const SECRET_MAX_AGE_MS = 3_600_000;
+
 /** The current value of a secret: cached for an hour per container, or fetched afresh. */
 export async function fetchRdsSecret(arn: string, variable: string, { refresh = false }: { refresh?: boolean } = {}): Promise<RdsSecret> {
-  return parseRdsSecret(await getSecret(arn, { transform: 'json', maxAge: 3600, forceFetch: refresh }), variable);
+  const cached = secretCache.get(arn);
+  let text = cached && !refresh && Date.now() - cached.readAt < SECRET_MAX_AGE_MS ? cached.value : undefined;
+  if (text === undefined) {
+    text = await getSecretString(arn);
+    secretCache.set(arn, { value: text, readAt: Date.now() });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`${variable} does not hold an RDS secret: its value is not JSON`);
+  }
+  return parseRdsSecret(value, variable);
 }
 
 /** Connection settings (no pool settings) from a parsed configuration and, in AWS, its secret. */

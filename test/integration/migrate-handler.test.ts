@@ -12,14 +12,15 @@ import { lambdaContext } from '../support/lambda.js';
  * test files share. The master login comes from DATABASE_URL here: in AWS it comes from
  * DB_SECRET_ARN over verified TLS, which the embedded server does not offer.
  * Mocked: Secrets Manager (it cannot exist here). The mock hands out the role secrets' current
- * values, as GetSecretValue would, and records whether the cache was bypassed.
+ * values, as GetSecretValue would, and records which were fetched rather than served from the cache.
  */
 const secretValues = new Map<string, Record<string, unknown>>();
-const secretReads: Array<{ name: string; forceFetch: boolean }> = [];
-vi.mock('@aws-lambda-powertools/parameters/secrets', () => ({
-  getSecret: vi.fn(async (name: string, options: { forceFetch?: boolean }) => {
-    secretReads.push({ name, forceFetch: options.forceFetch === true });
-    return structuredClone(secretValues.get(name));
+/** The secrets fetched from "Secrets Manager" (a read served from the container's cache is not one). */
+const secretReads: string[] = [];
+vi.mock('../../shared/db/secrets-manager.js', () => ({
+  getSecretString: vi.fn(async (arn: string) => {
+    secretReads.push(arn);
+    return JSON.stringify(secretValues.get(arn));
   }),
 }));
 
@@ -106,10 +107,7 @@ describe('migrate handler', () => {
 
     // The reader still logs in with its secret: its password is left alone.
     expect(result).toEqual({ applied: [], rolesWithPassword: ['orders_writer'] });
-    expect(secretReads).toEqual([
-      { name: WRITER_ARN, forceFetch: true },
-      { name: READER_ARN, forceFetch: true },
-    ]);
+    expect(secretReads).toEqual([WRITER_ARN, READER_ARN]);
     expect(await login('orders_writer', rotated)).toBe('ok');
     expect(await login('orders_writer', WRITER_PASSWORD)).toBe('28P01');
     expect(await login('orders_reader', READER_PASSWORD)).toBe('ok');

@@ -1,6 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../shared/config.js';
-import { connectionFromConfig, parseRdsSecret, poolSettings, readDatabaseConfig } from '../../shared/db/config.js';
+import { connectionFromConfig, fetchRdsSecret, parseRdsSecret, poolSettings, readDatabaseConfig } from '../../shared/db/config.js';
+
+// Secrets Manager cannot exist here: its client (test/unit/db-secrets-manager.test.ts has its own tests) hands out these values.
+const secretStrings = new Map<string, string>();
+const fetched: string[] = [];
+vi.mock('../../shared/db/secrets-manager.js', () => ({
+  getSecretString: vi.fn(async (arn: string) => {
+    fetched.push(arn);
+    return secretStrings.get(arn)!;
+  }),
+}));
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-master-AbCdEf';
 const WRITER_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-writer-AbCdEf';
@@ -146,5 +156,27 @@ describe('poolSettings', () => {
       statement_timeout: 2_000,
       query_timeout: 3_000,
     });
+  });
+});
+
+describe('fetchRdsSecret', () => {
+  const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-cache-AbCdEf';
+  it('reads a secret once per container, and afresh when asked to', async () => {
+    secretStrings.set(arn, JSON.stringify({ host: 'db', username: 'orders_writer', password: 'one' }));
+    fetched.length = 0;
+    expect((await fetchRdsSecret(arn, 'DB_SECRET_ARN')).password).toBe('one');
+    secretStrings.set(arn, JSON.stringify({ host: 'db', username: 'orders_writer', password: 'two' }));
+    expect((await fetchRdsSecret(arn, 'DB_SECRET_ARN')).password).toBe('one');
+    expect((await fetchRdsSecret(arn, 'DB_SECRET_ARN', { refresh: true })).password).toBe('two');
+    expect(fetched).toEqual([arn, arn]);
+  });
+
+  it('names the variable, not the value, when the secret is not JSON', async () => {
+    const other = `${arn}-2`;
+    secretStrings.set(other, 'hunter2');
+    const error = await fetchRdsSecret(other, 'DB_READER_SECRET_ARN').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/DB_READER_SECRET_ARN/);
+    expect((error as Error).message).not.toMatch(/hunter2/);
   });
 });
