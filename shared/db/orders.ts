@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Order } from '../order/schema.js';
 import { orderParams } from './order-rows.js';
 import { INSERT_ORDERS, SELECT_NEWEST_ORDERS, SELECT_ONE, SELECT_ORDER_JSON, SELECT_ORDERS_AFTER } from './order-sql.js';
-import { connect, query } from './pool.js';
+import { connect, containerDatabase, type Database, query } from './pool.js';
 
 /** What storing did to one order: new, harmless repeat, or a different order under a stored order_uid. */
 export type StoreOutcome = 'inserted' | 'duplicate' | 'conflict';
@@ -23,11 +23,12 @@ const toOutcomes = (rows: OutcomeRow[], into = new Map<string, StoreOutcome>()) 
 
 /**
  * Stores contract-valid orders with distinct order_uids in one statement (one round trip, one
- * transaction). Returns the outcome per order_uid. Any database error rejects: nothing is stored.
+ * transaction), on `database` (by default the container's). Returns the outcome per order_uid.
+ * Any database error rejects: nothing is stored.
  */
-export async function storeOrders(orders: readonly Order[]): Promise<Map<string, StoreOutcome>> {
+export async function storeOrders(orders: readonly Order[], database: Pick<Database, 'query'> = containerDatabase): Promise<Map<string, StoreOutcome>> {
   if (orders.length === 0) return new Map();
-  return toOutcomes((await query<OutcomeRow>(insertOrders(orders))).rows);
+  return toOutcomes((await database.query<OutcomeRow>(insertOrders(orders))).rows);
 }
 
 /**

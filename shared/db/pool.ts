@@ -1,68 +1,85 @@
+/**
+ * The database connection of a container: a small pg pool, created on first use and reused by
+ * every invocation. Lambda runs one invocation at a time per container, so two connections are
+ * plenty. A connection that breaks is dropped by pg and the next query opens a new one, so a
+ * database restart costs the invocation that hit it (the event source retries it) and nothing
+ * after. A refused login (shared/db/errors.ts: `credentials`, e.g. SQLSTATE 28P01 after the secret
+ * was rotated) drops the pool, so the next call re-reads the secret.
+ *
+ * `createDatabase` makes one such connection (a function instance or a test owns it);
+ * `query`, `connect`, `getPool` and `closePool` use the container's own one, `containerDatabase`.
+ */
 import pg from 'pg';
 import { poolSettings, readDatabaseConfig, resolveConnectionConfig } from './config.js';
+import { classifyError } from './errors.js';
 
-/**
- * One small pg pool per container (module scope), created on first use and reused by every
- * invocation. Lambda runs one invocation at a time per container, so two connections are plenty.
- * A connection that breaks is dropped by pg and the next query opens a new one, so a database
- * restart costs the invocation that hit it (the event source retries it) and nothing after.
- */
-
-let poolPromise: Promise<pg.Pool> | undefined;
-let refreshSecret = false;
-
-/** SQLSTATE 28P01: the password no longer works (e.g. the secret was rotated). */
-const INVALID_PASSWORD = '28P01';
+export interface Database {
+  /** Runs one query on the pool. */
+  query<Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>>;
+  /** A connection for a transaction; give it back with `release(error?)`. */
+  connect(): Promise<pg.PoolClient>;
+  /** The pool itself (created if need be). */
+  pool(): Promise<pg.Pool>;
+  /** Ends the pool (tests, local shutdown); the next call creates a new one. */
+  close(): Promise<void>;
+}
 
 /** Settings are read when the pool is created, like the connection itself, not at import. */
-async function createPool(env: NodeJS.ProcessEnv = process.env): Promise<pg.Pool> {
-  const config = readDatabaseConfig(env);
-  const pool = new pg.Pool({
-    ...(await resolveConnectionConfig(config, { refreshSecret })),
-    ...poolSettings(config),
-    idleTimeoutMillis: 60_000,
-    keepAlive: true,
-    application_name: env.AWS_LAMBDA_FUNCTION_NAME ?? 'order-pipeline',
-  });
-  // An idle connection that the server closes emits 'error' on the pool; without a listener
-  // that would crash the process. pg already discards the broken client.
-  pool.on('error', () => {});
-  refreshSecret = false;
-  return pool;
-}
+export function createDatabase(env: NodeJS.ProcessEnv = process.env): Database {
+  let poolPromise: Promise<pg.Pool> | undefined;
+  let refreshSecret = false;
 
-export function getPool(): Promise<pg.Pool> {
-  poolPromise ??= createPool().catch((error: unknown) => {
-    poolPromise = undefined;
-    throw error;
-  });
-  return poolPromise;
-}
-
-/** A rejected password (e.g. after a rotation) drops the pool, so the next call re-reads the secret. */
-async function afterDatabaseError(error: unknown): Promise<never> {
-  if ((error as { code?: string }).code === INVALID_PASSWORD) {
-    refreshSecret = true;
-    await closePool();
+  async function createPool(): Promise<pg.Pool> {
+    const config = readDatabaseConfig(env);
+    const pool = new pg.Pool({
+      ...(await resolveConnectionConfig(config, { refreshSecret })),
+      ...poolSettings(config),
+      idleTimeoutMillis: 60_000,
+      keepAlive: true,
+      application_name: env.AWS_LAMBDA_FUNCTION_NAME ?? 'order-pipeline',
+    });
+    // An idle connection that the server closes emits 'error' on the pool; without a listener
+    // that would crash the process. pg already discards the broken client.
+    pool.on('error', () => {});
+    refreshSecret = false;
+    return pool;
   }
-  throw error;
+
+  const pool = () => {
+    poolPromise ??= createPool().catch((error: unknown) => {
+      poolPromise = undefined;
+      throw error;
+    });
+    return poolPromise;
+  };
+
+  const close = async () => {
+    const pending = poolPromise;
+    poolPromise = undefined;
+    if (pending) await (await pending.catch(() => undefined))?.end();
+  };
+
+  /** A refused login (e.g. after a rotation) drops the pool, so the next call re-reads the secret. */
+  const afterDatabaseError = async (error: unknown): Promise<never> => {
+    if (classifyError(error) === 'credentials') {
+      refreshSecret = true;
+      await close();
+    }
+    throw error;
+  };
+
+  return {
+    query: async <Row extends pg.QueryResultRow>(config: pg.QueryConfig) => (await pool()).query<Row>(config).catch(afterDatabaseError),
+    connect: async () => (await pool()).connect().catch(afterDatabaseError),
+    pool,
+    close,
+  };
 }
 
-/** Runs one query on the container's pool. */
-export async function query<Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> {
-  const pool = await getPool();
-  return pool.query<Row>(config).catch(afterDatabaseError);
-}
+/** The container's database (module scope: one per container, like the pool it holds). */
+export const containerDatabase: Database = createDatabase();
 
-/** A connection of the container's pool for a transaction; give it back with `release(error?)`. */
-export async function connect(): Promise<pg.PoolClient> {
-  const pool = await getPool();
-  return pool.connect().catch(afterDatabaseError);
-}
-
-/** Ends the pool (tests, local shutdown, credential rotation). */
-export async function closePool(): Promise<void> {
-  const pending = poolPromise;
-  poolPromise = undefined;
-  if (pending) await (await pending.catch(() => undefined))?.end();
-}
+export const getPool = (): Promise<pg.Pool> => containerDatabase.pool();
+export const query = <Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> => containerDatabase.query<Row>(config);
+export const connect = (): Promise<pg.PoolClient> => containerDatabase.connect();
+export const closePool = (): Promise<void> => containerDatabase.close();
