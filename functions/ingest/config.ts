@@ -1,10 +1,10 @@
-import * as z from 'zod';
-import { type Env, readEnv, wholeNumber } from '../../shared/config.js';
-
 /**
  * The ingest function's own settings, read once per container (cold start). The database's
  * settings live in shared/db.
  */
+import * as z from 'zod';
+import { type Env, readEnv, wholeNumber } from '../../shared/config.js';
+
 const ingestEnvSchema = z.object({
   /**
    * How long one invocation waits for an unreachable database before it fails (the event-source

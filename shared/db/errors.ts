@@ -8,7 +8,7 @@
  *   unavailable  the database cannot be reached or serve     wait and retry (ingest: within its outage budget; API: 503)
  *   conflict     a lock conflict between concurrent writers  retry at once, a few times
  *   data         a value or constraint the database refused  reject the record (retrying fails the same way)
- *   credentials  the login was refused (e.g. after rotation) re-read the secret, retry after a short wait
+ *   credentials  the password was refused (28P01: rotated) re-read the secret, retry after a short wait
  *   defect       a bug or a misconfiguration                 fail at once, counted (IngestDefects) so an operator hears
  *
  * SQLSTATE classes: https://www.postgresql.org/docs/current/errcodes-appendix.html
@@ -36,9 +36,9 @@ const BY_CLASS: Readonly<Record<string, ErrorKind>> = {
   '40': 'conflict', // transaction rollback
   '22': 'data', // data exception (a value out of range, a bad date)
   '23': 'data', // integrity constraint violation (check, not null, foreign key, unique)
-  '28': 'credentials', // invalid authorization specification (no LOGIN yet, password refused)
   // Everything else is a defect or a misconfiguration: 42 (syntax, undefined table 42P01,
-  // insufficient privilege 42501), 3D (no such database), 25 (transaction state), 0A, XX, ...
+  // insufficient privilege 42501), 28000 (a role without LOGIN), 3D (no such database),
+  // 25 (transaction state), 0A, XX, ...
 };
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
@@ -76,6 +76,12 @@ export function describeError(error: unknown): { error_kind: ErrorKind; error_na
     ...(typeof code === 'string' ? { code } : {}),
     ...(typeof constraint === 'string' ? { constraint } : {}),
   };
+}
+
+/** A login refused for the role (SQLSTATE class 28: 28P01 another password, 28000 no LOGIN): the migrations' probe of a role. */
+export function isLoginRefused(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && SQLSTATE.test(code) && code.startsWith('28');
 }
 
 /** The read API's 503 test (functions/api/read-api.ts): the table's `unavailable`. */

@@ -1,3 +1,9 @@
+/**
+ * Orders in PostgreSQL: storing a batch of contract-valid orders (one statement, or one
+ * transaction of pipelined chunks), reading one order back as its canonical JSON, listing the
+ * newest, and a liveness check. The SQL lives in order-sql.ts, the parameters in order-rows.ts;
+ * queries run on the container's database (pool.ts) unless a caller passes its own.
+ */
 import type pg from 'pg';
 import type { Order } from '../order/schema.js';
 import { orderParams } from './order-rows.js';

@@ -1,7 +1,3 @@
-import { asOrderUid } from './order-uid.js';
-import type { Order } from './schema.js';
-import { type Violation, validateOrder } from './validate.js';
-
 /**
  * What a Kafka record holds, judged without any I/O: a valid order, or a rejection with every
  * reason. One classification for the consumer (functions/ingest) and the DLQ tool's diagnosis
@@ -10,6 +6,10 @@ import { type Violation, validateOrder } from './validate.js';
  * A rejection names the order_uid only when it is well-formed (safe to log), and its violations
  * name paths and rules, never values: no personal data leaves through it.
  */
+import { asOrderUid } from './order-uid.js';
+import type { Order } from './schema.js';
+import { type Violation, validateOrder } from './validate.js';
+
 export type RejectionReason =
   /** No value, not base64, or not UTF-8. */
   | 'undecodable'

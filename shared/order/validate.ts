@@ -1,3 +1,7 @@
+/**
+ * The order contract (schema.ts) applied to a parsed JSON value: a valid order, or every
+ * violation as a JSONPath and a rule. A message names the rule, never the value that broke it.
+ */
 import type * as z from 'zod';
 import { type Order, orderSchema } from './schema.js';
 

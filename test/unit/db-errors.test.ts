@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/config.js';
-import { classifyError, describeError, isDatabaseUnavailable } from '../../shared/db/errors.js';
+import { classifyError, describeError, isDatabaseUnavailable, isLoginRefused } from '../../shared/db/errors.js';
 
 const serverError = (code: string, message = 'server says no') => Object.assign(new pg.DatabaseError(message, 0, 'error'), { code });
 const systemError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, syscall: 'connect' });
@@ -41,15 +41,13 @@ describe('classifyError (the error table of shared/db/errors.ts)', () => {
     expect(classifyError(serverError(code, 'connection timeout'))).toBe('data');
   });
 
-  it.each([
-    ['28P01', 'invalid_password (a rotated secret)'],
-    ['28000', 'invalid_authorization_specification (no LOGIN yet)'],
-  ])('credentials: SQLSTATE %s (%s)', (code) => {
-    expect(classifyError(serverError(code))).toBe('credentials');
+  it('credentials: SQLSTATE 28P01 (invalid_password, e.g. a rotated secret)', () => {
+    expect(classifyError(serverError('28P01'))).toBe('credentials');
   });
 
   it.each([
     ['insufficient privilege (42501)', serverError('42501')],
+    ['a role without LOGIN (28000)', serverError('28000')],
     ['an undefined table (42P01)', serverError('42P01')],
     ['a syntax error (42601)', serverError('42601')],
     ['no such database (3D000)', serverError('3D000')],
@@ -63,6 +61,12 @@ describe('classifyError (the error table of shared/db/errors.ts)', () => {
     ['null', null],
   ])('defect: %s', (_case, error) => {
     expect(classifyError(error)).toBe('defect');
+  });
+});
+
+describe('isLoginRefused (the migrations\' probe of a role)', () => {
+  it('is SQLSTATE class 28', () => {
+    expect([serverError('28P01'), serverError('28000'), serverError('08006'), new Error('x')].map(isLoginRefused)).toEqual([true, true, false, false]);
   });
 });
 
