@@ -185,7 +185,8 @@ await writeBenchmarkSection(
   '## Ingest',
   `Orders per second through \`functions/ingest/handler.ts\` (base64 decode, JSON parse, zod validation, and a
 set-based INSERT: one statement under 200 records, else five statements of growing chunks, each
-sorted by order_uid and its own transaction, pipelined with the validation of the next chunk), against the naive way of the seed services (decode and validate,
+sorted by order_uid and its own transaction, pipelined with the validation of the next chunk),
+against the naive way of the seed services (decode and validate,
 then one transaction per order with one INSERT per row) and against PostgreSQL \`COPY\` of the same rows
 (no decoding, no validation) as the ceiling. Same database, same orders (1-5 items each), empty tables
 for each measurement, best of ${ROUNDS} interleaved rounds. "INSERT statement alone" is \`storeOrders\` on already

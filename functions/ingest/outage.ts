@@ -31,7 +31,13 @@ export interface OutagePolicy {
   onRetry?: (retry: { attempt: number; kind: ErrorKind; error: unknown; delayMs: number }) => void;
 }
 
-export const OUTAGE_DEFAULTS = { marginMs: 30_000, initialDelayMs: 250, maxDelayMs: 5_000, conflictRetries: 5, credentialRetries: 4 } as const;
+export const OUTAGE_DEFAULTS = {
+  marginMs: 30_000,
+  initialDelayMs: 250,
+  maxDelayMs: 5_000,
+  conflictRetries: 5,
+  credentialRetries: 4,
+} as const;
 
 /**
  * Runs `attempt` until it succeeds or an error is not worth retrying. `failed`: an error the

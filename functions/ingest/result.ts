@@ -38,7 +38,9 @@ export class IngestDefect extends Error {
 export function assertFinal(size: number, results: ReadonlyArray<RecordResult | undefined>): FinalResult[] {
   if (results.length !== size) throw new IngestDefect(`${results.length} results for the ${size} records of the event`);
   results.forEach((result, index) => {
-    if (result === undefined || result.status === 'valid') throw new IngestDefect(`record ${index} of the event has no result from the store`);
+    if (result === undefined || result.status === 'valid') {
+      throw new IngestDefect(`record ${index} of the event has no result from the store`);
+    }
   });
   return results as FinalResult[];
 }

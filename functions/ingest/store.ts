@@ -48,12 +48,16 @@ export function chunkBoundaries(total: number, chunks = PIPELINE_CHUNKS, growth 
 }
 
 /** The lock order every writer follows (any total order works, as long as all writers use the same). */
-export const byOrderUid = (orders: readonly Order[]): Order[] => [...orders].sort((a, b) => (a.order_uid < b.order_uid ? -1 : a.order_uid > b.order_uid ? 1 : 0));
+export const byOrderUid = (orders: readonly Order[]): Order[] =>
+  [...orders].sort((a, b) => (a.order_uid < b.order_uid ? -1 : a.order_uid > b.order_uid ? 1 : 0));
 
 const VERDICT: Record<StoreOutcome, Verdict> = {
   inserted: { status: 'stored' },
   duplicate: { status: 'duplicate' },
-  conflict: { status: 'rejected', rejection: reject('conflict', undefined, 'order_uid already stored with different content; the first write is kept', '$.order_uid') },
+  conflict: {
+    status: 'rejected',
+    rejection: reject('conflict', undefined, 'order_uid already stored with different content; the first write is kept', '$.order_uid'),
+  },
 };
 
 function outcomeVerdict(orderUid: string, outcome: StoreOutcome): Verdict {
@@ -110,7 +114,8 @@ export class OrderWriter {
   }
 
   async #write(orders: readonly Order[]): Promise<void> {
-    for (const [orderUid, outcome] of await this.store.storeOrders(byOrderUid(orders))) this.#verdicts.set(orderUid, outcomeVerdict(orderUid, outcome));
+    const outcomes = await this.store.storeOrders(byOrderUid(orders));
+    for (const [orderUid, outcome] of outcomes) this.#verdicts.set(orderUid, outcomeVerdict(orderUid, outcome));
   }
 
   /** Splits `orders` until each data error is pinned on one order; stores all the others. */

@@ -23,7 +23,8 @@ export function createTriage(memo: RecordMemo): (raw: RawRecord) => RecordResult
     if (verdict) return { position, digest, remembered: true, ...verdict };
     const decoded = decodeRecord(raw);
     if (!decoded.value.ok) {
-      return { position, digest, remembered: false, status: 'rejected', rejection: reject('undecodable', asOrderUid(decoded.key), decoded.value.reason) };
+      const rejection = reject('undecodable', asOrderUid(decoded.key), decoded.value.reason);
+      return { position, digest, remembered: false, status: 'rejected', rejection };
     }
     const classified = classifyText(decoded.value.text, decoded.key);
     if (!classified.ok) {
@@ -40,7 +41,8 @@ function ordered(order: Order, base: Base, firstByUid: Map<string, Order>): Reco
   const earlier = firstByUid.get(order.order_uid);
   if (earlier === undefined) firstByUid.set(order.order_uid, order);
   else if (JSON.stringify(earlier) !== JSON.stringify(order)) {
-    const rejection = reject('conflict', order.order_uid, 'order_uid appears earlier in this batch with different content; the first is kept', '$.order_uid');
+    const message = 'order_uid appears earlier in this batch with different content; the first is kept';
+    const rejection = reject('conflict', order.order_uid, message, '$.order_uid');
     return { ...base, status: 'rejected', rejection };
   }
   return { ...base, status: 'valid', order };

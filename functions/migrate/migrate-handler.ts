@@ -31,7 +31,8 @@ export interface MigrateDependencies {
 
 /** From the environment: the database variables, and MIGRATIONS_DIR or the bundle's migrations/. */
 export function readMigrateConfig(env: NodeJS.ProcessEnv = process.env): MigrateConfig {
-  return { database: readDatabaseConfig(env), migrationsDir: env.MIGRATIONS_DIR ?? join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'migrations') };
+  const migrationsDir = env.MIGRATIONS_DIR ?? join(env.LAMBDA_TASK_ROOT ?? process.cwd(), 'migrations');
+  return { database: readDatabaseConfig(env), migrationsDir };
 }
 
 export const migrateDependencies = (): MigrateDependencies => ({ observability: createObservability(SERVICES.migrate) });
@@ -40,7 +41,8 @@ export function createMigrateHandler(config: MigrateConfig, { observability, rea
   const { logger } = observability;
   async function migrate(): Promise<MigrateResult> {
     const log = (message: string) => logger.debug(message);
-    const result = await runMigrations({ config: config.database, dir: config.migrationsDir, log, ...(readSecret ? { readSecret } : {}), ...(retry ? { retry } : {}) });
+    const overrides = { ...(readSecret ? { readSecret } : {}), ...(retry ? { retry } : {}) };
+    const result = await runMigrations({ config: config.database, dir: config.migrationsDir, log, ...overrides });
     logger.info(result.applied.length === 0 ? 'schema is up to date' : 'migrations applied', { ...result });
     return result;
   }

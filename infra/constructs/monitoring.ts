@@ -85,7 +85,8 @@ export class Monitoring extends Construct {
     alarm('DatabaseConnectionsAlarm', dbConnections, Math.floor(connectionLimit * 0.8), 'PostgreSQL connections near max_connections (docs/capacity.md).', 2);
     // Ingest defects: an invocation failed at once on a bug or a misconfiguration (a missing table,
     // a permission), which no retry fixes and no outage wait hides (shared/db/errors.ts).
-    alarm('IngestDefectsAlarm', ordersMetric(METRIC.IngestDefects), 0, 'The ingest function failed on a defect or misconfiguration, not an outage: docs/ingest.md "What an error means".');
+    const defectsText = 'The ingest function failed on a defect or misconfiguration, not an outage: docs/ingest.md "What an error means".';
+    alarm('IngestDefectsAlarm', ordersMetric(METRIC.IngestDefects), 0, defectsText);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${config.appName}-${config.stage}`,
       widgets: [

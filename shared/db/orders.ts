@@ -32,7 +32,10 @@ const toOutcomes = (rows: OutcomeRow[], into = new Map<string, StoreOutcome>()) 
  * transaction), on `database` (by default the container's). Returns the outcome per order_uid.
  * Any database error rejects: nothing is stored.
  */
-export async function storeOrders(orders: readonly Order[], database: Pick<Database, 'query'> = containerDatabase): Promise<Map<string, StoreOutcome>> {
+export async function storeOrders(
+  orders: readonly Order[],
+  database: Pick<Database, 'query'> = containerDatabase,
+): Promise<Map<string, StoreOutcome>> {
   if (orders.length === 0) return new Map();
   return toOutcomes((await database.query<OutcomeRow>(insertOrders(orders))).rows);
 }

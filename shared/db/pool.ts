@@ -80,6 +80,7 @@ export function createDatabase(env: NodeJS.ProcessEnv = process.env): Database {
 export const containerDatabase: Database = createDatabase();
 
 export const getPool = (): Promise<pg.Pool> => containerDatabase.pool();
-export const query = <Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> => containerDatabase.query<Row>(config);
+export const query = <Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> =>
+  containerDatabase.query<Row>(config);
 export const connect = (): Promise<pg.PoolClient> => containerDatabase.connect();
 export const closePool = (): Promise<void> => containerDatabase.close();

@@ -86,7 +86,8 @@ export function classifyText(text: string, key?: string): Classification {
     result = validateOrder(parsed);
   } catch (error) {
     // The contract must judge any JSON value; should a rule ever throw, the record is rejected, not the batch.
-    return { ok: false, ...reject('invalid_order', readableOrderUid(parsed, key), `the order contract could not judge this value (${(error as Error).name})`) };
+    const message = `the order contract could not judge this value (${(error as Error).name})`;
+    return { ok: false, ...reject('invalid_order', readableOrderUid(parsed, key), message) };
   }
   if (result.ok) return result;
   return { ok: false, reason: 'invalid_order', orderUid: readableOrderUid(parsed, key), violations: result.violations };

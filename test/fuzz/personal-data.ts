@@ -32,8 +32,12 @@ const lower = fc.stringMatching(/^[a-z]{3,8}$/);
 export const person: fc.Arbitrary<Person> = fc.record({
   name: fc.tuple(capitalized, capitalized).map(([first, last]) => `${first} ${last}`),
   phone: fc.stringMatching(/^\+[1-9][0-9]{8,12}$/),
-  email: fc.tuple(lower, lower, fc.integer({ min: 10, max: 999 }), lower).map(([first, last, n, host]) => `${first}.${last}${n}@${host}.com`),
-  address: fc.tuple(fc.integer({ min: 1, max: 999 }), capitalized, fc.constantFrom('Street', 'Avenue', 'Lane', 'Road')).map(([n, word, kind]) => `${n} ${word} ${kind}`),
+  email: fc
+    .tuple(lower, lower, fc.integer({ min: 10, max: 999 }), lower)
+    .map(([first, last, n, host]) => `${first}.${last}${n}@${host}.com`),
+  address: fc
+    .tuple(fc.integer({ min: 1, max: 999 }), capitalized, fc.constantFrom('Street', 'Avenue', 'Lane', 'Road'))
+    .map(([n, word, kind]) => `${n} ${word} ${kind}`),
 });
 
 /** Values made of characters no generated person has: the control run's "ordinary text". */
@@ -136,7 +140,8 @@ function fragments(text: string): string[] {
   return found;
 }
 
-const ngrams = (text: string) => new Set([...Array.from({ length: Math.max(0, text.length - 3) }, (_, i) => text.slice(i, i + 4)), ...Array.from({ length: Math.max(0, text.length - 5) }, (_, i) => text.slice(i, i + 6))]);
+const grams = (text: string, n: number) => Array.from({ length: Math.max(0, text.length - n + 1) }, (_, i) => text.slice(i, i + n));
+const ngrams = (text: string) => new Set([...grams(text, 4), ...grams(text, 6)]);
 
 function jsonPaths(value: unknown, path: string): string[] {
   if (Array.isArray(value)) return [path, ...value.flatMap((item, index) => jsonPaths(item, `${path}[${index}]`))];
@@ -160,7 +165,8 @@ export async function captureOutput(work: () => Promise<unknown>): Promise<strin
   stderr.write = keep as typeof stderr.write;
   const levels = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
   const originals = levels.map((level) => console[level]);
-  for (const level of levels) console[level] = (...args: unknown[]) => void chunks.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+  const text = (arg: unknown) => (typeof arg === 'string' ? arg : JSON.stringify(arg));
+  for (const level of levels) console[level] = (...args: unknown[]) => void chunks.push(args.map(text).join(' '));
   try {
     await work();
   } finally {
@@ -195,8 +201,9 @@ export class PersonalDataChecker {
       const uid = `PD_${(record.form === 'conflict' && offset > 0 ? offset - 1 : offset).toString(36).toUpperCase()}Q`;
       const raw = valueOf(record, uid);
       raws.push(raw);
-      const kafkaRecord = { topic: this.topic, partition: offset % 3, offset, timestamp: Date.now(), timestampType: 'CREATE_TIME', value: raw } as KafkaEventRecord;
-      (event.records[partitionName(kafkaRecord)] ??= []).push(kafkaRecord);
+      const kafkaRecord = { topic: this.topic, partition: offset % 3, offset, timestamp: Date.now(), timestampType: 'CREATE_TIME' };
+      Object.assign(kafkaRecord, { value: raw });
+      (event.records[partitionName(kafkaRecord)] ??= []).push(kafkaRecord as KafkaEventRecord);
     }
     return { event, raws };
   }
@@ -235,7 +242,8 @@ export class PersonalDataChecker {
         const leaked = fragments(value).filter((fragment) => !this.#allowed.has(fragment) && written.includes(fragment));
         if (leaked.length === 0) continue;
         const line = written.split('\n').find((candidate) => candidate.includes(leaked[0]!));
-        throw new PropertyViolation(`a ${form} record's "${value}" leaked ${JSON.stringify(leaked.slice(0, 3))} into:\n${line?.slice(0, 600)}`);
+        const where = line?.slice(0, 600);
+        throw new PropertyViolation(`a ${form} record's "${value}" leaked ${JSON.stringify(leaked.slice(0, 3))} into:\n${where}`);
       }
     }
   }

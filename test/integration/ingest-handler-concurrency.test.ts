@@ -29,19 +29,22 @@ function instance() {
   databases.push(db);
   const logger = new Logger({ serviceName: 'ingest', logLevel: 'INFO' });
   const lines: string[] = [];
-  for (const level of ['info', 'warn', 'error'] as const) vi.spyOn(logger, level).mockImplementation((...args: unknown[]) => void lines.push(`${level} ${String(args[0])}`));
+  for (const level of ['info', 'warn', 'error'] as const) {
+    vi.spyOn(logger, level).mockImplementation((...args: unknown[]) => void lines.push(`${level} ${String(args[0])}`));
+  }
   const metrics = new Metrics({ namespace: 'test', serviceName: 'ingest' });
   vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
-  const handler = createIngestHandler({ outageBudgetMs: 60_000, memoMaxEntries: 100_000 }, { store: { storeOrders: (orders) => storeOrders(orders, db) }, observability: { logger, metrics } });
+  const store = { storeOrders: (orders: readonly Order[]) => storeOrders(orders, db) };
+  const handler = createIngestHandler({ outageBudgetMs: 60_000, memoMaxEntries: 100_000 }, { store, observability: { logger, metrics } });
   return { handler, lines };
 }
 
 /** Six batches of BATCH orders each drawn from `pool` (overlapping), each in its own order. */
 const batchesOf = (pool: readonly Order[]) =>
-  fc.array(fc.shuffledSubarray([...pool.keys()], { minLength: BATCH, maxLength: BATCH }).chain((picked) => fc.shuffledSubarray(picked, { minLength: BATCH, maxLength: BATCH })), {
-    minLength: INSTANCES,
-    maxLength: INSTANCES,
-  });
+  fc.array(
+    fc.shuffledSubarray([...pool.keys()], { minLength: BATCH, maxLength: BATCH }),
+    { minLength: INSTANCES, maxLength: INSTANCES },
+  );
 
 describe('concurrent ingest instances', () => {
   it('store overlapping batches in any order exactly once, with no deadlock and no outage wait', async () => {
@@ -51,13 +54,17 @@ describe('concurrent ingest instances', () => {
     const stored = new Set<string>();
     for (const [round, pool] of pools.entries()) {
       const [batches] = fc.sample(batchesOf(pool), { numRuns: 1, seed: 4242 + round });
-      const events = batches!.map((indexes, partition) => ordersEvent(indexes.map((index) => pool[index]!), { partitions: 1, firstOffset: round * BATCH, topic: `orders-${partition}` }));
-      const responses = await Promise.all(events.map((event, index) => instances[index]!.handler(event, lambdaContext({ timeoutMs: 300_000 }))));
+      const events = batches!.map((indexes, partition) =>
+        ordersEvent(indexes.map((index) => pool[index]!), { partitions: 1, firstOffset: round * BATCH, topic: `orders-${partition}` }),
+      );
+      const context = lambdaContext({ timeoutMs: 300_000 });
+      const responses = await Promise.all(events.map((event, index) => instances[index]!.handler(event, context)));
       expect(responses).toEqual(events.map(() => ({ batchItemFailures: [] })));
       for (const indexes of batches!) for (const index of indexes) stored.add(pool[index]!.order_uid);
     }
 
-    const { rows } = await database.sql.query<{ order_uid: string; n: string }>('SELECT order_uid, count(*) AS n FROM orders GROUP BY order_uid');
+    const counted = 'SELECT order_uid, count(*) AS n FROM orders GROUP BY order_uid';
+    const { rows } = await database.sql.query<{ order_uid: string; n: string }>(counted);
     expect(rows.length).toBe(stored.size);
     expect(rows.every((row) => row.n === '1' && stored.has(row.order_uid))).toBe(true);
     const lines = instances.flatMap(({ lines: written }) => written);

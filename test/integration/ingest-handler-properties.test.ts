@@ -16,7 +16,15 @@ const database = useTestDatabase();
 describe('ingest handler under generated hostile records', () => {
   it('never throws with the database up, stores exactly the acknowledged orders as sent, and replays without effect', async () => {
     const newIngest = () => createIngestHandler(readIngestConfig(), ingestDependencies());
-    const checker = new IngestChecker({ ingest: newIngest(), freshIngest: newIngest, api: apiHandler, apiEvent: apiGet, context: lambdaContext, sql: database.sql, topic: 'orders-props' });
+    const checker = new IngestChecker({
+      ingest: newIngest(),
+      freshIngest: newIngest,
+      api: apiHandler,
+      apiEvent: apiGet,
+      context: lambdaContext,
+      sql: database.sql,
+      topic: 'orders-props',
+    });
     await fc.assert(
       fc.asyncProperty(hostileBatch(120), (records) => checker.check(records)),
       { numRuns: 45, seed: Number(process.env.FUZZ_SEED ?? 20261122), endOnFailure: true },

@@ -131,12 +131,14 @@ describe('ingest handler', () => {
     const warn = vi.fn();
     const outage = { ...OUTAGE_DEFAULTS, budgetMs: 0, remainingMs: () => 60_000 };
     const { store } = ingestDependencies();
-    const result = await ingestKafkaEvent(buildKafkaEvent([orderMessage(0, 1, reordered)]), { store, memo: new RecordMemo(10), logger: { info: vi.fn(), warn, error: vi.fn() }, outage });
+    const logger = { info: vi.fn(), warn, error: vi.fn() };
+    const event = buildKafkaEvent([orderMessage(0, 1, reordered)]);
+    const result = await ingestKafkaEvent(event, { store, memo: new RecordMemo(10), logger, outage });
     expect(result.summary).toMatchObject({ stored: 0, duplicates: 1, conflicts: 0 });
     expect(warn).not.toHaveBeenCalled();
   });
 
-  it('writes a small batch in one statement and a large one in a fixed number of statements (each its own transaction), whatever its size', async () => {
+  it('writes a small batch in one statement and a large one in a fixed number of statements, whatever its size', async () => {
     const statements: string[] = [];
     const poolQuery = vi.spyOn(pg.Pool.prototype, 'query');
     const clientQuery = vi.spyOn(pg.Client.prototype, 'query');

@@ -30,9 +30,11 @@ const answering = (drop = 0): OrderStore => ({
 describe('createIngestHandler', () => {
   it('acknowledges the records the store answered for and reports the rest', async () => {
     const orders = fakeOrders(5, 31);
-    const event = buildKafkaEvent([...orders.map((order, offset) => ({ topic: 'orders', partition: 0, offset, value: JSON.stringify(order) })), { topic: 'orders', partition: 0, offset: 9, value: 'x' }]);
+    const messages = orders.map((order, offset) => ({ topic: 'orders', partition: 0, offset, value: JSON.stringify(order) }));
+    const event = buildKafkaEvent([...messages, { topic: 'orders', partition: 0, offset: 9, value: 'x' }]);
     const { handler } = instance(answering());
-    expect(await handler(event, lambdaContext())).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'orders-0', offset: 9 } }] });
+    const response = await handler(event, lambdaContext());
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: { partition: 'orders-0', offset: 9 } }] });
   });
 
   it('fails the invocation, counted as a defect, when the store drops a record, rather than acknowledge it unstored', async () => {

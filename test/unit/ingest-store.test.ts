@@ -7,8 +7,15 @@ import { fakeOrders } from '../../local/tools/fake-orders.js';
 import type { StoreOutcome } from '../../shared/db/orders.js';
 import type { Order } from '../../shared/order/schema.js';
 
-const policy: OutagePolicy = { ...OUTAGE_DEFAULTS, budgetMs: 1_000, remainingMs: () => 60_000, marginMs: 0, initialDelayMs: 1, maxDelayMs: 2 };
-const valid = (order: Order, offset: number): ValidRecord => ({ position: { topic: 'orders', partition: 0, offset }, digest: String(offset), remembered: false, status: 'valid', order });
+const timings = { budgetMs: 1_000, remainingMs: () => 60_000, marginMs: 0, initialDelayMs: 1, maxDelayMs: 2 };
+const policy: OutagePolicy = { ...OUTAGE_DEFAULTS, ...timings };
+const valid = (order: Order, offset: number): ValidRecord => ({
+  position: { topic: 'orders', partition: 0, offset },
+  digest: String(offset),
+  remembered: false,
+  status: 'valid',
+  order,
+});
 const serverError = (code: string, message = 'refused') => Object.assign(new pg.DatabaseError(message, 0, 'error'), { code });
 
 /** An in-memory store (no database here: the SQL is tested in test/integration) that records each statement's order_uids. */
@@ -70,21 +77,24 @@ describe('OrderWriter', () => {
     const orders = fakeOrders(250, 6);
     const bad = orders[240]!.order_uid;
     const { store, stored } = memoryStore((batch) =>
-      batch.some((order) => order.order_uid === bad) ? Object.assign(serverError('22P02', 'invalid input syntax: "Zelda Quix"'), { constraint: 'c1' }) : undefined,
+      batch.some((order) => order.order_uid === bad) ? Object.assign(serverError('22P02', '"Zelda Quix"'), { constraint: 'c1' }) : undefined,
     );
     const { records, verdicts } = await writeAll(store, orders);
     expect(records.filter((record) => verdicts.get(record)?.status === 'rejected').map((record) => record.order.order_uid)).toEqual([bad]);
     expect(stored.size).toBe(249);
     const rejected = verdicts.get(records[240]!);
-    expect(rejected).toMatchObject({ rejection: { reason: 'refused_by_database', violations: [{ message: 'refused by the database: SQLSTATE 22P02, constraint c1' }] } });
+    const message = 'refused by the database: SQLSTATE 22P02, constraint c1';
+    expect(rejected).toMatchObject({ rejection: { reason: 'refused_by_database', violations: [{ message }] } });
     expect(JSON.stringify(rejected)).not.toContain('Zelda');
   });
 
   it('retries a deadlock at once and keeps what the earlier chunks stored', async () => {
     const orders = fakeOrders(400, 7);
-    const { store, stored, statements } = memoryStore((_batch, call) => (call === 3 ? serverError('40P01', 'deadlock detected') : undefined));
+    const deadlockOnThird = (_batch: readonly Order[], call: number) => (call === 3 ? serverError('40P01') : undefined);
+    const { store, stored, statements } = memoryStore(deadlockOnThird);
     const retries: string[] = [];
-    const { records, verdicts } = await writeAll(store, orders, { ...policy, onRetry: ({ kind, delayMs }) => void retries.push(`${kind} after ${delayMs} ms`) });
+    const onRetry: OutagePolicy['onRetry'] = ({ kind, delayMs }) => void retries.push(`${kind} after ${delayMs} ms`);
+    const { records, verdicts } = await writeAll(store, orders, { ...policy, onRetry });
     expect(retries).toEqual(['conflict after 0 ms']);
     expect(stored.size).toBe(400);
     expect(records.every((record) => verdicts.get(record)?.status === 'stored')).toBe(true);

@@ -49,7 +49,8 @@ describe('triage', () => {
     const messages = results.map((result) => (result.status === 'rejected' ? result.rejection.violations[0]!.message : ''));
     expect(messages).toEqual(['not JSON: unexpected character', 'not JSON: unexpected character']);
     const truncated = [...readKafkaEvent(buildKafkaEvent([record(0, '{"name" "Zelda"}')])).records].map(createTriage(new RecordMemo(0)));
-    expect(truncated[0]).toMatchObject({ rejection: { violations: [{ message: "not JSON: expected ':' after property name at position 8" }] } });
+    const message = "not JSON: expected ':' after property name at position 8";
+    expect(truncated[0]).toMatchObject({ rejection: { violations: [{ message }] } });
   });
 });
 
