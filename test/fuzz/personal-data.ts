@@ -40,8 +40,14 @@ export const person: fc.Arbitrary<Person> = fc.record({
     .map(([n, word, kind]) => `${n} ${word} ${kind}`),
 });
 
-/** Values made of characters no generated person has: the control run's "ordinary text". */
-const NEUTRAL: Person = { name: 'Xx Xx', phone: '+10', email: 'x@x.x', address: 'x' };
+/**
+ * Values made of characters no generated person has, short and long (so that the control run
+ * meets the length rules too): the control run's "ordinary text".
+ */
+const NEUTRAL: Person[] = [
+  { name: 'Xx Xx', phone: '+1000000', email: 'xx@xx.xx', address: 'x' },
+  { name: 'Xxxxxxxxxx Xxxxxxxxxx', phone: '+100000000000', email: 'xxxxxx.xxxxxx000@xxxxxx.xxx', address: '000 Xxxxxxxxx Xxxxxx' },
+];
 
 const BASE = fakeOrders(8, 4242);
 type Json = Record<string, unknown>;
@@ -227,9 +233,17 @@ export class PersonalDataChecker {
    * contract's fields and the parser's fixed wording (a control run meets only some of it).
    */
   async learnOrdinaryText(): Promise<void> {
-    const control = FORMS.flatMap((form) => BASE.map((_, base) => ({ form, person: NEUTRAL, base, cut: 0.5 })));
+    // Each form after a valid record of the other neutral person, so that a conflict conflicts
+    // (in the batch); a second batch opens with a conflict against the first one's last order (stored).
+    const record = (form: PersonalForm, person: Person, base: number): PersonalRecord => ({ form, person, base, cut: 0.5 });
+    const [short, long] = NEUTRAL as [Person, Person];
+    const pairs = [short, long].flatMap((person) =>
+      FORMS.flatMap((form) => BASE.map((_, base) => [record('valid', person === short ? long : short, base), record(form, person, base)])),
+    );
+    const first = await this.#run([...pairs.flat(), record('valid', long, 0)]);
+    const second = await this.#run([record('conflict', short, 0)]);
     const wording = [...JSON_SYNTAX_KINDS].map((kind) => kind.charAt(0).toLowerCase() + kind.slice(1));
-    this.#allowed = ngrams([await this.#run(control), ...jsonPaths(BASE[0], '$'), ...wording].join('\n'));
+    this.#allowed = ngrams([first, second, ...jsonPaths(BASE[0], '$'), ...wording].join('\n'));
   }
 
   /** Throws PropertyViolation naming each leaked fragment and where it was written. */
