@@ -14,6 +14,8 @@ export const METRIC = {
   OrdersDuplicate: 'OrdersDuplicate',
   OrdersConflict: 'OrdersConflict',
   OrdersRejected: 'OrdersRejected',
+  /** Invocations failed at once on a defect or misconfiguration (shared/db/errors.ts), not an outage. */
+  IngestDefects: 'IngestDefects',
   // api
   Requests: 'Requests',
   CacheHit: 'CacheHit',

@@ -1,10 +1,10 @@
-import * as z from 'zod';
-import { type Env, readEnv, wholeNumber } from '../../shared/config.js';
-
 /**
  * The ingest function's own settings, read once per container (cold start). The database's
  * settings live in shared/db.
  */
+import * as z from 'zod';
+import { type Env, readEnv, wholeNumber } from '../../shared/config.js';
+
 /** INGEST_OUTAGE_BUDGET_SECONDS: default and range (infra/ passes the same default, within 14 minutes). */
 export const OUTAGE_BUDGET_SECONDS = { min: 0, max: 840, fallback: 240 } as const;
 

@@ -1,24 +1,28 @@
-import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
-import { countKafkaRecords } from '../../shared/kafka/event.js';
-import type { JudgementMemo } from './memo.js';
-import type { OutagePolicy } from './outage.js';
-import { batchResponse, type IngestLogger, type IngestSummary, judgeRecords, logVerdicts, type RecordVerdict } from './report.js';
-import { type OrderStore, storeBatch } from './store.js';
-import { triageEvent } from './triage.js';
-
 /**
- * The consumer's work for one Kafka event, as classify → store → report:
- *  - classify (triage.ts): every record on its own, pure; remembered records are not judged again;
- *  - store (store.ts): the valid orders, in one statement or pipelined chunks; a record the
- *    database refuses (data error) is pinned down and rejected alone; an outage is waited out
- *    within the budget, then thrown;
- *  - report (report.ts): batch response, summary, one log line per newly rejected record.
+ * The consumer's work for one Kafka event, in one pass over its records:
+ *  - triage (triage.ts) each record on its own, pure, to its RecordResult (result.ts): remembered
+ *    records keep their verdict, the rest are `rejected` or `valid`;
+ *  - each `valid` record goes to the store's writer (store.ts) as it is found, which writes the
+ *    orders in pipelined chunks and answers with a verdict for every record it was given;
+ *  - every record must then have exactly one final result, or the invocation fails (an
+ *    IngestDefect): a record is never acknowledged without having been stored;
+ *  - the container remembers the fresh results (memo.ts); report (report.ts) gives the batch
+ *    response, the summary and one log line per newly rejected record.
  * Every record is either stored (acknowledged) or reported as a batch item failure; the
- * invocation fails only when the database stays unavailable.
+ * invocation fails only when the database stays unavailable or on a defect (shared/db/errors.ts).
  */
-export interface IngestDependencies {
+import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
+import { readKafkaEvent } from '../../shared/kafka/event.js';
+import type { RecordMemo } from './memo.js';
+import type { OutagePolicy } from './outage.js';
+import { batchResponse, type IngestLogger, type IngestSummary, logResults, summarize } from './report.js';
+import { assertFinal, type FinalResult, type RecordResult } from './result.js';
+import { type OrderStore, OrderWriter } from './store.js';
+import { createTriage } from './triage.js';
+
+export interface IngestBatchDependencies {
   store: OrderStore;
-  memo: JudgementMemo;
+  memo: RecordMemo;
   logger: IngestLogger;
   outage: OutagePolicy;
 }
@@ -26,14 +30,30 @@ export interface IngestDependencies {
 export interface IngestResult {
   response: KafkaBatchResponse;
   summary: IngestSummary;
-  verdicts: RecordVerdict[];
+  results: FinalResult[];
 }
 
-export async function ingestKafkaEvent(event: unknown, { store, memo, logger, outage }: IngestDependencies): Promise<IngestResult> {
-  const total = countKafkaRecords(event);
-  const triage = triageEvent(event, memo);
-  const fates = await storeBatch(triage.orders, total, store, outage);
-  const { summary, verdicts } = judgeRecords(triage.records, fates, memo);
-  logVerdicts(verdicts, summary, logger);
-  return { response: batchResponse(verdicts), summary, verdicts };
+export async function ingestKafkaEvent(event: unknown, { store, memo, logger, outage }: IngestBatchDependencies): Promise<IngestResult> {
+  const { size, records } = readKafkaEvent(event);
+  const triage = createTriage(memo);
+  const writer = new OrderWriter(store, outage, size);
+  const results: RecordResult[] = [];
+  for (const raw of records) {
+    const result = triage(raw);
+    results.push(result);
+    if (result.status !== 'valid') continue;
+    const sent = writer.add(result);
+    if (sent) await sent;
+  }
+  const verdicts = await writer.finish();
+  const answered = results.map((result) => {
+    if (result.status !== 'valid') return result;
+    const verdict = verdicts.get(result);
+    return verdict ? { position: result.position, digest: result.digest, remembered: false, ...verdict } : result;
+  });
+  const final = assertFinal(size, answered);
+  for (const result of final) if (!result.remembered) memo.remember(result.position, result.digest, result);
+  const summary = summarize(final);
+  logResults(final, summary, logger);
+  return { response: batchResponse(final), summary, results: final };
 }

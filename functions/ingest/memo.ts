@@ -1,26 +1,24 @@
-import { hash } from 'node:crypto';
-import type { RecordPosition } from '../../shared/kafka/event.js';
-import type { Rejection } from '../../shared/order/classify.js';
-
 /**
  * What this container already knows about a record, so that a re-delivery costs almost nothing:
  * the event-source mapping delivers a rejected record up to retryAttempts + 1 times, and with it
  * every later record of its partition (the lowest failed offset is the checkpoint). A record
- * already stored is acknowledged again without the database; a rejected one is reported again
- * without being judged or logged again.
+ * already acknowledged is acknowledged again without the database; a rejected one is reported
+ * again without being judged or logged again.
  *
  * Keyed by topic, partition and offset, and checked against a digest of the value, so a record
  * at a reused position (a topic deleted and re-created) is judged afresh. Bounded: the oldest
  * entries are forgotten first (a forgotten record is simply judged again, which is safe because
  * storing is idempotent). Per container: another container judges the record itself.
  */
-export type Judgement = { kind: 'stored' } | { kind: 'rejected'; rejection: Rejection };
+import { hash } from 'node:crypto';
+import type { RecordPosition } from '../../shared/kafka/event.js';
+import type { Verdict } from './result.js';
 
-const STORED: Judgement = { kind: 'stored' };
+const ACKNOWLEDGED: Verdict = { status: 'duplicate' };
 const KEPT_VIOLATIONS = 20;
 
-export class JudgementMemo {
-  readonly #entries = new Map<string, { digest: string; judgement: Judgement }>();
+export class RecordMemo {
+  readonly #entries = new Map<string, { digest: string; verdict: Verdict }>();
 
   constructor(readonly maxEntries: number) {}
 
@@ -28,37 +26,38 @@ export class JudgementMemo {
     return this.#entries.size;
   }
 
-  /** Forgets everything (tests that empty the database between cases). */
+  /** Forgets everything (a test or benchmark that empties the database behind the instance's back). */
   clear(): void {
     this.#entries.clear();
   }
 
-  /** `digest`: digestOf(the record's value), computed once per record by the caller. */
-  lookup(position: RecordPosition, digest: string): Judgement | undefined {
+  /**
+   * `digest`: digestOf(the record's value), computed once per record by the caller. A record
+   * remembered as acknowledged comes back as `duplicate` (a re-delivery writes nothing).
+   */
+  lookup(position: RecordPosition, digest: string): Verdict | undefined {
     const entry = this.#entries.get(keyOf(position));
-    return entry && entry.digest === digest ? entry.judgement : undefined;
+    return entry && entry.digest === digest ? entry.verdict : undefined;
   }
 
-  rememberStored(position: RecordPosition, digest: string): void {
-    this.#remember(position, digest, STORED);
-  }
-
-  rememberRejected(position: RecordPosition, digest: string, rejection: Rejection): void {
-    // A hostile record can break thousands of rules; what a re-delivery needs is the verdict.
-    const kept = rejection.violations.length > KEPT_VIOLATIONS ? { ...rejection, violations: rejection.violations.slice(0, KEPT_VIOLATIONS) } : rejection;
-    this.#remember(position, digest, { kind: 'rejected', rejection: kept });
-  }
-
-  #remember(position: RecordPosition, digest: string, judgement: Judgement): void {
+  remember(position: RecordPosition, digest: string, verdict: Verdict): void {
     if (this.maxEntries <= 0) return;
     const key = keyOf(position);
     this.#entries.delete(key);
-    this.#entries.set(key, { digest, judgement });
+    this.#entries.set(key, { digest, verdict: kept(verdict) });
     if (this.#entries.size > this.maxEntries) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
     }
   }
+}
+
+/** What a re-delivery needs of a verdict: a hostile record can break thousands of rules. */
+function kept(verdict: Verdict): Verdict {
+  if (verdict.status !== 'rejected') return ACKNOWLEDGED;
+  const { rejection } = verdict;
+  if (rejection.violations.length <= KEPT_VIOLATIONS) return { status: 'rejected', rejection };
+  return { status: 'rejected', rejection: { ...rejection, violations: rejection.violations.slice(0, KEPT_VIOLATIONS) } };
 }
 
 const keyOf = (position: RecordPosition) => `${position.topic}\u0000${position.partition}\u0000${position.offset}`;

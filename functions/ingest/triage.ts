@@ -1,70 +1,49 @@
-import { decodeRecord, iterateRawRecords, type RecordPosition } from '../../shared/kafka/event.js';
-import { asOrderUid } from '../../shared/order/order-uid.js';
-import { classifyText, type Rejection, reject } from '../../shared/order/classify.js';
-import type { Order } from '../../shared/order/schema.js';
-import { digestOf, type Judgement, type JudgementMemo } from './memo.js';
-
 /**
- * Classify: every record of the event on its own, without I/O. A record this container already
- * judged (memo.ts) keeps its judgement; a new one is decoded and classified (shared/order/classify.ts).
- * Valid orders come out of `orders` lazily, first occurrence of each order_uid only, so that the
- * store can write one chunk while the next is being classified.
+ * Triage: one record of the event on its own, without I/O, to its first `RecordResult`
+ * (result.ts). A record this container already decided (memo.ts) keeps its verdict; a new one is
+ * decoded and classified (shared/order/classify.ts): `rejected`, or `valid` with its order. A
+ * later record of the batch with a valid order under an order_uid seen before is `valid` too when
+ * its content is the same (the store writes the order once and answers for both), and rejected as
+ * a conflict when it differs (the first is kept).
  */
-interface Triaged {
-  position: RecordPosition;
-  /** Digest of the record's value as the event carries it (memo.ts), computed once per record. */
-  digest: string;
-}
+import { decodeRecord, type RawRecord } from '../../shared/kafka/event.js';
+import { classifyText, reject } from '../../shared/order/classify.js';
+import { asOrderUid } from '../../shared/order/order-uid.js';
+import type { Order } from '../../shared/order/schema.js';
+import { digestOf, type RecordMemo } from './memo.js';
+import type { RecordResult } from './result.js';
 
-export type TriagedRecord = Triaged &
-  (
-    | { kind: 'remembered'; judgement: Judgement }
-    | { kind: 'rejected'; rejection: Rejection }
-    /** A valid order; `first` is false for a same-content repeat of an order_uid earlier in the batch. */
-    | { kind: 'order'; order: Order; first: boolean }
-  );
-
-export interface Triage {
-  /** Filled in as `orders` is consumed; complete once it is exhausted. */
-  readonly records: TriagedRecord[];
-  readonly orders: Iterable<Order>;
-}
-
-function* classifyEvent(event: unknown, memo: JudgementMemo, records: TriagedRecord[]): Generator<Order> {
+/** Triage of the records of one event, in order (it keeps the first order of each order_uid). */
+export function createTriage(memo: RecordMemo): (raw: RawRecord) => RecordResult {
   const firstByUid = new Map<string, Order>();
-  for (const raw of iterateRawRecords(event)) {
+  return (raw) => {
     const { position } = raw;
     const digest = digestOf(raw.record.value);
-    const judgement = memo.lookup(position, digest);
-    if (judgement) {
-      records.push({ position, digest, kind: 'remembered', judgement });
-      continue;
-    }
+    const verdict = memo.lookup(position, digest);
+    if (verdict) return { position, digest, remembered: true, ...verdict };
     const decoded = decodeRecord(raw);
-    const classified = decoded.value.ok
-      ? classifyText(decoded.value.text, decoded.key)
-      : ({ ok: false, ...reject('undecodable', asOrderUid(decoded.key), decoded.value.reason) } as const);
+    if (!decoded.value.ok) {
+      const rejection = reject('undecodable', asOrderUid(decoded.key), decoded.value.reason);
+      return { position, digest, remembered: false, status: 'rejected', rejection };
+    }
+    const classified = classifyText(decoded.value.text, decoded.key);
     if (!classified.ok) {
       const { ok: _ok, ...rejection } = classified;
-      records.push({ position, digest, kind: 'rejected', rejection });
-      continue;
+      return { position, digest, remembered: false, status: 'rejected', rejection };
     }
-    const { order } = classified;
-    const earlier = firstByUid.get(order.order_uid);
-    if (earlier === undefined) {
-      firstByUid.set(order.order_uid, order);
-      records.push({ position, digest, kind: 'order', order, first: true });
-      yield order;
-    } else if (JSON.stringify(earlier) === JSON.stringify(order)) {
-      records.push({ position, digest, kind: 'order', order, first: false });
-    } else {
-      const rejection = reject('conflict', order.order_uid, 'order_uid appears earlier in this batch with different content; the first is kept', '$.order_uid');
-      records.push({ position, digest, kind: 'rejected', rejection });
-    }
-  }
+    return ordered(classified.order, { position, digest, remembered: false }, firstByUid);
+  };
 }
 
-export function triageEvent(event: unknown, memo: JudgementMemo): Triage {
-  const records: TriagedRecord[] = [];
-  return { records, orders: classifyEvent(event, memo, records) };
+type Base = Pick<RecordResult, 'position' | 'digest' | 'remembered'>;
+
+function ordered(order: Order, base: Base, firstByUid: Map<string, Order>): RecordResult {
+  const earlier = firstByUid.get(order.order_uid);
+  if (earlier === undefined) firstByUid.set(order.order_uid, order);
+  else if (JSON.stringify(earlier) !== JSON.stringify(order)) {
+    const message = 'order_uid appears earlier in this batch with different content; the first is kept';
+    const rejection = reject('conflict', order.order_uid, message, '$.order_uid');
+    return { ...base, status: 'rejected', rejection };
+  }
+  return { ...base, status: 'valid', order };
 }

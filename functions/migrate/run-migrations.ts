@@ -1,17 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { ConfigError } from '../../shared/config.js';
-import { connectionFromConfig, fetchRdsSecret, type DatabaseEnv, type RdsSecret } from '../../shared/db/config.js';
-import { migrateUp, setRolePasswords, type RuntimeRole } from '../../shared/db/migrate.js';
-
 /**
  * What the migrate function does, apart from Lambda: log in as the master user, apply the
  * migrations, then give orders_writer and orders_reader LOGIN and the passwords their own
  * secrets hold now (read afresh each run, so a password rotated since the last deploy stays valid).
  */
-
-/** SQLSTATE 28P01 invalid_password: e.g. the master secret's rotation changed it meanwhile. */
-const INVALID_PASSWORD = '28P01';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { ConfigError } from '../../shared/config.js';
+import { connectionFromConfig, fetchRdsSecret, type DatabaseEnv, type RdsSecret } from '../../shared/db/config.js';
+import { classifyError, isLoginRefused } from '../../shared/db/errors.js';
+import { migrateUp, setRolePasswords, type RuntimeRole } from '../../shared/db/migrate.js';
 
 export interface RetryOptions {
   /** Waits before the 2nd, 3rd, ... attempt; the number of attempts is one more. */
@@ -36,7 +33,8 @@ export async function connectRetryingPassword<T>(
       return await open(attempt > 0);
     } catch (error) {
       const delay = delaysMs[attempt];
-      if ((error as { code?: string }).code !== INVALID_PASSWORD || delay === undefined) throw error;
+      // `credentials` (shared/db/errors.ts): 28P01 invalid_password.
+      if (classifyError(error) !== 'credentials' || delay === undefined) throw error;
       await wait(delay);
     }
   }
@@ -92,9 +90,6 @@ async function openMasterSession(config: DatabaseEnv, readSecret: SecretReader, 
   return client;
 }
 
-/** SQLSTATE 28000 invalid_authorization_specification: e.g. the role exists but has no LOGIN yet. */
-const CANNOT_LOG_IN = new Set([INVALID_PASSWORD, '28000']);
-
 /** The roles of `passwords` that do not log in with theirs, tried on the master session's server and database. */
 async function rolesThatCannotLogIn(master: pg.Client, passwords: Partial<Record<RuntimeRole, string>>): Promise<Partial<Record<RuntimeRole, string>>> {
   const stale: Partial<Record<RuntimeRole, string>> = {};
@@ -104,7 +99,7 @@ async function rolesThatCannotLogIn(master: pg.Client, passwords: Partial<Record
     try {
       await client.connect();
     } catch (error) {
-      if (!CANNOT_LOG_IN.has((error as { code?: string }).code ?? '')) throw error;
+      if (!isLoginRefused(error)) throw error;
       stale[role] = password;
     } finally {
       await client.end().catch(() => undefined);

@@ -108,6 +108,10 @@ export class Monitoring extends Construct {
     // 80 % of the planning max_connections of the instance class (infra/capacity.ts).
     const connectionLimit = maxConnections(config.database.instanceClass) ?? 80;
     alarm('DatabaseConnectionsAlarm', dbConnections, Math.floor(connectionLimit * 0.8), 'PostgreSQL connections near max_connections (docs/capacity.md).', 2);
+    // Ingest defects: an invocation failed at once on a bug or a misconfiguration (a missing table,
+    // a permission), which no retry fixes and no outage wait hides (shared/db/errors.ts).
+    const defectsText = 'The ingest function failed on a defect or misconfiguration, not an outage: docs/ingest.md "What an error means".';
+    alarm('IngestDefectsAlarm', ordersMetric(METRIC.IngestDefects), 0, defectsText);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${config.appName}-${config.stage}`,
       widgets: [

@@ -1,8 +1,3 @@
-import type { PoolConfig } from 'pg';
-import * as z from 'zod';
-import { blankAsAbsent, ConfigError, type Env, readEnv, wholeNumber } from '../config.js';
-import { getSecretString } from './secrets-manager.js';
-
 /**
  * The database concern's configuration, from the environment, in one schema:
  *  - DATABASE_URL: a postgres:// URL (local runs, tests; `?sslmode=` as libpq understands it);
@@ -20,6 +15,10 @@ import { getSecretString } from './secrets-manager.js';
  * value of DATABASE_URL, which may hold a password); the pool reads it when it is created (the
  * first invocation of a container).
  */
+import type { PoolConfig } from 'pg';
+import * as z from 'zod';
+import { blankAsAbsent, ConfigError, type Env, readEnv, wholeNumber } from '../config.js';
+import { getSecretString } from './secrets-manager.js';
 
 /** The name the database's configuration errors had before all concerns shared ConfigError. */
 export { ConfigError as DatabaseConfigError };

@@ -1,13 +1,13 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
-import { runner } from 'node-pg-migrate';
-import pg from 'pg';
-
 /**
  * Applies the plain-SQL migrations of migrations/ with node-pg-migrate: in order, each once,
  * in one transaction, under an advisory lock so that concurrent runs on one database (two
  * deploys, a deploy and a local start) wait for each other instead of racing. Then, separately,
  * the runtime roles that the migrations create get their passwords (setRolePasswords).
  */
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { runner } from 'node-pg-migrate';
+import pg from 'pg';
+
 const MIGRATIONS_TABLE = 'pgmigrations';
 
 /** The roles the runtime functions log in as (migrations/1763827200000_runtime-roles.sql). */

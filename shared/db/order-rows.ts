@@ -1,6 +1,3 @@
-import { hash } from 'node:crypto';
-import type { Item, Order } from '../order/schema.js';
-
 /**
  * How orders become the parameters of INSERT_ORDERS: one PostgreSQL array per column, read back
  * with unnest(). For PostgreSQL that costs about what COPY does (walking JSON documents row by
@@ -8,6 +5,8 @@ import type { Item, Order } from '../order/schema.js';
  * than through pg's generic array serializer. INSERT_ORDERS is generated from these lists, so a
  * column and its parameter cannot drift apart.
  */
+import { hash } from 'node:crypto';
+import type { Item, Order } from '../order/schema.js';
 
 type ParamType = 'text' | 'integer' | 'bigint' | 'bytea';
 

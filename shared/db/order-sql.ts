@@ -1,9 +1,8 @@
-import { ITEM_PARAMS, ORDER_PARAMS, unnestOf } from './order-rows.js';
-
 /**
  * Every SQL statement about orders, in one place. Column lists follow the order contract
  * (shared/order/schema.ts) and the tables of migrations/.
  */
+import { ITEM_PARAMS, ORDER_PARAMS, unnestOf } from './order-rows.js';
 
 /**
  * Stores a batch of orders in ONE statement and says, per order_uid, what happened to it.

@@ -1,3 +1,9 @@
+/**
+ * Orders in PostgreSQL: storing a batch of contract-valid orders (one statement, or one
+ * transaction of pipelined chunks), reading one order back as its canonical JSON, listing the
+ * newest, and a liveness check. The SQL lives in order-sql.ts, the parameters in order-rows.ts;
+ * queries run on the container's database (pool.ts) unless a caller passes its own.
+ */
 import type pg from 'pg';
 import type { Order } from '../order/schema.js';
 import { orderParams } from './order-rows.js';
@@ -9,7 +15,7 @@ import {
   SELECT_ORDERS_AFTER,
   SELECT_STORED_ORDER,
 } from './order-sql.js';
-import { connect, type Database, query } from './pool.js';
+import { connect, containerDatabase, type Database, query } from './pool.js';
 
 /** What storing did to one order: new, harmless repeat, or a different order under a stored order_uid. */
 export type StoreOutcome = 'inserted' | 'duplicate' | 'conflict';
@@ -30,11 +36,15 @@ const toOutcomes = (rows: OutcomeRow[], into = new Map<string, StoreOutcome>()) 
 
 /**
  * Stores contract-valid orders with distinct order_uids in one statement (one round trip, one
- * transaction). Returns the outcome per order_uid. Any database error rejects: nothing is stored.
+ * transaction), on `database` (by default the container's). Returns the outcome per order_uid.
+ * Any database error rejects: nothing is stored.
  */
-export async function storeOrders(orders: readonly Order[]): Promise<Map<string, StoreOutcome>> {
+export async function storeOrders(
+  orders: readonly Order[],
+  database: Pick<Database, 'query'> = containerDatabase,
+): Promise<Map<string, StoreOutcome>> {
   if (orders.length === 0) return new Map();
-  return toOutcomes((await query<OutcomeRow>(insertOrders(orders))).rows);
+  return toOutcomes((await database.query<OutcomeRow>(insertOrders(orders))).rows);
 }
 
 /**

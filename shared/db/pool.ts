@@ -1,95 +1,86 @@
+/**
+ * The database connection of a container: a small pg pool, created on first use and reused by
+ * every invocation. Lambda runs one invocation at a time per container, so two connections are
+ * plenty. A connection that breaks is dropped by pg and the next query opens a new one, so a
+ * database restart costs the invocation that hit it (the event source retries it) and nothing
+ * after. A refused login (shared/db/errors.ts: `credentials`, e.g. SQLSTATE 28P01 after the secret
+ * was rotated) drops the pool, so the next call re-reads the secret.
+ *
+ * `createDatabase` makes one such connection (a function instance or a test owns it);
+ * `query`, `connect`, `getPool` and `closePool` use the container's own one, `containerDatabase`.
+ */
 import pg from 'pg';
 import { poolSettings, readDatabaseConfig, resolveConnectionConfig } from './config.js';
+import { classifyError } from './errors.js';
 
-/**
- * One small pg pool per function instance (`createDatabase`), created on first use and reused
- * by every invocation. Lambda runs one invocation at a time per container, so two connections are plenty.
- * A connection that breaks is dropped by pg and the next query opens a new one, so a database
- * restart costs the invocation that hit it (the event source retries it) and nothing after.
- */
-
-/** SQLSTATE 28P01: the password no longer works (e.g. the secret was rotated). */
-const INVALID_PASSWORD = '28P01';
-
-/** One function instance's database: its pool, created on the first query and reused. */
 export interface Database {
-  pool(): Promise<pg.Pool>;
   /** Runs one query on the pool. */
   query<Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>>;
-  /** A connection of the pool for a transaction; give it back with `release(error?)`. */
+  /** A connection for a transaction; give it back with `release(error?)`. */
   connect(): Promise<pg.PoolClient>;
-  /** Ends the pool (tests, local shutdown, credential rotation); the next query opens a new one. */
+  /** The pool itself (created if need be). */
+  pool(): Promise<pg.Pool>;
+  /** Ends the pool (tests, local shutdown); the next call creates a new one. */
   close(): Promise<void>;
 }
 
-/** Settings are read from `env` when the pool is created, like the connection itself, not before. */
-async function createPool(env: NodeJS.ProcessEnv, refreshSecret: boolean): Promise<pg.Pool> {
-  const config = readDatabaseConfig(env);
-  const pool = new pg.Pool({
-    ...(await resolveConnectionConfig(config, { refreshSecret })),
-    ...poolSettings(config),
-    idleTimeoutMillis: 60_000,
-    keepAlive: true,
-    application_name: env.AWS_LAMBDA_FUNCTION_NAME ?? 'order-pipeline',
-  });
-  // An idle connection that the server closes emits 'error' on the pool; without a listener
-  // that would crash the process. pg already discards the broken client.
-  pool.on('error', () => {});
-  return pool;
-}
-
-/** A database whose pool is created lazily from `env` (read then, e.g. DATABASE_URL or DB_SECRET_ARN). */
+/** Settings are read when the pool is created, like the connection itself, not at import. */
 export function createDatabase(env: NodeJS.ProcessEnv = process.env): Database {
   let poolPromise: Promise<pg.Pool> | undefined;
   let refreshSecret = false;
-  const pool = (): Promise<pg.Pool> => {
-    poolPromise ??= createPool(env, refreshSecret).then(
-      (created) => {
-        refreshSecret = false;
-        return created;
-      },
-      (error: unknown) => {
-        poolPromise = undefined;
-        throw error;
-      },
-    );
+
+  async function createPool(): Promise<pg.Pool> {
+    const config = readDatabaseConfig(env);
+    const pool = new pg.Pool({
+      ...(await resolveConnectionConfig(config, { refreshSecret })),
+      ...poolSettings(config),
+      idleTimeoutMillis: 60_000,
+      keepAlive: true,
+      application_name: env.AWS_LAMBDA_FUNCTION_NAME ?? 'order-pipeline',
+    });
+    // An idle connection that the server closes emits 'error' on the pool; without a listener
+    // that would crash the process. pg already discards the broken client.
+    pool.on('error', () => {});
+    refreshSecret = false;
+    return pool;
+  }
+
+  const pool = () => {
+    poolPromise ??= createPool().catch((error: unknown) => {
+      poolPromise = undefined;
+      throw error;
+    });
     return poolPromise;
   };
-  const close = async (): Promise<void> => {
+
+  const close = async () => {
     const pending = poolPromise;
     poolPromise = undefined;
     if (pending) await (await pending.catch(() => undefined))?.end();
   };
-  /** A rejected password (e.g. after a rotation) drops the pool, so the next call re-reads the secret. */
+
+  /** A refused login (e.g. after a rotation) drops the pool, so the next call re-reads the secret. */
   const afterDatabaseError = async (error: unknown): Promise<never> => {
-    if ((error as { code?: string }).code === INVALID_PASSWORD) {
+    if (classifyError(error) === 'credentials') {
       refreshSecret = true;
       await close();
     }
     throw error;
   };
+
   return {
-    pool,
     query: async <Row extends pg.QueryResultRow>(config: pg.QueryConfig) => (await pool()).query<Row>(config).catch(afterDatabaseError),
     connect: async () => (await pool()).connect().catch(afterDatabaseError),
+    pool,
     close,
   };
 }
 
-/**
- * The container database of the functions that do not take one as a dependency yet (ingest,
- * migrate helpers, local tools): the functions below use it.
- */
-export const CONTAINER_DATABASE: Database = createDatabase();
+/** The container's database (module scope: one per container, like the pool it holds). */
+export const containerDatabase: Database = createDatabase();
 
-export const getPool = (): Promise<pg.Pool> => CONTAINER_DATABASE.pool();
-
-/** Runs one query on the container's pool. */
+export const getPool = (): Promise<pg.Pool> => containerDatabase.pool();
 export const query = <Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> =>
-  CONTAINER_DATABASE.query<Row>(config);
-
-/** A connection of the container's pool for a transaction; give it back with `release(error?)`. */
-export const connect = (): Promise<pg.PoolClient> => CONTAINER_DATABASE.connect();
-
-/** Ends the container's pool (tests, local shutdown, credential rotation). */
-export const closePool = (): Promise<void> => CONTAINER_DATABASE.close();
+  containerDatabase.query<Row>(config);
+export const connect = (): Promise<pg.PoolClient> => containerDatabase.connect();
+export const closePool = (): Promise<void> => containerDatabase.close();

@@ -1,5 +1,3 @@
-import { partitionName, type RecordPosition } from './event.js';
-
 /**
  * The partial batch response for Kafka event sources: the one place that knows its shape.
  *
@@ -13,6 +11,8 @@ import { partitionName, type RecordPosition } from './event.js';
  * retries from there, so everything after it may be delivered again: the consumer is idempotent.
  * An empty `batchItemFailures` means the whole batch succeeded.
  */
+import { partitionName, type RecordPosition } from './event.js';
+
 interface KafkaItemIdentifier {
   partition: string;
   offset: number;

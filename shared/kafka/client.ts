@@ -1,14 +1,13 @@
+/**
+ * The one place a kafkajs client is built: the submit function, the producer CLI and the tests
+ * all connect the same way. Locally: plaintext, no auth. In AWS: MSK with IAM over TLS.
+ */
 import { Kafka, type KafkaConfig, type LogEntry, logLevel, type RetryOptions } from 'kafkajs';
 import * as z from 'zod';
 import { blankAsAbsent, type Env, readEnv } from '../config.js';
 import { mskIamToken } from './msk-iam-token.js';
 import { ignoreKafkajsNegativeTimeoutWarning } from './timeout-warning.js';
 import { DEFAULT_ORDERS_TOPIC } from './topics.js';
-
-/**
- * The one place a kafkajs client is built: the submit function, the producer CLI and the tests
- * all connect the same way. Locally: plaintext, no auth. In AWS: MSK with IAM over TLS.
- */
 
 /** Where kafkajs log lines go. Powertools' `Logger` satisfies it. */
 export interface KafkaLogSink {

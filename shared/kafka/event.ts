@@ -118,12 +118,6 @@ function assertKafkaEvent(event: unknown): asserts event is KafkaEvent {
   }
 }
 
-/** How many records the event holds. */
-export function countKafkaRecords(event: unknown): number {
-  assertKafkaEvent(event);
-  return Object.values(event.records).reduce((sum, records) => sum + records.length, 0);
-}
-
 /** One record as the event holds it, with its position: for a caller that decides before decoding. */
 export interface RawRecord {
   position: RecordPosition;
@@ -132,8 +126,21 @@ export interface RawRecord {
 
 /** Every record of the event, in partition order then offset order, not decoded. */
 export function* iterateRawRecords(event: unknown): Generator<RawRecord> {
+  yield* readKafkaEvent(event).records;
+}
+
+/**
+ * The event's records, not decoded, for one walk in partition order then offset order, and how
+ * many there are (the lengths of its partitions' arrays: the records themselves are not read).
+ */
+export function readKafkaEvent(event: unknown): { size: number; records: Iterable<RawRecord> } {
   assertKafkaEvent(event);
-  for (const records of Object.values(event.records)) {
+  const partitions = Object.values(event.records);
+  return { size: partitions.reduce((sum, records) => sum + records.length, 0), records: rawRecords(partitions) };
+}
+
+function* rawRecords(partitions: readonly KafkaEventRecord[][]): Generator<RawRecord> {
+  for (const records of partitions) {
     for (const record of records) {
       yield { position: { topic: record.topic, partition: record.partition, offset: record.offset }, record };
     }

@@ -1,10 +1,9 @@
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
-
 /**
  * One kafkajs producer per container: created on first use, reused while it works, dropped after
  * a failure so that the next request connects afresh. Each `send` writes exactly one record, so a
  * request either lands whole or not at all ("nothing half-sent").
  */
+import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 
 /** The broker could not take the record (unreachable, timed out, refused): answer 503, client retries. */
 export class BrokerUnavailableError extends Error {

@@ -1,3 +1,4 @@
+// The Kafka topic names, in one place.
 /** The topic names, shared by the functions, the local tools and emulator, and infra/ (the DLQ destination). */
 export const DEFAULT_ORDERS_TOPIC = 'orders';
 

@@ -1,7 +1,3 @@
-import { asOrderUid } from './order-uid.js';
-import type { Order } from './schema.js';
-import { type Violation, validateOrder } from './validate.js';
-
 /**
  * What a Kafka record holds, judged without any I/O: a valid order, or a rejection with every
  * reason. One classification for the consumer (functions/ingest) and the DLQ tool's diagnosis
@@ -10,6 +6,10 @@ import { type Violation, validateOrder } from './validate.js';
  * A rejection names the order_uid only when it is well-formed (safe to log), and its violations
  * name paths and rules, never values: no personal data leaves through it.
  */
+import { asOrderUid } from './order-uid.js';
+import type { Order } from './schema.js';
+import { type Violation, validateOrder } from './validate.js';
+
 export type RejectionReason =
   /** No value, not base64, or not UTF-8. */
   | 'undecodable'
@@ -40,21 +40,54 @@ export function reject(reason: RejectionReason, orderUid: string | undefined, me
   return { reason, orderUid, violations: [{ path, message }] };
 }
 
+/** What V8's JSON.parse says before " in JSON at position N": fixed wording, no input. */
+export const JSON_SYNTAX_KINDS: ReadonlySet<string> = new Set([
+  "Expected ':' after property name",
+  "Expected property name or '}'",
+  "Expected ',' or '}' after property value",
+  "Expected ',' or ']' after array element",
+  'Expected double-quoted property name',
+  'Bad control character in string literal',
+  'Bad escaped character',
+  'Bad Unicode escape',
+  'Unexpected non-whitespace character after JSON',
+  'Unexpected number',
+  'Unexpected string',
+  'Unterminated string',
+  'Exponent part is missing a number',
+  'No number after minus sign',
+  'Unterminated fractional number',
+]);
+
+/**
+ * Why JSON.parse refused `text`, as a kind and a position, never the message itself: V8 quotes
+ * the input around an unexpected token (`Unexpected token 'Z', "Zelda Quix"... is not valid JSON`).
+ */
+function jsonErrorKind(error: unknown, text: string): string {
+  // A RangeError: nesting too deep for the parser.
+  if (!(error instanceof SyntaxError)) return 'nested too deeply for the parser';
+  if (error.message.startsWith('Unexpected end of JSON input')) return `the text ends before the value does (at position ${text.length})`;
+  const at = / in JSON at position (\d+)/.exec(error.message);
+  if (!at) return 'unexpected character';
+  const kind = error.message.slice(0, at.index);
+  return `${JSON_SYNTAX_KINDS.has(kind) ? kind.charAt(0).toLowerCase() + kind.slice(1) : 'syntax error'} at position ${at[1]}`;
+}
+
 /** A record whose value is already text (the Kafka event decoder read base64 and UTF-8). */
 export function classifyText(text: string, key?: string): Classification {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    // A RangeError (nesting too deep for the parser) lands here as well.
-    return { ok: false, ...reject('not_json', asOrderUid(key), `not JSON: ${(error as Error).message}`) };
+    return { ok: false, ...reject('not_json', asOrderUid(key), `not JSON: ${jsonErrorKind(error, text)}`) };
   }
   let result: ReturnType<typeof validateOrder>;
   try {
     result = validateOrder(parsed);
   } catch (error) {
     // The contract must judge any JSON value; should a rule ever throw, the record is rejected, not the batch.
-    return { ok: false, ...reject('invalid_order', readableOrderUid(parsed, key), `the order contract could not judge this value: ${(error as Error).message}`) };
+    const message = `the order contract could not judge this value (${(error as Error).name})`;
+    return { ok: false, ...reject('invalid_order', readableOrderUid(parsed, key), message) };
   }
   if (result.ok) return result;
   return { ok: false, reason: 'invalid_order', orderUid: readableOrderUid(parsed, key), violations: result.violations };

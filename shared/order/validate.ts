@@ -1,3 +1,7 @@
+/**
+ * The order contract (schema.ts) applied to a parsed JSON value: a valid order, or every
+ * violation as a JSONPath and a rule. A message names the rule, never the value that broke it.
+ */
 import type * as z from 'zod';
 import { type Order, orderSchema } from './schema.js';
 
@@ -18,9 +22,10 @@ function toJsonPath(path: readonly PropertyKey[]): string {
 
 function toViolations(error: z.ZodError): Violation[] {
   return error.issues.map((issue) => {
-    // Strict objects report unknown fields on the parent; name them in the path.
+    // Strict objects report unknown fields on the parent. Their names are the sender's text (a
+    // name or an e-mail address as a key would reach the logs), so only their number is given.
     if (issue.code === 'unrecognized_keys') {
-      return { path: toJsonPath(issue.path), message: `unknown field(s): ${issue.keys.join(', ')}` };
+      return { path: toJsonPath(issue.path), message: `${issue.keys.length} unknown field(s) (names not shown)` };
     }
     return { path: toJsonPath(issue.path), message: issue.message };
   });

@@ -1,8 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type pg from 'pg';
-import { ingestKafkaEvent } from '../../functions/ingest/ingest-batch.js';
-import { JudgementMemo } from '../../functions/ingest/memo.js';
-import { OUTAGE_DEFAULTS } from '../../functions/ingest/outage.js';
 import * as orderStore from '../../shared/db/orders.js';
 import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
 import { decodeRecord, type KafkaEvent, type KafkaEventRecord, partitionName } from '../../shared/kafka/event.js';
@@ -32,6 +29,8 @@ type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<{
 
 export interface CheckerOptions {
   ingest: IngestHandler;
+  /** A new instance of the handler (a fresh execution environment, with nothing remembered). */
+  freshIngest: () => IngestHandler;
   api: ApiHandler;
   apiEvent: (path: string) => APIGatewayProxyEventV2;
   context: () => Context;
@@ -58,8 +57,6 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value);
 }
-
-const quietLogger = { info: () => {}, warn: () => {} };
 
 /** Checks batches one after another; positions (offsets per partition) never repeat within one checker. */
 export class IngestChecker {
@@ -175,8 +172,7 @@ export class IngestChecker {
   async #checkReplay(event: KafkaEvent, first: KafkaBatchResponse) {
     const before = await this.#countOrders();
     const again = await this.#invoke(event);
-    const outage = { ...OUTAGE_DEFAULTS, budgetMs: 0, remainingMs: () => 60_000 };
-    const fresh = (await ingestKafkaEvent(event, { store: orderStore, memo: new JudgementMemo(1_000), logger: quietLogger, outage })).response;
+    const fresh = await this.options.freshIngest()(event, this.options.context());
     for (const [who, response] of [['the same container', again], ['a fresh container', fresh]] as const) {
       if (JSON.stringify(response) !== JSON.stringify(first)) throw new PropertyViolation(`a replay by ${who} reports differently:\n first  ${JSON.stringify(first)}\n replay ${JSON.stringify(response)}`);
     }

@@ -514,6 +514,7 @@ describe('alarms and dashboard', () => {
 
   it.each([
     [METRIC.OrdersRejected, METRICS_NAMESPACE, 0],
+    [METRIC.IngestDefects, METRICS_NAMESPACE, 0],
     ['Errors', 'AWS/Lambda', 0],
     ['OffsetLag', 'AWS/Lambda', 10_000],
     ['5xx', 'AWS/ApiGateway', 5],

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readIngestConfig } from '../../functions/ingest/config.js';
+import { createIngestHandler, ingestDependencies } from '../../functions/ingest/ingest-handler.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { closePool } from '../../shared/db/pool.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
@@ -8,12 +10,12 @@ import { clone } from '../support/fixtures.js';
 import { buildKafkaEvent, ordersEvent } from '../support/kafka-events.js';
 import { lambdaContext } from '../support/lambda.js';
 
-// The Powertools Logger reads its settings when the handler module loads: set them before importing.
-// POWERTOOLS_DEV makes it write through the global console (the documented way to observe it in
-// tests); each call is still one log record, which Lambda writes as one JSON line.
+// The Powertools Logger reads its settings when it is created (with the handler instance): set
+// them first. POWERTOOLS_DEV makes it write through the global console (the documented way to
+// observe it in tests); each call is still one log record, which Lambda writes as one JSON line.
 vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
 vi.stubEnv('POWERTOOLS_DEV', 'true');
-const { handler } = await import('../../functions/ingest/handler.js');
+const handler = createIngestHandler(readIngestConfig(), ingestDependencies());
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 

@@ -1,15 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { createIngestHandler, ingestDependencies } from '../../functions/ingest/ingest-handler.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { usePrivatePostgres, withClient } from '../support/database.js';
 import { ordersEvent } from '../support/kafka-events.js';
 import { lambdaContext } from '../support/lambda.js';
 
-// A private PostgreSQL server, because this test stops it. The outage budget is read when the
-// handler module loads (cold start): set it first.
+// A private PostgreSQL server, because this test stops it; an instance with a 20 s outage budget.
 const postgres = usePrivatePostgres('orders-outage-');
-vi.stubEnv('INGEST_OUTAGE_BUDGET_SECONDS', '20');
-const { handler } = await import('../../functions/ingest/handler.js');
+const handler = createIngestHandler({ outageBudgetMs: 20_000, memoMaxEntries: 100_000 }, ingestDependencies());
 
 const orders = fakeOrders(250, 11);
 const event = ordersEvent(orders, { partitions: 2 });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { handler as apiHandler } from '../../functions/api/handler.js';
-import { handler as ingestHandler } from '../../functions/ingest/handler.js';
+import { readIngestConfig } from '../../functions/ingest/config.js';
+import { createIngestHandler, ingestDependencies } from '../../functions/ingest/ingest-handler.js';
 import { hostileBatch } from '../fuzz/hostile-records.js';
 import { IngestChecker } from '../fuzz/ingest-check.js';
 import { useTestDatabase } from '../support/database.js';
@@ -14,7 +15,16 @@ const database = useTestDatabase();
 
 describe('ingest handler under generated hostile records', () => {
   it('never throws with the database up, stores exactly the acknowledged orders as sent, and replays without effect', async () => {
-    const checker = new IngestChecker({ ingest: ingestHandler, api: apiHandler, apiEvent: apiGet, context: lambdaContext, sql: database.sql, topic: 'orders-props' });
+    const newIngest = () => createIngestHandler(readIngestConfig(), ingestDependencies());
+    const checker = new IngestChecker({
+      ingest: newIngest(),
+      freshIngest: newIngest,
+      api: apiHandler,
+      apiEvent: apiGet,
+      context: lambdaContext,
+      sql: database.sql,
+      topic: 'orders-props',
+    });
     await fc.assert(
       fc.asyncProperty(hostileBatch(120), (records) => checker.check(records)),
       { numRuns: 45, seed: Number(process.env.FUZZ_SEED ?? 20261122), endOnFailure: true },

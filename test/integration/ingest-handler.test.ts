@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { containerMemo, handler } from '../../functions/ingest/handler.js';
+import { readIngestConfig } from '../../functions/ingest/config.js';
 import { ingestKafkaEvent } from '../../functions/ingest/ingest-batch.js';
-import { JudgementMemo } from '../../functions/ingest/memo.js';
+import { createIngestHandler, ingestDependencies } from '../../functions/ingest/ingest-handler.js';
+import { RecordMemo } from '../../functions/ingest/memo.js';
 import { OUTAGE_DEFAULTS } from '../../functions/ingest/outage.js';
-import * as orderStore from '../../shared/db/orders.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { findOrderJson } from '../../shared/db/orders.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
@@ -17,6 +17,8 @@ import { lambdaContext } from '../support/lambda.js';
 const TOPIC = 'orders';
 const database = useTestDatabase();
 
+// One handler instance (execution environment) per test: it remembers what it stored.
+let handler = createIngestHandler(readIngestConfig(), ingestDependencies());
 const invoke = (event: unknown) => handler(event as KafkaEvent, lambdaContext());
 const message = (partition: number, offset: number, value: string | Buffer | null, key?: string): KafkaMessageInput => ({
   topic: TOPIC,
@@ -39,8 +41,7 @@ async function tableCounts() {
 
 beforeEach(async () => {
   await database.sql.query('TRUNCATE orders CASCADE');
-  // The container remembers what it stored; emptying the database behind its back would fool it.
-  containerMemo.clear();
+  handler = createIngestHandler(readIngestConfig(), ingestDependencies());
 });
 
 describe('ingest handler', () => {
@@ -129,7 +130,10 @@ describe('ingest handler', () => {
     const reordered = Object.fromEntries(Object.entries(clone(stored)).reverse());
     const warn = vi.fn();
     const outage = { ...OUTAGE_DEFAULTS, budgetMs: 0, remainingMs: () => 60_000 };
-    const result = await ingestKafkaEvent(buildKafkaEvent([orderMessage(0, 1, reordered)]), { store: orderStore, memo: new JudgementMemo(10), logger: { info: vi.fn(), warn }, outage });
+    const { store } = ingestDependencies();
+    const logger = { info: vi.fn(), warn, error: vi.fn() };
+    const event = buildKafkaEvent([orderMessage(0, 1, reordered)]);
+    const result = await ingestKafkaEvent(event, { store, memo: new RecordMemo(10), logger, outage });
     expect(result.summary).toMatchObject({ stored: 0, duplicates: 1, conflicts: 0 });
     expect(warn).not.toHaveBeenCalled();
   });
@@ -153,9 +157,9 @@ describe('ingest handler', () => {
       expect(statements).toEqual([
         '1: insert-orders',
         '150: insert-orders',
-        '200: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
-        '1000: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
-        '3000: BEGIN; SET LOCAL plan_cache_mode = force_generic_plan, insert-orders, insert-orders, insert-orders, insert-orders, insert-orders, COMMIT',
+        '200: insert-orders, insert-orders, insert-orders, insert-orders, insert-orders',
+        '1000: insert-orders, insert-orders, insert-orders, insert-orders, insert-orders',
+        '3000: insert-orders, insert-orders, insert-orders, insert-orders, insert-orders',
       ]);
       expect((await tableCounts()).orders).toBe(sizes.reduce((a, b) => a + b, 0));
     } finally {

@@ -2,12 +2,14 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Context } from 'aws-lambda';
+import { createMigrateHandler, migrateDependencies, readMigrateConfig } from '../../functions/migrate/migrate-handler.js';
 import type { LocalPostgres } from '../../local/services/postgres.js';
 import { startPrivatePostgres } from '../support/database.js';
 import { lambdaContext } from '../support/lambda.js';
 
 /**
- * The migrate function (functions/migrate/handler.ts) against its own embedded PostgreSQL, so
+ * The migrate function (functions/migrate/migrate-handler.ts) against its own embedded PostgreSQL, so
  * that it may create the roles and change their passwords without touching the server the other
  * test files share. The master login comes from DATABASE_URL here: in AWS it comes from
  * DB_SECRET_ARN over verified TLS, which the embedded server does not offer.
@@ -33,9 +35,10 @@ const READER_PASSWORD = `r$1'; DROP ROLE orders_writer; --`;
 // Debug logs on, through the console, so that the test can read every line the function writes.
 vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'DEBUG');
 vi.stubEnv('POWERTOOLS_DEV', 'true');
-const { handler } = await import('../../functions/migrate/handler.js');
 
 let server: LocalPostgres;
+/** An instance built from the environment of each call, as the function's wiring builds it at its cold start. */
+const handler = (event: unknown, context: Context) => createMigrateHandler(readMigrateConfig(), migrateDependencies())(event, context);
 
 beforeAll(async () => {
   // Not migrated: migrating it is the function's job.

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { NotAnOutage, type OutagePolicy, retryDuringOutage } from '../../functions/ingest/outage.js';
+import pg from 'pg';
+import { type OutagePolicy, retryDatabase } from '../../functions/ingest/outage.js';
 
 const policy = (overrides: Partial<OutagePolicy> = {}): OutagePolicy => ({
   budgetMs: 1_000,
@@ -7,6 +8,8 @@ const policy = (overrides: Partial<OutagePolicy> = {}): OutagePolicy => ({
   marginMs: 0,
   initialDelayMs: 5,
   maxDelayMs: 20,
+  conflictRetries: 3,
+  credentialRetries: 2,
   ...overrides,
 });
 
@@ -24,11 +27,11 @@ function flaky(failures: number, error: () => Error = connectionRefused) {
   };
 }
 
-describe('retryDuringOutage', () => {
+describe('retryDatabase', () => {
   it('retries an unavailable database with growing delays until it answers', async () => {
     const { attempt } = flaky(3);
     const delays: number[] = [];
-    await expect(retryDuringOutage(attempt, policy({ onRetry: (_attempt, _error, delayMs) => delays.push(delayMs) }))).resolves.toBe('stored');
+    await expect(retryDatabase(attempt, policy({ onRetry: ({ delayMs }) => void delays.push(delayMs) }))).resolves.toBe('stored');
     expect(attempt).toHaveBeenCalledTimes(4);
     expect(delays).toEqual([5, 10, 20]);
   });
@@ -36,7 +39,7 @@ describe('retryDuringOutage', () => {
   it('throws the last error once the budget is spent', async () => {
     const { attempt } = flaky(Number.POSITIVE_INFINITY);
     const started = Date.now();
-    await expect(retryDuringOutage(attempt, policy({ budgetMs: 100 }))).rejects.toThrow(/ECONNREFUSED/);
+    await expect(retryDatabase(attempt, policy({ budgetMs: 100 }))).rejects.toThrow(/ECONNREFUSED/);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(attempt.mock.calls.length).toBeGreaterThan(2);
   });
@@ -44,17 +47,19 @@ describe('retryDuringOutage', () => {
   it('never waits past the remaining time minus the margin, whatever the budget', async () => {
     const { attempt } = flaky(Number.POSITIVE_INFINITY);
     const started = Date.now();
-    await expect(retryDuringOutage(attempt, policy({ budgetMs: 60_000, remainingMs: () => 30_100, marginMs: 30_000 }))).rejects.toThrow();
+    await expect(retryDatabase(attempt, policy({ budgetMs: 60_000, remainingMs: () => 30_100, marginMs: 30_000 }))).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
   it.each([
     ['a data error (SQLSTATE class 22)', () => Object.assign(new Error('date/time field value out of range'), { code: '22008' })],
     ['a constraint violation (SQLSTATE class 23)', () => Object.assign(new Error('violates check constraint'), { code: '23514' })],
-    ['an error of this process', () => new NotAnOutage('classifying the batch failed')],
+    ['a programming error', () => new TypeError('x is undefined')],
+    ['a permission error (42501)', () => Object.assign(new pg.DatabaseError('permission denied', 0, 'error'), { code: '42501' })],
+    ['a missing table (42P01)', () => Object.assign(new pg.DatabaseError('relation does not exist', 0, 'error'), { code: '42P01' })],
   ])('does not retry %s', async (_name, error) => {
     const { attempt } = flaky(1, error);
-    await expect(retryDuringOutage(attempt, policy())).rejects.toThrow();
+    await expect(retryDatabase(attempt, policy())).rejects.toThrow();
     expect(attempt).toHaveBeenCalledTimes(1);
   });
 
@@ -65,6 +70,34 @@ describe('retryDuringOutage', () => {
     ['53300', 'too many connections'],
   ])('waits out SQLSTATE %s (%s)', async (code, message) => {
     const { attempt } = flaky(1, () => Object.assign(new Error(message), { code }));
-    await expect(retryDuringOutage(attempt, policy())).resolves.toBe('stored');
+    await expect(retryDatabase(attempt, policy())).resolves.toBe('stored');
+  });
+
+  it.each(['40P01', '40001'])('retries a lock conflict (%s) at once, a few times, then gives up', async (code) => {
+    const conflict = () => Object.assign(new pg.DatabaseError('deadlock detected', 0, 'error'), { code });
+    const kinds: string[] = [];
+    const onRetry: OutagePolicy['onRetry'] = ({ kind, delayMs }) => void kinds.push(`${kind} ${delayMs}`);
+    await expect(retryDatabase(flaky(2, conflict).attempt, policy({ onRetry }))).resolves.toBe('stored');
+    expect(kinds).toEqual(['conflict 0', 'conflict 0']);
+    const always = flaky(Number.POSITIVE_INFINITY, conflict);
+    await expect(retryDatabase(always.attempt, policy())).rejects.toMatchObject({ code });
+    expect(always.attempt).toHaveBeenCalledTimes(4);
+  });
+
+  it('retries a refused password (28P01) a bounded number of times with backoff', async () => {
+    const refusal = () => Object.assign(new pg.DatabaseError('password authentication failed', 0, 'error'), { code: '28P01' });
+    const refused = flaky(Number.POSITIVE_INFINITY, refusal);
+    await expect(retryDatabase(refused.attempt, policy({ budgetMs: 60_000 }))).rejects.toMatchObject({ code: '28P01' });
+    expect(refused.attempt).toHaveBeenCalledTimes(3);
+  });
+
+  it('handles the error of the caller\'s own first attempt as if the attempt had thrown it', async () => {
+    const attempt = vi.fn(async () => 'stored');
+    const delays: number[] = [];
+    const onRetry: OutagePolicy['onRetry'] = ({ delayMs }) => void delays.push(delayMs);
+    await expect(retryDatabase(attempt, policy({ onRetry }), { error: connectionRefused() })).resolves.toBe('stored');
+    expect(delays).toEqual([5]);
+    await expect(retryDatabase(attempt, policy(), { error: new TypeError('bug') })).rejects.toThrow(TypeError);
+    expect(attempt).toHaveBeenCalledTimes(1);
   });
 });

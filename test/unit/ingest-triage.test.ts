@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { JudgementMemo } from '../../functions/ingest/memo.js';
-import { batchResponse, judgeRecords } from '../../functions/ingest/report.js';
-import type { OrderFate } from '../../functions/ingest/store.js';
-import { triageEvent } from '../../functions/ingest/triage.js';
-import { buildKafkaEvent } from '../support/kafka-events.js';
+import { RecordMemo } from '../../functions/ingest/memo.js';
+import { batchResponse, summarize } from '../../functions/ingest/report.js';
+import type { FinalResult } from '../../functions/ingest/result.js';
+import { createTriage } from '../../functions/ingest/triage.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
+import { readKafkaEvent } from '../../shared/kafka/event.js';
+import { reject } from '../../shared/order/classify.js';
 import type { Order } from '../../shared/order/schema.js';
+import { buildKafkaEvent } from '../support/kafka-events.js';
 
-const [first, second, third] = fakeOrders(3, 77) as [Order, Order, Order];
+const [first, second] = fakeOrders(2, 77) as [Order, Order];
 const record = (offset: number, value: string | null) => ({ topic: 'orders', partition: 0, offset, value });
 
 const event = buildKafkaEvent([
@@ -16,51 +18,58 @@ const event = buildKafkaEvent([
   record(2, JSON.stringify(first)), // same content again
   record(3, JSON.stringify({ ...first, locale: 'xx' })), // same order_uid, different content
   record(4, JSON.stringify(second)),
-  record(5, JSON.stringify(third)),
-  record(6, null),
+  record(5, null),
 ]);
 
-describe('triage and report', () => {
-  it('classifies every record and yields each valid order_uid once, lazily', () => {
-    const triage = triageEvent(event, new JudgementMemo(100));
-    expect(triage.records).toEqual([]);
-    expect([...triage.orders].map((order) => order.order_uid)).toEqual([first.order_uid, second.order_uid, third.order_uid]);
-    expect(triage.records.map((triaged) => (triaged.kind === 'rejected' ? triaged.rejection.reason : triaged.kind))).toEqual([
-      'order', 'not_json', 'order', 'conflict', 'order', 'order', 'undecodable',
-    ]);
+const triageAll = (memo: RecordMemo) => {
+  const triage = createTriage(memo);
+  return [...readKafkaEvent(event).records].map(triage);
+};
+const label = (result: { status: string; rejection?: { reason: string } }) => result.rejection?.reason ?? result.status;
+
+describe('triage', () => {
+  it('gives every record its first result: valid (also a same-content repeat), or rejected with the reason', () => {
+    const results = triageAll(new RecordMemo(100));
+    expect(results.map(label)).toEqual(['valid', 'not_json', 'valid', 'conflict', 'valid', 'undecodable']);
+    expect(results.every((result) => !result.remembered)).toBe(true);
   });
 
-  it('turns store fates into verdicts: stored, duplicate, conflict and refused orders', () => {
-    const memo = new JudgementMemo(100);
-    const triage = triageEvent(event, memo);
-    [...triage.orders];
-    const fates = new Map<string, OrderFate>([
-      [first.order_uid, 'inserted'],
-      [second.order_uid, 'conflict'],
-      [third.order_uid, { refused: 'SQLSTATE 22008: date/time field value out of range' }],
-    ]);
-    const { summary, verdicts } = judgeRecords(triage.records, fates, memo);
-
-    expect(summary).toEqual({ records: 7, stored: 1, duplicates: 1, conflicts: 2, rejected: 5, remembered: 0 });
-    expect(verdicts.map((verdict) => verdict.rejection?.reason ?? 'acknowledged')).toEqual([
-      'acknowledged', 'not_json', 'acknowledged', 'conflict', 'conflict', 'refused_by_database', 'undecodable',
-    ]);
-    expect(batchResponse(verdicts).batchItemFailures.map(({ itemIdentifier }) => itemIdentifier.offset)).toEqual([1, 3, 4, 5, 6]);
+  it('keeps the verdict of a record this container already decided, without classifying it again', () => {
+    const memo = new RecordMemo(100);
+    const [firstResult] = triageAll(memo);
+    memo.remember(firstResult!.position, firstResult!.digest, { status: 'stored' });
+    const again = triageAll(memo);
+    expect(again[0]).toMatchObject({ status: 'duplicate', remembered: true });
+    expect(again[2]).toMatchObject({ status: 'valid', remembered: false });
   });
 
-  it('remembers the verdicts: a re-delivery yields nothing to store and reports the same records', () => {
-    const memo = new JudgementMemo(100);
-    const triage = triageEvent(event, memo);
-    [...triage.orders];
-    const fates = new Map<string, OrderFate>([[first.order_uid, 'inserted'], [second.order_uid, 'inserted'], [third.order_uid, 'duplicate']]);
-    const firstReport = judgeRecords(triage.records, fates, memo);
+  it('says where a value is not JSON and never quotes it', () => {
+    const secret = buildKafkaEvent([record(0, '{"name":"Zelda Quix","phone":+15550100}'), record(1, 'Zelda Quix')]);
+    const results = [...readKafkaEvent(secret).records].map(createTriage(new RecordMemo(0)));
+    const messages = results.map((result) => (result.status === 'rejected' ? result.rejection.violations[0]!.message : ''));
+    expect(messages).toEqual(['not JSON: unexpected character', 'not JSON: unexpected character']);
+    const truncated = [...readKafkaEvent(buildKafkaEvent([record(0, '{"name" "Zelda"}')])).records].map(createTriage(new RecordMemo(0)));
+    const message = "not JSON: expected ':' after property name at position 8";
+    expect(truncated[0]).toMatchObject({ rejection: { violations: [{ message }] } });
+  });
+});
 
-    const again = triageEvent(event, memo);
-    expect([...again.orders]).toEqual([]);
-    const secondReport = judgeRecords(again.records, new Map(), memo);
+describe('report', () => {
+  const at = (offset: number) => ({ topic: 'orders', partition: 0, offset });
+  const results: FinalResult[] = [
+    { position: at(0), digest: 'a', remembered: false, status: 'stored' },
+    { position: at(1), digest: 'b', remembered: false, status: 'rejected', rejection: reject('not_json', undefined, 'not JSON') },
+    { position: at(2), digest: 'c', remembered: false, status: 'duplicate' },
+    { position: at(3), digest: 'd', remembered: false, status: 'rejected', rejection: reject('conflict', 'x', 'different content') },
+    { position: at(4), digest: 'e', remembered: true, status: 'duplicate' },
+    { position: at(5), digest: 'f', remembered: true, status: 'rejected', rejection: reject('conflict', 'y', 'different content') },
+  ];
 
-    expect(batchResponse(secondReport.verdicts)).toEqual(batchResponse(firstReport.verdicts));
-    expect(secondReport.summary).toMatchObject({ records: 7, stored: 0, remembered: 7, rejected: 3 });
-    expect(secondReport.verdicts.every((verdict) => !verdict.fresh)).toBe(true);
+  it('counts the summary from the final results (remembered ones apart from stored and duplicates)', () => {
+    expect(summarize(results)).toEqual({ records: 6, stored: 1, duplicates: 1, conflicts: 2, rejected: 3, remembered: 2 });
+  });
+
+  it('reports exactly the rejected records as batch item failures', () => {
+    expect(batchResponse(results).batchItemFailures.map(({ itemIdentifier }) => itemIdentifier.offset)).toEqual([1, 3, 5]);
   });
 });
