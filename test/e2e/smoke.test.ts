@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toDlqMessage } from '../../local/emulators/esm/dlq-record.js';
 import { dataFolderName } from '../../local/services/postgres-layout.js';
 import { freePort } from '../../local/services/postgres.js';
 import { runSmoke, type CheckOutcome } from '../../local/tools/smoke/checks.js';
 import { localTarget } from '../../local/tools/smoke/local-target.js';
 import { createKafka } from '../../shared/kafka/client.js';
-import { DEFAULT_DLQ_TOPIC } from '../../shared/kafka/topics.js';
+import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/topics.js';
 
 /**
  * `npm run smoke` against a real `npm start`, both as processes run the way their npm scripts run
@@ -144,8 +145,11 @@ describe('npm run smoke against npm start', () => {
       const submitHeaders = target.submitHeaders;
       target.submitHeaders = async (url, body, requestHeaders) => {
         const { order_uid: orderUid } = JSON.parse(body) as { order_uid: string };
-        const headers = { 'x-esm-condition': 'RetryAttemptsExhausted', 'x-esm-reason': 'invalid_order: $.payment.amount' };
-        await producer.send({ topic: DEFAULT_DLQ_TOPIC, messages: [{ key: orderUid, value: body, headers }] });
+        // The on-failure destination's record, as the emulator (and AWS) writes it for a copy of this order.
+        const copy = { topic: DEFAULT_ORDERS_TOPIC, partition: 0, offset: 0, timestamp: Date.now(), key: Buffer.from(orderUid), value: Buffer.from(body), headers: {} };
+        const failure = { condition: 'RetriesExhausted', attempts: 11, functionError: true } as const;
+        const source = { functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:ingest', eventSourceArn: 'local', bootstrapServers: 'local' };
+        await producer.send({ topic: DEFAULT_DLQ_TOPIC, messages: [toDlqMessage(copy, failure, source, 1)] });
         return submitHeaders(url, body, requestHeaders);
       };
       await runSmoke(target, { timeoutMs: 60_000 }, (outcome) => outcomes.push(outcome));
@@ -156,6 +160,6 @@ describe('npm run smoke against npm start', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]!.check).toBe('dlq');
     expect(failed[0]!.detail).toMatch(/^orders\.dlq gained 1 record\(s\) of order_uid smoke-[0-9a-f]{20} /);
-    expect(failed[0]!.detail).toMatch(/\(reason: invalid_order: \$\.payment\.amount\)$/);
+    expect(failed[0]!.detail).toMatch(/\(RetriesExhausted after 11 invocations, function error: Unhandled\)$/);
   });
 });

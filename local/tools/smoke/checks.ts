@@ -14,6 +14,7 @@ import { createFaker, fakeOrder } from '../fake-orders.js';
 import type { Order } from '../../../shared/order/schema.js';
 import { causeOf } from '../client-credentials.js';
 import { readableOrderUid, readTopicToEnd, topicEndOffsets } from '../dlq.js';
+import type { DlqEntry } from '../../emulators/esm/dlq-record.js';
 import { describeAnswer, differences } from './answer.js';
 
 export interface SmokeTarget {
@@ -126,14 +127,19 @@ async function checkReadBack(target: SmokeTarget, order: Order, { timeoutMs, pol
   return failure('read-back', `GET ${url} did not return the order within ${Math.round(timeoutMs / 1000)} s (last answer: ${last})`);
 }
 
+/** What the on-failure record says (AWS keeps no reason of the function's: the condition and the last invocation's error). */
+function whyFailed(entry: DlqEntry): string {
+  const attempts = entry.attempts === undefined ? '' : ` after ${entry.attempts} invocations`;
+  return `${entry.condition ?? 'no condition'}${attempts}${entry.reason ? `, ${entry.reason}` : ''}`;
+}
+
 async function checkDlq(dlq: { topic: string; kafka: Kafka }, since: Map<number, number>, order: Order): Promise<CheckOutcome> {
   const read = await readTopicToEnd(dlq.kafka, dlq.topic, { from: since });
   try {
     const ours = read.entries.filter((entry) => readableOrderUid(entry) === order.order_uid);
     const gained = `${dlq.topic} gained`;
     if (ours.length === 0) return success('dlq', `${gained} ${read.entries.length} record(s), none of order_uid ${order.order_uid}`);
-    const because = ours[0]?.reason ?? 'none given';
-    return failure('dlq', `${gained} ${ours.length} record(s) of order_uid ${order.order_uid} (reason: ${because})`);
+    return failure('dlq', `${gained} ${ours.length} record(s) of order_uid ${order.order_uid} (${whyFailed(ours[0]!)})`);
   } finally {
     await read.close();
   }
