@@ -1,3 +1,13 @@
+/**
+ * `npm run bench:e2e`: sustained orders per second from the producer to stored rows, through a
+ * real broker, the event-source mapping emulator at AWS concurrency and the ingest function's
+ * bundle in execution environments of the local Lambda service (as `npm start` runs it), into an
+ * embedded PostgreSQL; twice in one run: clean input, then the same count with 5 % invalid
+ * records (each reported as a batch item failure, retried by the emulator up to its retry limit,
+ * then sent to the DLQ). The ratio of the two rates is what a poison record costs. The producer
+ * sends all orders as fast as the broker takes them. Then each function's Init Duration, from the
+ * REPORT lines of cold starts. Writes its tables into docs/benchmarks.md.
+ */
 import { setTimeout as delay } from 'node:timers/promises';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -17,16 +27,6 @@ import { apiGatewayEvent } from '../test/support/api-events.js';
 import { startPrivatePostgres } from '../test/support/database.js';
 import { markdownTable, median, percentile, writeBenchmarkSection } from './support.js';
 
-/**
- * `npm run bench:e2e`: sustained orders per second from the producer to stored rows, through a
- * real broker, the event-source mapping emulator at AWS concurrency and the ingest function's
- * bundle in execution environments of the local Lambda service (as `npm start` runs it), into an
- * embedded PostgreSQL; twice in one run: clean input, then the same count with 5 % invalid
- * records (each reported as a batch item failure, retried by the emulator up to its retry limit,
- * then sent to the DLQ). The ratio of the two rates is what a poison record costs. The producer
- * sends all orders as fast as the broker takes them. Then each function's Init Duration, from the
- * REPORT lines of cold starts. Writes its tables into docs/benchmarks.md.
- */
 const HEADING = '## End to end in execution environments (`npm run bench:e2e`)';
 const ROOT = join(import.meta.dirname, '..');
 

@@ -1,10 +1,3 @@
-import { App, type AppProps, Validations } from 'aws-cdk-lib';
-import { readConfig } from './config.js';
-import { DeployRoleStack } from './deploy-role-stack.js';
-import { AwsSolutionsChecks } from './nag.js';
-import { PipelineStack } from './pipeline-stack.js';
-import { deployRoleStackName, pipelineStackName } from './stages.js';
-
 /**
  * Builds the CDK app for the selected stage (`-c stage=<name>`, infra/stages.ts): its pipeline
  * stack and the stack of the roles GitHub Actions deploys it with, both pinned to the stage's
@@ -12,6 +5,13 @@ import { deployRoleStackName, pipelineStackName } from './stages.js';
  * check exactly what gets deployed. cdk-nag's AWS Solutions pack runs on every synth: an
  * unacknowledged error interrupts it.
  */
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { readConfig } from './config.js';
+import { DeployRoleStack } from './deploy-role-stack.js';
+import { AwsSolutionsChecks } from './nag.js';
+import { PipelineStack } from './pipeline-stack.js';
+import { deployRoleStackName, pipelineStackName } from './stages.js';
+
 export function buildApp(props: AppProps = {}): { app: App; stack: PipelineStack; deployRoles: DeployRoleStack } {
   const app = new App(props);
   const config = readConfig(app.node);

@@ -1,3 +1,12 @@
+/**
+ * Everything the deployment can be told, read from CDK context (cdk.json "context" or
+ * `-c key=value`) and validated by one zod schema: a bad value fails synth with one error that
+ * names every bad key. Every key has a default so that `cdk synth` works offline with no
+ * account; docs/deploy.md lists them. Values given with `-c` arrive as strings, values in
+ * cdk.json may be numbers, booleans or arrays: both are accepted. The selected stage's entry
+ * under `stages` (infra/stages.ts) wins over the top-level keys. Defaults that a function or the
+ * local emulator also applies are imported from their schemas, never written here again.
+ */
 import type { Node } from 'constructs';
 import * as z from 'zod';
 import { CACHE_SETTINGS } from '../functions/api/order-cache.js';
@@ -8,15 +17,6 @@ import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../shared/kafka/topics.
 import { checkConnectionBudget, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS } from './capacity.js';
 import { type Stage, selectStage } from './stages.js';
 
-/**
- * Everything the deployment can be told, read from CDK context (cdk.json "context" or
- * `-c key=value`) and validated by one zod schema: a bad value fails synth with one error that
- * names every bad key. Every key has a default so that `cdk synth` works offline with no
- * account; docs/deploy.md lists them. Values given with `-c` arrive as strings, values in
- * cdk.json may be numbers, booleans or arrays: both are accepted. The selected stage's entry
- * under `stages` (infra/stages.ts) wins over the top-level keys. Defaults that a function or the
- * local emulator also applies are imported from their schemas, never written here again.
- */
 type SubmitAuth = 'iam' | 'jwt';
 
 interface ExistingVpcConfig {

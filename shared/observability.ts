@@ -1,10 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
-import type { Context } from 'aws-lambda';
-
 /**
  * Powertools observability for one function: structured JSON logs and CloudWatch metrics
  * (embedded metric format). The namespace is overridable with POWERTOOLS_METRICS_NAMESPACE, the
@@ -13,6 +6,13 @@ import type { Context } from 'aws-lambda';
  * X-Ray tracing is opt-in per function (shared/tracing.ts): X-Ray does not trace functions
  * invoked by a Kafka event-source mapping at all.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+
 import { METRICS_NAMESPACE } from './metrics.js';
 
 export interface Observability {

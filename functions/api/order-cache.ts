@@ -1,8 +1,3 @@
-import { LRUCache } from 'lru-cache';
-import * as z from 'zod';
-import { type Env, readEnv, wholeNumber } from '../../shared/config.js';
-import type { StoredOrder } from '../../shared/db/orders.js';
-
 /**
  * The per-container warm cache of canonical order JSON (module scope: it lives as long as the
  * Lambda container, empty at cold start, filled lazily). Orders are immutable once stored
@@ -16,6 +11,10 @@ import type { StoredOrder } from '../../shared/db/orders.js';
  *  - CACHE_MAX_BYTES (default 64 MiB of UTF-8 JSON: room to spare in a 512 MB function)
  *  - CACHE_TTL_SECONDS (optional; 0 or absent: no expiry)
  */
+import { LRUCache } from 'lru-cache';
+import * as z from 'zod';
+import { type Env, readEnv, wholeNumber } from '../../shared/config.js';
+import type { StoredOrder } from '../../shared/db/orders.js';
 
 export interface OrderCacheConfig {
   maxEntries: number;

@@ -1,3 +1,8 @@
+/**
+ * POST /orders: an order that passes the consumer's contract is put on the orders topic, keyed by
+ * order_uid (one order, one partition), and acknowledged with 202. Nothing is written anywhere else:
+ * the consumer stores it like every other order, once, however often it is submitted.
+ */
 import { apiError } from '../../shared/http/errors.js';
 import { createKafka, type KafkaEnvConfig, type KafkaLogSink, kafkaClientOptions } from '../../shared/kafka/client.js';
 import {
@@ -8,12 +13,6 @@ import {
   type SentRecord,
 } from '../../shared/kafka/producer.js';
 import { validateOrder } from '../../shared/order/validate.js';
-
-/**
- * POST /orders: an order that passes the consumer's contract is put on the orders topic, keyed by
- * order_uid (one order, one partition), and acknowledged with 202. Nothing is written anywhere else:
- * the consumer stores it like every other order, once, however often it is submitted.
- */
 
 /** Bodies above this are refused with 413 before they are parsed. */
 export const MAX_ORDER_BYTES = 256 * 1024;

@@ -1,13 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { apiError, PROBLEM_CONTENT_TYPE, problemDetails } from '../../shared/http/errors.js';
-import { matchRoute } from '../../shared/http/routes.js';
-import { jwtAuthorizer } from './jwt-authorizer.js';
-import { localLambdaContext } from './lambda-context.js';
-import type { JwtAuthorizerConfig } from './oidc-issuer.js';
-
 /**
  * A local stand-in for the API Gateway HTTP API: a real HTTP server that turns each request into
  * a payload format 2.0 event, calls the same Lambda handler the cloud runs, and turns its result
@@ -28,6 +18,15 @@ import type { JwtAuthorizerConfig } from './oidc-issuer.js';
  * invocation Lambda rejects (a throttle: TooManyRequestsException) is a 500, a function that
  * fails or answers in the wrong shape a 502; both with {"message":"Internal Server Error"}.
  */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { apiError, PROBLEM_CONTENT_TYPE, problemDetails } from '../../shared/http/errors.js';
+import { matchRoute } from '../../shared/http/routes.js';
+import { jwtAuthorizer } from './jwt-authorizer.js';
+import { localLambdaContext } from './lambda-context.js';
+import type { JwtAuthorizerConfig } from './oidc-issuer.js';
 
 type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 

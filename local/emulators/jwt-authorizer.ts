@@ -1,7 +1,3 @@
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { RouteSpec } from '../../shared/http/routes.js';
-import type { JwtAuthorizerConfig } from './oidc-issuer.js';
-
 /**
  * What the API Gateway HTTP API JWT authorizer checks before a route's integration runs, after
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html:
@@ -18,6 +14,10 @@ import type { JwtAuthorizerConfig } from './oidc-issuer.js';
  * Routes with IAM authorization (POST /orders) cannot be checked locally: they take a JWT with
  * the route's scope (orders/write) instead.
  */
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { RouteSpec } from '../../shared/http/routes.js';
+import type { JwtAuthorizerConfig } from './oidc-issuer.js';
+
 export type AuthorizerResult =
   | { allow: true; jwt: { claims: Record<string, string>; scopes: string[] } }
   | { allow: false; status: 401 | 403; body: { message: string }; headers: Record<string, string> };

@@ -1,10 +1,10 @@
-import type { KafkaEvent, KafkaEventRecord, KafkaEventSource } from '../../shared/kafka/event.js';
-
 /**
  * Builds the Lambda event for Kafka event sources from Kafka messages, exactly as the
  * event-source mapping delivers it (see shared/kafka/event.ts for the shape and its source).
  * Used by the local event-source mapping emulator, the tests and the benchmarks.
  */
+import type { KafkaEvent, KafkaEventRecord, KafkaEventSource } from '../../shared/kafka/event.js';
+
 export interface KafkaMessageInput {
   topic: string;
   partition: number;

@@ -1,11 +1,3 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { SCOPES } from '../../shared/http/routes.js';
-import { memoryAdapterFactory } from './oidc-memory-adapter.js';
-
 /**
  * A local OpenID Connect issuer (oidc-provider) standing in for the Cognito user pool: one
  * development user, one public client for the order page (authorization code + PKCE, no
@@ -15,6 +7,13 @@ import { memoryAdapterFactory } from './oidc-memory-adapter.js';
  * as the API Gateway JWT authorizer would: `iss`, `aud` (the client id, as Cognito's app
  * client), `client_id`, `scope`, `exp`, `kid`. Everything is in memory; keys are new on every start.
  */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { SCOPES } from '../../shared/http/routes.js';
+import { memoryAdapterFactory } from './oidc-memory-adapter.js';
 
 export interface LocalIssuerOptions {
   /** 0 or absent: a free port. */

@@ -1,11 +1,11 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
-
 /**
  * oidc-provider's storage for the local issuer: in memory, on purpose (one development user,
  * keys new on every start). Passing our own adapter, rather than relying on the library's
  * default, also keeps its "development-only adapter" warning out of `npm start`'s output.
  * Shape: the Adapter interface of oidc-provider (its example adapter's methods).
  */
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+
 export function memoryAdapterFactory(): (model: string) => Adapter {
   const entries = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
   const live = (key: string): AdapterPayload | undefined => {

@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
-
 /**
  * A long-running local server (the Kafka JVM, the PostgreSQL postmaster) under a small shell
  * guard in its own process group: when this Node process dies, even by SIGKILL, the guard's stdin
  * closes and it sends the server `signal`, so no server is left behind. `stop()` does the same on
  * purpose. Spawn failures ('error' events) end up in `exited` like any other exit.
  */
+import { spawn } from 'node:child_process';
+
 const GUARD = 'sig=$1; shift; exec 3<&0; "$@" </dev/null 3<&- & pid=$!; (read -r _ <&3; kill -"$sig" "$pid" 2>/dev/null) & wait "$pid"';
 
 export interface GuardedProcessOptions {

@@ -1,10 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chown, cp, lstat, mkdir, mkdtemp, readFile, rename, rm, chmod, writeFile } from 'node:fs/promises';
-import { arch, platform, tmpdir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
-import { LocalSetupError, telltaleLine } from './setup-error.js';
-
 /**
  * Where the local PostgreSQL's binaries and data live, and which user runs it.
  *
@@ -20,6 +13,12 @@ import { LocalSetupError, telltaleLine } from './setup-error.js';
  *             folder owned by `postgres` with mode 0700 (nobody else can read the data);
  * so the data of one checkout's `npm start` persists between runs (until <tmp> is cleared).
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chown, cp, lstat, mkdir, mkdtemp, readFile, rename, rm, chmod, writeFile } from 'node:fs/promises';
+import { arch, platform, tmpdir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
+import { LocalSetupError, telltaleLine } from './setup-error.js';
 
 export const PART = 'PostgreSQL';
 const ACCOUNT = 'postgres';

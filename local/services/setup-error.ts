@@ -1,10 +1,10 @@
-import net from 'node:net';
-
 /**
  * The one error every local part (PostgreSQL, Kafka, the gateway, ...) throws when it cannot
  * start: which part, why, and what the user can do. `npm start`, `npm run kafka` and the test
  * setup render it as one line (renderSetupError), never as a stack trace.
  */
+import net from 'node:net';
+
 export class LocalSetupError extends Error {
   override name = 'LocalSetupError';
   constructor(

@@ -1,12 +1,3 @@
-import { join, resolve } from 'node:path';
-import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/topics.js';
-import { type LocalIssuer, startLocalIssuer } from '../emulators/oidc-issuer.js';
-import { createTopic, startLocalKafka } from './kafka/broker.js';
-import { Lifecycle, type LocalService, provided } from './lifecycle.js';
-import { startLocalPostgres } from './postgres.js';
-import { assertPortFree, LocalSetupError, oneLine, portFromEnv, renderSetupError } from './setup-error.js';
-
 /**
  * `npm start`: the whole pipeline on this machine, from a fresh clone.
  *   PostgreSQL  DATABASE_URL, or an embedded server (data in .local/postgres; as root under the
@@ -20,6 +11,15 @@ import { assertPortFree, LocalSetupError, oneLine, portFromEnv, renderSetupError
  * the database shut down cleanly, no process is left behind. A part that cannot start ends the
  * run with one line (part, cause, fix) and exit code 1, after stopping what did start.
  */
+import { join, resolve } from 'node:path';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/topics.js';
+import { type LocalIssuer, startLocalIssuer } from '../emulators/oidc-issuer.js';
+import { createTopic, startLocalKafka } from './kafka/broker.js';
+import { Lifecycle, type LocalService, provided } from './lifecycle.js';
+import { startLocalPostgres } from './postgres.js';
+import { assertPortFree, LocalSetupError, oneLine, portFromEnv, renderSetupError } from './setup-error.js';
+
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /** Where the local servers keep their data (LOCAL_DATA_DIR, default .local/ of the checkout; as root PostgreSQL's lives elsewhere, see postgres-layout.ts). */
 const DATA_DIR = resolve(process.env.LOCAL_DATA_DIR || join(ROOT, '.local'));

@@ -1,13 +1,13 @@
-import type { ParseArgsConfig } from 'node:util';
-import { blankAsAbsent, type Env } from '../../shared/config.js';
-import { type KafkaClientOptions, kafkaClientOptions, kafkaConfigFromEnv, parseBrokers } from '../../shared/kafka/client.js';
-
 /**
  * The Kafka connection flags every local CLI shares (produce, dlq, esm:local), over the
  * variables the functions read (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_AUTH, KAFKA_TLS, AWS_REGION),
  * parsed by the same schema (kafkaConfigFromEnv); a flag wins over its variable, and the brokers
  * default to the local broker.
  */
+import type { ParseArgsConfig } from 'node:util';
+import { blankAsAbsent, type Env } from '../../shared/config.js';
+import { type KafkaClientOptions, kafkaClientOptions, kafkaConfigFromEnv, parseBrokers } from '../../shared/kafka/client.js';
+
 export const LOCAL_BROKERS = '127.0.0.1:9092';
 
 export const connectionArgs = {

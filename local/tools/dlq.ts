@@ -1,14 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { type Kafka, logLevel, Partitioners } from 'kafkajs';
-import { createKafka } from '../../shared/kafka/client.js';
-import { registerKafkaCodecs } from '../services/kafka/codecs.js';
-import { asOrderUid } from '../../shared/order/order-uid.js';
-import { DEFAULT_DLQ_TOPIC } from '../../shared/kafka/topics.js';
-import { diagnoseRecord, type DlqEntry, dlqEntries } from '../emulators/esm/dlq-record.js';
-import { connectionArgs, exitWith, kafkaConnection } from './connection-args.js';
-
 /**
  * `npm run dlq`: lists the records the event-source mapping gave up on (reason, source position,
  * order_uid when readable; never names, addresses or other contents), explains each with the
@@ -20,6 +9,16 @@ import { connectionArgs, exitWith, kafkaConnection } from './connection-args.js'
  * is also what the local emulator writes; the same flags reach MSK (--iam --region, from inside
  * the VPC). Batches in any codec are read (local/services/kafka/codecs.ts).
  */
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type Kafka, logLevel, Partitioners } from 'kafkajs';
+import { createKafka } from '../../shared/kafka/client.js';
+import { registerKafkaCodecs } from '../services/kafka/codecs.js';
+import { asOrderUid } from '../../shared/order/order-uid.js';
+import { DEFAULT_DLQ_TOPIC } from '../../shared/kafka/topics.js';
+import { diagnoseRecord, type DlqEntry, dlqEntries } from '../emulators/esm/dlq-record.js';
+import { connectionArgs, exitWith, kafkaConnection } from './connection-args.js';
 
 export const redriveGroup = (dlqTopic: string) => `${dlqTopic}.redrive`;
 

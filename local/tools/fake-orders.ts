@@ -1,10 +1,9 @@
-import { Faker, en } from '@faker-js/faker';
-import type { Item, Order } from '../../shared/order/schema.js';
-
 /**
  * Realistic, internally consistent orders (the contract's money rules hold) for the producer
  * CLI, the tests and the benchmarks. Seeded, so a run can be repeated.
  */
+import { Faker, en } from '@faker-js/faker';
+import type { Item, Order } from '../../shared/order/schema.js';
 
 const CURRENCIES = ['USD', 'EUR', 'RUB', 'ILS', 'KZT', 'GBP'] as const;
 const PROVIDERS = ['wbpay', 'stripe', 'paypal'] as const;

@@ -1,3 +1,10 @@
+/**
+ * `npm run produce -- --count N`: realistic orders (faker; the money rules hold), a chosen share
+ * of broken ones and of exact duplicates, keyed by order_uid (or, with --unkeyed, without a key
+ * as some producers send) and compressed with any Kafka codec (--compression), into the orders topic. Works against
+ * the local broker and, with --tls / --iam, against Amazon MSK from inside its VPC.
+ * The planning and sending functions are exported for the e2e tests and the benchmark.
+ */
 import { setTimeout as delay } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -9,14 +16,6 @@ import { COMPRESSIONS, type CompressionName, registerKafkaCodecs } from '../serv
 import type { Order } from '../../shared/order/schema.js';
 import { createFaker, fakeOrder } from './fake-orders.js';
 import { connectionArgs, exitWith, type KafkaConnection, kafkaConnection } from './connection-args.js';
-
-/**
- * `npm run produce -- --count N`: realistic orders (faker; the money rules hold), a chosen share
- * of broken ones and of exact duplicates, keyed by order_uid (or, with --unkeyed, without a key
- * as some producers send) and compressed with any Kafka codec (--compression), into the orders topic. Works against
- * the local broker and, with --tls / --iam, against Amazon MSK from inside its VPC.
- * The planning and sending functions are exported for the e2e tests and the benchmark.
- */
 
 export type RecordKind = 'valid' | 'duplicate' | 'not_json' | 'missing_fields' | 'money_mismatch';
 export const BROKEN_KINDS = ['not_json', 'missing_fields', 'money_mismatch'] as const;

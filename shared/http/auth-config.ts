@@ -1,13 +1,13 @@
-import * as z from 'zod';
-import { SCOPES } from './routes.js';
-import { blankAsAbsent, type Env, readEnv } from '../config.js';
-
 /**
  * Sign-in settings the page needs (served by the read function at GET /auth/config), from
  * AUTH_* variables. In AWS they name the user pool's hosted sign-in (the API Gateway JWT
  * authorizer checks the tokens); locally the issuer of local/emulators/oidc-issuer.ts.
  * Either none of the required variables is set (no sign-in: the page cannot read orders), or all.
  */
+import * as z from 'zod';
+import { SCOPES } from './routes.js';
+import { blankAsAbsent, type Env, readEnv } from '../config.js';
+
 export interface AuthConfig {
   issuer: string;
   clientId: string;

@@ -1,12 +1,11 @@
-import createError, { type HttpError } from 'http-errors';
-import type { Violation } from '../order/validate.js';
-
 /**
  * The one HTTP error model of both functions: domain code returns data or throws these
  * (http-errors objects with a stable `code`), and the error middleware (shared/http/middleware.ts)
  * renders every one of them as RFC 9457 problem details (`problemDetails`, served as
  * `application/problem+json`), with its headers.
  */
+import createError, { type HttpError } from 'http-errors';
+import type { Violation } from '../order/validate.js';
 
 /** Each error code and its problem type's title (the same for every occurrence; `detail` says what happened). */
 export const PROBLEM_TITLES = {

@@ -1,5 +1,3 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-
 /**
  * Responses of both HTTP functions (API Gateway HTTP API, payload format 2.0: statusCode, headers,
  * body, isBase64Encoded; see
@@ -7,6 +5,8 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
  * The security headers are added by the middleware stack (shared/http/middleware.ts); every error
  * has one shape (shared/http/errors.ts), never a stack trace or SQL.
  */
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
 export type HttpResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; headers: Record<string, string> };
 
 /** Where the page may go for sign-in (shared/http/auth-config.ts); absent: no sign-in configured. */

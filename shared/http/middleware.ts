@@ -1,3 +1,8 @@
+/**
+ * The middleware stack of both HTTP functions, written once: tracing, Powertools logger and
+ * metrics (shared/observability.ts), security headers on every response, one error renderer, and
+ * metrics counted from each request's outcome. Further middlewares (a body parser) go after it.
+ */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -6,12 +11,6 @@ import { type Observability, observedHandler } from '../observability.js';
 import { tracing } from '../tracing.js';
 import { type ApiError, describeError, PROBLEM_CONTENT_TYPE, problemDetails, toApiError } from './errors.js';
 import { type HttpResponse, json } from './http.js';
-
-/**
- * The middleware stack of both HTTP functions, written once: tracing, Powertools logger and
- * metrics (shared/observability.ts), security headers on every response, one error renderer, and
- * metrics counted from each request's outcome. Further middlewares (a body parser) go after it.
- */
 
 /** What a request came to: the response, and the error it was rendered from, if any. */
 export interface Outcome {

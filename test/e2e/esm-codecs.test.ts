@@ -1,3 +1,9 @@
+/**
+ * Records from any producer (issue 18, item 4): batches compressed with every codec Kafka has, by
+ * a client we did not write (kcat on librdkafka, Debian's package, installed by .ci/run) and by
+ * the producer CLI's `--compression`, reach PostgreSQL through the mapping emulator and the
+ * ingest function's bundle; the DLQ tool reads on-failure records in every codec too.
+ */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../local/emulators/esm/emulator.js';
@@ -9,12 +15,6 @@ import { createTestDatabase, withClient } from '../support/database.js';
 import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
 import { startIngestFunction } from '../support/lambda.js';
 
-/**
- * Records from any producer (issue 18, item 4): batches compressed with every codec Kafka has, by
- * a client we did not write (kcat on librdkafka, Debian's package, installed by .ci/run) and by
- * the producer CLI's `--compression`, reach PostgreSQL through the mapping emulator and the
- * ingest function's bundle; the DLQ tool reads on-failure records in every codec too.
- */
 const CODECS = Object.keys(COMPRESSIONS) as CompressionName[];
 const KCAT = '/usr/bin/kcat';
 

@@ -1,3 +1,8 @@
+/**
+ * The emulator's AWS semantics against a real broker. The function here is a scripted stand-in
+ * (not the ingest handler) because these rules are about the event-source mapping: which records
+ * it sends again after an error or a partial batch response, and what reaches the DLQ.
+ */
 import { KafkaMskEventSchema } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -6,11 +11,6 @@ import { sendRecords } from '../../local/tools/produce.js';
 import { decodeKafkaEvent, type KafkaEvent } from '../../shared/kafka/event.js';
 import { consumerLag, createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
 
-/**
- * The emulator's AWS semantics against a real broker. The function here is a scripted stand-in
- * (not the ingest handler) because these rules are about the event-source mapping: which records
- * it sends again after an error or a partial batch response, and what reaches the DLQ.
- */
 let kafka: TestKafka;
 beforeAll(async () => {
   kafka = await startTestKafka();

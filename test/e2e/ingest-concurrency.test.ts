@@ -1,3 +1,10 @@
+/**
+ * Concurrent writers at AWS concurrency (issue 18, item 3): six partitions, a producer that does
+ * not key by order_uid and every order sent three times, so the same orders reach different
+ * partitions in different orders and concurrent invocations (each in its own execution
+ * environment with its own pool) store overlapping orders at once. Every valid order is stored
+ * once, nothing valid goes to the DLQ, and no invocation waits as if the database were down.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESM_DEFAULTS, startEmulator } from '../../local/emulators/esm/emulator.js';
 import { parseReport } from '../../local/emulators/lambda/report.js';
@@ -6,13 +13,6 @@ import { createTestDatabase, withClient } from '../support/database.js';
 import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
 import { startIngestFunction } from '../support/lambda.js';
 
-/**
- * Concurrent writers at AWS concurrency (issue 18, item 3): six partitions, a producer that does
- * not key by order_uid and every order sent three times, so the same orders reach different
- * partitions in different orders and concurrent invocations (each in its own execution
- * environment with its own pool) store overlapping orders at once. Every valid order is stored
- * once, nothing valid goes to the DLQ, and no invocation waits as if the database were down.
- */
 let kafka: TestKafka;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 

@@ -1,3 +1,9 @@
+/**
+ * The outage budget (docs/ingest.md) end to end with scaled-down timings: a real broker, the
+ * event-source mapping emulator, the ingest handler and a real PostgreSQL that is stopped for
+ * 30 s. An outage shorter than (retryAttempts + 1) × budget is survived with nothing in the DLQ;
+ * a longer one sends records to the DLQ, and nothing is lost (they are there).
+ */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmulatorOptions } from '../../local/emulators/esm/emulator.js';
@@ -7,12 +13,6 @@ import type { LocalPostgres } from '../../local/services/postgres.js';
 import { startPrivatePostgres, withClient } from '../support/database.js';
 import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
 
-/**
- * The outage budget (docs/ingest.md) end to end with scaled-down timings: a real broker, the
- * event-source mapping emulator, the ingest handler and a real PostgreSQL that is stopped for
- * 30 s. An outage shorter than (retryAttempts + 1) × budget is survived with nothing in the DLQ;
- * a longer one sends records to the DLQ, and nothing is lost (they are there).
- */
 const OUTAGE_MS = 30_000;
 let kafka: TestKafka;
 let postgres: LocalPostgres;

@@ -1,3 +1,9 @@
+/**
+ * The whole local pipeline with real parts: a Kafka broker, the event-source mapping emulator
+ * invoking the ingest function's bundle in execution environments of the local Lambda service (or,
+ * as a child process that can really be SIGKILLed, the handler in that process) and PostgreSQL;
+ * the read API's bundle behind the local API gateway.
+ */
 import { setTimeout as delay } from 'node:timers/promises';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -14,12 +20,6 @@ import { createTestDatabase, startPrivatePostgres, withClient } from '../support
 import { createTestTopics, readDlq, startTestKafka, type TestKafka, waitForCaughtUp } from '../support/kafka.js';
 import { startLocalFunctions } from '../support/lambda.js';
 
-/**
- * The whole local pipeline with real parts: a Kafka broker, the event-source mapping emulator
- * invoking the ingest function's bundle in execution environments of the local Lambda service (or,
- * as a child process that can really be SIGKILLed, the handler in that process) and PostgreSQL;
- * the read API's bundle behind the local API gateway.
- */
 const ROOT = resolve(import.meta.dirname, '..', '..');
 let kafka: TestKafka;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;

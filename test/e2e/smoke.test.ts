@@ -1,3 +1,9 @@
+/**
+ * `npm run smoke` against a real `npm start`, both as processes run the way their npm scripts run
+ * them (`node local/services/bootstrap.mjs tsx …`): `npm start` on free ports (PORT, AUTH_PORT,
+ * KAFKA_PORT) with its own data folder, so its own PostgreSQL, Kafka broker, issuer and gateway.
+ * The smoke test must pass; pointed at a wrong port it must fail with one line per failure.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
@@ -13,12 +19,6 @@ import { localTarget } from '../../local/tools/smoke/local-target.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/topics.js';
 
-/**
- * `npm run smoke` against a real `npm start`, both as processes run the way their npm scripts run
- * them (`node local/services/bootstrap.mjs tsx …`): `npm start` on free ports (PORT, AUTH_PORT,
- * KAFKA_PORT) with its own data folder, so its own PostgreSQL, Kafka broker, issuer and gateway.
- * The smoke test must pass; pointed at a wrong port it must fail with one line per failure.
- */
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BOOTSTRAP = join(ROOT, 'local', 'services', 'bootstrap.mjs');
 

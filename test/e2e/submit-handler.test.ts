@@ -1,3 +1,7 @@
+/**
+ * The submit function against a real Kafka broker (local/services/kafka/broker.ts): what it answers and
+ * exactly what lands on the topic, including while the broker is down.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +15,6 @@ import { apiGatewayEvent } from '../support/api-events.js';
 import { clone, readFixture } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 
-/**
- * The submit function against a real Kafka broker (local/services/kafka/broker.ts): what it answers and
- * exactly what lands on the topic, including while the broker is down.
- */
 const TOPIC = `orders-submit-${process.pid}`;
 const PARTITIONS = 3;
 

@@ -1,3 +1,8 @@
+/**
+ * The whole write path, locally: POST /orders on the local gateway → submit function → real Kafka
+ * broker → event-source-mapping emulator → ingest function → PostgreSQL → GET /orders/{order_uid}.
+ * One partition, so records are delivered in the order they were produced.
+ */
 import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,11 +18,6 @@ import { closePool } from '../../shared/db/pool.js';
 import type { EsmFunction } from '../../local/emulators/esm/emulator.js';
 import { createTestDatabase } from '../support/database.js';
 
-/**
- * The whole write path, locally: POST /orders on the local gateway → submit function → real Kafka
- * broker → event-source-mapping emulator → ingest function → PostgreSQL → GET /orders/{order_uid}.
- * One partition, so records are delivered in the order they were produced.
- */
 const TOPIC = `orders-pipeline-${process.pid}`;
 const DLQ_TOPIC = `${TOPIC}.dlq`;
 

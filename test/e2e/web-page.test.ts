@@ -1,3 +1,9 @@
+/**
+ * The order page in real Chromium (Debian's chromium-headless-shell) against the local gateway
+ * with the JWT authorizer, the real local OpenID Connect issuer, the real API handler and a real
+ * PostgreSQL. The page signs in with the authorization code flow and PKCE through the issuer's
+ * login form. Orders are stored through the ingest handler; Kafka is not needed here.
+ */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,12 +21,6 @@ import { readFixture } from '../support/fixtures.js';
 import { ordersEvent } from '../support/kafka-events.js';
 import { lambdaContext } from '../support/lambda.js';
 
-/**
- * The order page in real Chromium (Debian's chromium-headless-shell) against the local gateway
- * with the JWT authorizer, the real local OpenID Connect issuer, the real API handler and a real
- * PostgreSQL. The page signs in with the authorization code flow and PKCE through the issuer's
- * login form. Orders are stored through the ingest handler; Kafka is not needed here.
- */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium-headless-shell';
 const SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'web-page.png');
 

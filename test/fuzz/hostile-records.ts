@@ -1,7 +1,3 @@
-import fc from 'fast-check';
-import { fakeOrders } from '../../local/tools/fake-orders.js';
-import type { Order } from '../../shared/order/schema.js';
-
 /**
  * Hostile Kafka records for the ingest properties (test/integration/ingest-handler-properties.test.ts and
  * `npm run fuzz`): valid orders, orders with one field set to something hostile (null, wrong
@@ -11,6 +7,9 @@ import type { Order } from '../../shared/order/schema.js';
  * that are not base64, absent values, deep nesting, and repeats of an order_uid in a batch with
  * the same or different content.
  */
+import fc from 'fast-check';
+import { fakeOrders } from '../../local/tools/fake-orders.js';
+import type { Order } from '../../shared/order/schema.js';
 
 /** A record as the event carries it: `value` is the base64 text (or whatever a hostile source put there). */
 export interface HostileRecord {

@@ -1,14 +1,3 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type pg from 'pg';
-import * as orderStore from '../../shared/db/orders.js';
-import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
-import { decodeRecord, type KafkaEvent, type KafkaEventRecord, partitionName } from '../../shared/kafka/event.js';
-import { classifyText } from '../../shared/order/classify.js';
-import type { Order } from '../../shared/order/schema.js';
-import { validateOrder } from '../../shared/order/validate.js';
-import type { HostileRecord } from './hostile-records.js';
-import { buildKafkaEvent } from '../support/kafka-events.js';
-
 /**
  * The ingest properties, checked batch by batch against the real PostgreSQL, for the property
  * test and `npm run fuzz`:
@@ -20,6 +9,17 @@ import { buildKafkaEvent } from '../support/kafka-events.js';
  *     reports the same records;
  *  5. every stored order satisfies the contract (checkStoredOrders, at the end).
  */
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type pg from 'pg';
+import * as orderStore from '../../shared/db/orders.js';
+import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
+import { decodeRecord, type KafkaEvent, type KafkaEventRecord, partitionName } from '../../shared/kafka/event.js';
+import { classifyText } from '../../shared/order/classify.js';
+import type { Order } from '../../shared/order/schema.js';
+import { validateOrder } from '../../shared/order/validate.js';
+import type { HostileRecord } from './hostile-records.js';
+import { buildKafkaEvent } from '../support/kafka-events.js';
+
 export class PropertyViolation extends Error {
   override name = 'PropertyViolation';
 }

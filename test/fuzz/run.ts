@@ -1,3 +1,11 @@
+/**
+ * `npm run fuzz`: at least 100,000 generated hostile records through the ingest handler against
+ * the real PostgreSQL (DATABASE_URL's server, else an embedded one), checking the properties of
+ * test/fuzz/ingest-check.ts after every batch. Prints what it tried and what it found; exits 1
+ * on any violation. Then the personal-data property (test/fuzz/personal-data.ts) over --personal N
+ * batches (default 200) through a handler logging at DEBUG. Flags: --records N (default 100000),
+ * --seed N, --batch N (largest batch, 250), --personal N.
+ */
 import fc from 'fast-check';
 import pg from 'pg';
 import { parseArgs } from 'node:util';
@@ -8,14 +16,6 @@ import { hostileBatch } from './hostile-records.js';
 import { IngestChecker, PropertyViolation } from './ingest-check.js';
 import { PersonalDataChecker, personalBatch } from './personal-data.js';
 
-/**
- * `npm run fuzz`: at least 100,000 generated hostile records through the ingest handler against
- * the real PostgreSQL (DATABASE_URL's server, else an embedded one), checking the properties of
- * test/fuzz/ingest-check.ts after every batch. Prints what it tried and what it found; exits 1
- * on any violation. Then the personal-data property (test/fuzz/personal-data.ts) over --personal N
- * batches (default 200) through a handler logging at DEBUG. Flags: --records N (default 100000),
- * --seed N, --batch N (largest batch, 250), --personal N.
- */
 const { values } = parseArgs({
   options: {
     records: { type: 'string', default: '100000' },

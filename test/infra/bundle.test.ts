@@ -1,3 +1,7 @@
+/**
+ * One definition of the bundles: what bundleFunction (infra/bundle.ts) writes for local runs is byte for byte the
+ * asset the synthesized stack deploys (the real synth, bundling included), for every function the stack has.
+ */
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -5,10 +9,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleFunction, FUNCTION_NAMES, type FunctionName } from '../../infra/bundle.js';
 import { functionByService, resourcesOf, synthPipeline } from './synth.js';
 
-/**
- * One definition of the bundles: what bundleFunction (infra/bundle.ts) writes for local runs is byte for byte the
- * asset the synthesized stack deploys (the real synth, bundling included), for every function the stack has.
- */
 let outdir: string;
 let template: ReturnType<typeof synthPipeline>['template'];
 

@@ -1,3 +1,8 @@
+/**
+ * The numbers of docs/deploy.md and docs/capacity.md, from the same functions synth uses (no
+ * synth here: the configuration alone decides them; pipeline-stack.test.ts checks that the
+ * template carries the same reserved concurrency and pool sizes).
+ */
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,11 +15,6 @@ import {
 } from '../../infra/capacity.js';
 import { ConfigError, readConfig } from '../../infra/config.js';
 
-/**
- * The numbers of docs/deploy.md and docs/capacity.md, from the same functions synth uses (no
- * synth here: the configuration alone decides them; pipeline-stack.test.ts checks that the
- * template carries the same reserved concurrency and pool sizes).
- */
 const configOf = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
 
 describe('max_connections of an instance class', () => {

@@ -1,3 +1,8 @@
+/**
+ * The deploy path as a user runs it: the pinned CDK CLI reads cdk.json and synthesizes offline,
+ * with no AWS credentials in its environment. Then the bundles it produced are measured, and the
+ * migrate bundle is run for real against PostgreSQL.
+ */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../infra/constructs/pipeline-function.js';
 import { createEmptyTestDatabase, type ScratchDatabase } from '../support/database.js';
 
-/**
- * The deploy path as a user runs it: the pinned CDK CLI reads cdk.json and synthesizes offline,
- * with no AWS credentials in its environment. Then the bundles it produced are measured, and the
- * migrate bundle is run for real against PostgreSQL.
- */
 const run = promisify(execFile);
 const BUILTINS = new Set(builtinModules);
 const CDK_CLI = join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');

@@ -1,9 +1,3 @@
-import type { Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { smokeScopes } from '../../local/tools/smoke/stack-target.js';
-import { SCOPES } from '../../shared/http/routes.js';
-import { resourcesOf, synthPipeline } from './synth.js';
-
 /**
  * The smoke test's machine caller in the synthesized templates: a Cognito app client with the
  * client credentials grant and only the scopes `npm run smoke -- --stack` asks for
@@ -11,6 +5,12 @@ import { resourcesOf, synthPipeline } from './synth.js';
  * Three variants: the default (POST /orders with IAM), POST /orders with a JWT, and an external
  * issuer (no user pool, so no app client). Bundling is skipped: the code is not under test here.
  */
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { smokeScopes } from '../../local/tools/smoke/stack-target.js';
+import { SCOPES } from '../../shared/http/routes.js';
+import { resourcesOf, synthPipeline } from './synth.js';
+
 let iam: Template;
 let jwt: Template;
 let external: Template;

@@ -1,14 +1,14 @@
+/**
+ * The deploy-role stack of a stage pinned to an account, as the app synthesizes it next to the
+ * pipeline stack: the trust of GitHub's OpenID Connect tokens (audience, subject per
+ * repository and environment) and what the roles may do. Bundling is skipped: no functions here.
+ */
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from '../../infra/deploy-role-stack.js';
 import { AwsSolutionsChecks } from '../../infra/nag.js';
 import { resourcesOf, synthPipeline } from './synth.js';
 
-/**
- * The deploy-role stack of a stage pinned to an account, as the app synthesizes it next to the
- * pipeline stack: the trust of GitHub's OpenID Connect tokens (audience, subject per
- * repository and environment) and what the roles may do. Bundling is skipped: no functions here.
- */
 const REPOSITORY = 'example-org/order-pipeline';
 const STAGES = {
   staging: { account: '111111111111', region: 'eu-west-1', availabilityZones: ['eu-west-1a', 'eu-west-1b'] },

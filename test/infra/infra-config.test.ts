@@ -1,3 +1,10 @@
+/**
+ * Defaults written once: what the stack passes to the functions and the mapping with the default
+ * context is what the functions (and the local emulator of the mapping) assume when nothing is
+ * set, and a value the context accepts is one the function accepts (and the other way round).
+ * The template is the real synth output (bundling skipped: the values are environment variables
+ * and mapping properties).
+ */
 import { App } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,13 +14,6 @@ import { readConfig } from '../../infra/config.js';
 import { ESM_DEFAULTS } from '../../local/emulators/esm/options.js';
 import { resourcesOf, synthPipeline, variablesOf } from './synth.js';
 
-/**
- * Defaults written once: what the stack passes to the functions and the mapping with the default
- * context is what the functions (and the local emulator of the mapping) assume when nothing is
- * set, and a value the context accepts is one the function accepts (and the other way round).
- * The template is the real synth output (bundling skipped: the values are environment variables
- * and mapping properties).
- */
 let template: ReturnType<typeof synthPipeline>['template'];
 
 beforeAll(() => {

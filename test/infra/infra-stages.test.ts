@@ -1,14 +1,14 @@
+/**
+ * Named stages (infra/stages.ts): any number, each pinned to an account and region, with settings
+ * of its own; two of them in one account and region must not collide on a physical name.
+ * Bundling is skipped: names and settings are the concern here.
+ */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, readConfig } from '../../infra/config.js';
 import { resourcesOf, synthPipeline, variablesOf } from './synth.js';
 
-/**
- * Named stages (infra/stages.ts): any number, each pinned to an account and region, with settings
- * of its own; two of them in one account and region must not collide on a physical name.
- * Bundling is skipped: names and settings are the concern here.
- */
 const ZONES = ['eu-west-1a', 'eu-west-1b'];
 const STAGES = {
   dev: {},

@@ -1,11 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { localFunctionSettings, type LocalFunctionName } from '../../local/emulators/lambda/settings.js';
-import { functionByService, synthPipeline } from './synth.js';
-
 /**
  * The local Lambda service runs each function with the memory, timeout and reserved concurrency
  * the stack deploys (local/emulators/lambda/settings.ts): checked on the synthesized template.
  */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { localFunctionSettings, type LocalFunctionName } from '../../local/emulators/lambda/settings.js';
+import { functionByService, synthPipeline } from './synth.js';
+
 let template: ReturnType<typeof synthPipeline>['template'];
 
 beforeAll(() => {

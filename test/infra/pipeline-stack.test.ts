@@ -1,3 +1,7 @@
+/**
+ * The dev stage as `cdk synth` builds it with the default context (real esbuild bundles), checked
+ * on the synthesized CloudFormation template.
+ */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_CA_BUNDLE, migrationsSha256 } from '../../infra/constructs/database.js';
@@ -7,10 +11,6 @@ import { EXAMPLE_CLUSTER_ARN } from '../../infra/config.js';
 import { AwsSolutionsChecks } from '../../infra/nag.js';
 import { dependencyCycle, functionByService, resourcesOf, synthPipeline, variablesOf } from './synth.js';
 
-/**
- * The dev stage as `cdk synth` builds it with the default context (real esbuild bundles), checked
- * on the synthesized CloudFormation template.
- */
 let synth: ReturnType<typeof synthPipeline>;
 let template: Template;
 

@@ -1,3 +1,9 @@
+/**
+ * The prod stage with every option switched on: an existing VPC (with its own interface
+ * endpoints) read from context, RDS Proxy, an external OpenID Connect issuer, a JWT authorizer on
+ * POST /orders, another DLQ topic, the brokers' security group, an alarm e-mail and a forced
+ * migration run. Bundling is skipped (the code is the dev test's and the CLI test's concern).
+ */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,12 +12,6 @@ import { SCOPES } from '../../shared/http/routes.js';
 import { AwsSolutionsChecks } from '../../infra/nag.js';
 import { dependencyCycle, functionByService, resourcesOf, synthPipeline, variablesOf } from './synth.js';
 
-/**
- * The prod stage with every option switched on: an existing VPC (with its own interface
- * endpoints) read from context, RDS Proxy, an external OpenID Connect issuer, a JWT authorizer on
- * POST /orders, another DLQ topic, the brokers' security group, an alarm e-mail and a forced
- * migration run. Bundling is skipped (the code is the dev test's and the CLI test's concern).
- */
 const CLUSTER_ARN = 'arn:aws:kafka:us-east-1:210987654321:cluster/prod-orders/abcd1234-0123-abcd-5678-1234abcd-1';
 const PROD_CONTEXT = {
   stage: 'prod',

@@ -1,3 +1,7 @@
+/**
+ * A private PostgreSQL server (not the shared test server), so that stopping it mid-test
+ * affects no other test file.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { storeOrders } from '../../shared/db/orders.js';
@@ -9,10 +13,6 @@ import { lambdaContext } from '../support/lambda.js';
 import { expectDocumented } from '../support/openapi.js';
 import { problem } from '../support/problems.js';
 
-/**
- * A private PostgreSQL server (not the shared test server), so that stopping it mid-test
- * affects no other test file.
- */
 const postgres = usePrivatePostgres('api-outage-pg-');
 
 let api: ReturnType<typeof apiInstance>;

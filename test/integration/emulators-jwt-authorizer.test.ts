@@ -1,3 +1,9 @@
+/**
+ * Sign-in as API Gateway's JWT authorizer enforces it, through the local gateway against the real
+ * local OpenID Connect issuer (its JWKS over HTTP, tokens from its token endpoint after the
+ * authorization code + PKCE flow). Tokens that the issuer would never hand out (expired, other
+ * audience) are signed with its key by `mintToken`; a wrongly signed one with a key of our own.
+ */
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
@@ -11,12 +17,6 @@ import type { Order } from '../../shared/order/schema.js';
 import { createTestDatabase } from '../support/database.js';
 import { expectFetchDocumented } from '../support/openapi.js';
 
-/**
- * Sign-in as API Gateway's JWT authorizer enforces it, through the local gateway against the real
- * local OpenID Connect issuer (its JWKS over HTTP, tokens from its token endpoint after the
- * authorization code + PKCE flow). Tokens that the issuer would never hand out (expired, other
- * audience) are signed with its key by `mintToken`; a wrongly signed one with a key of our own.
- */
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let issuer: LocalIssuer;
 let gateway: Gateway;

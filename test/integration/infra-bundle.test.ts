@@ -1,3 +1,8 @@
+/**
+ * Stack traces from a built bundle, as a function runs it in AWS (NODE_OPTIONS=--enable-source-maps, set by
+ * infra/constructs/pipeline-function.ts): a fresh Node process imports the bundle and calls its handler with an
+ * event it cannot read, and prints the error's stack.
+ */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,11 +12,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWebAssets } from '../../functions/api/web/build.js';
 import { bundleFunction } from '../../infra/bundle.js';
 
-/**
- * Stack traces from a built bundle, as a function runs it in AWS (NODE_OPTIONS=--enable-source-maps, set by
- * infra/constructs/pipeline-function.ts): a fresh Node process imports the bundle and calls its handler with an
- * event it cannot read, and prints the error's stack.
- */
 const run = promisify(execFile);
 let bundle: string;
 

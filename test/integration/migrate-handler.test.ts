@@ -1,3 +1,11 @@
+/**
+ * The migrate function (functions/migrate/migrate-handler.ts) against its own embedded PostgreSQL, so
+ * that it may create the roles and change their passwords without touching the server the other
+ * test files share. The master login comes from DATABASE_URL here: in AWS it comes from
+ * DB_SECRET_ARN over verified TLS, which the embedded server does not offer.
+ * Mocked: Secrets Manager (it cannot exist here). The mock hands out the role secrets' current
+ * values, as GetSecretValue would, and records which were fetched rather than served from the cache.
+ */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -8,14 +16,6 @@ import type { LocalPostgres } from '../../local/services/postgres.js';
 import { startPrivatePostgres } from '../support/database.js';
 import { lambdaContext } from '../support/lambda.js';
 
-/**
- * The migrate function (functions/migrate/migrate-handler.ts) against its own embedded PostgreSQL, so
- * that it may create the roles and change their passwords without touching the server the other
- * test files share. The master login comes from DATABASE_URL here: in AWS it comes from
- * DB_SECRET_ARN over verified TLS, which the embedded server does not offer.
- * Mocked: Secrets Manager (it cannot exist here). The mock hands out the role secrets' current
- * values, as GetSecretValue would, and records which were fetched rather than served from the cache.
- */
 const secretValues = new Map<string, Record<string, unknown>>();
 /** The secrets fetched from "Secrets Manager" (a read served from the container's cache is not one). */
 const secretReads: string[] = [];

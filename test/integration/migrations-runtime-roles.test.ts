@@ -1,3 +1,8 @@
+/**
+ * The runtime roles of migrations/1763827200000_runtime-roles.sql on the real PostgreSQL: what
+ * each may not do, and that the real handlers work with exactly what each may do.
+ * `database.sql` is the superuser's view, used to seed and to check.
+ */
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as ingestHandler } from '../../functions/ingest/handler.js';
@@ -13,11 +18,6 @@ import { clone, readFixture, seedOrders } from '../support/fixtures.js';
 import { ordersEvent } from '../support/kafka-events.js';
 import { lambdaContext } from '../support/lambda.js';
 
-/**
- * The runtime roles of migrations/1763827200000_runtime-roles.sql on the real PostgreSQL: what
- * each may not do, and that the real handlers work with exactly what each may do.
- * `database.sql` is the superuser's view, used to seed and to check.
- */
 const database = useTestDatabase();
 
 const INSUFFICIENT_PRIVILEGE = '42501';

@@ -1,3 +1,8 @@
+/**
+ * The submit function's whole middy stack (size limit, JSON body parser, error mapping) with the
+ * broker pointed at a closed local port: every refusal happens before Kafka, and an unreachable
+ * broker is a fast 503. Records actually reaching a real broker: test/e2e/submit-handler.test.ts.
+ */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -11,11 +16,6 @@ import { apiGatewayEvent } from '../support/api-events.js';
 import { clone, readFixture } from '../support/fixtures.js';
 import { lambdaContext } from '../support/lambda.js';
 
-/**
- * The submit function's whole middy stack (size limit, JSON body parser, error mapping) with the
- * broker pointed at a closed local port: every refusal happens before Kafka, and an unreachable
- * broker is a fast 503. Records actually reaching a real broker: test/e2e/submit-handler.test.ts.
- */
 let handler: ReturnType<typeof createSubmitHandler>;
 
 const order = () => clone(readFixture<Record<string, unknown>>('orders/seed-wildberries-b563feb7b2b84b6test.json'));

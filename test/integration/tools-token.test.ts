@@ -1,3 +1,8 @@
+/**
+ * `npm run token` (local/tools/token.ts) as a real process against the real local issuer on
+ * AUTH_PORT, and the client credentials grant it uses (local/tools/client-credentials.ts) at the
+ * issuer's real token endpoint. The printed token is judged by the gateway's JWT authorizer.
+ */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
@@ -9,11 +14,6 @@ import { freePort } from '../../local/services/postgres.js';
 import { clientCredentialsToken, TokenRequestError } from '../../local/tools/client-credentials.js';
 import { matchRoute, SCOPES } from '../../shared/http/routes.js';
 
-/**
- * `npm run token` (local/tools/token.ts) as a real process against the real local issuer on
- * AUTH_PORT, and the client credentials grant it uses (local/tools/client-credentials.ts) at the
- * issuer's real token endpoint. The printed token is judged by the gateway's JWT authorizer.
- */
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 let issuer: LocalIssuer;

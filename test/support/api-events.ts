@@ -1,6 +1,3 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { clone, readFixture } from './fixtures.js';
-
 /**
  * Requests as API Gateway (HTTP API, payload format 2.0) delivers them to a function, built on the
  * AWS-shaped fixture events: a POST on test/fixtures/events/api-gateway-v2-post-orders.json (IAM
@@ -9,6 +6,9 @@ import { clone, readFixture } from './fixtures.js';
  * (local/emulators/gateway.ts); test/integration/emulators-gateway.test.ts holds both shapes together.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
  */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { clone, readFixture } from './fixtures.js';
+
 interface ApiRequest {
   method?: string;
   /** Both rawPath and requestContext.http.path. */

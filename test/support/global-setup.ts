@@ -1,8 +1,3 @@
-import type { TestProject } from 'vitest/node';
-import { LocalSetupError, renderSetupError } from '../../local/services/setup-error.js';
-import { RUNTIME_ROLES, setRolePasswords, type RuntimeRole } from '../../shared/db/migrate.js';
-import { createScratchDatabase, openScratchServer, withClient } from './database.js';
-
 /**
  * Once per test run: a real PostgreSQL (DATABASE_URL if given, else an embedded server) and a
  * migrated template database. Each test file clones the template (test/support/database.ts),
@@ -10,6 +5,11 @@ import { createScratchDatabase, openScratchServer, withClient } from './database
  * migrations create (orders_writer, orders_reader) log in with their own names as passwords, so
  * that tests can run code as each role (test/support/database.ts: roleUrl).
  */
+import type { TestProject } from 'vitest/node';
+import { LocalSetupError, renderSetupError } from '../../local/services/setup-error.js';
+import { RUNTIME_ROLES, setRolePasswords, type RuntimeRole } from '../../shared/db/migrate.js';
+import { createScratchDatabase, openScratchServer, withClient } from './database.js';
+
 export const TEMPLATE_DATABASE = 'orders_test_template';
 
 /** Test passwords of the runtime roles (roles belong to the server: every database shares them). */

@@ -1,9 +1,3 @@
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { expect } from 'vitest';
-import { openApiDocument } from '../../shared/http/openapi.js';
-import { DEFAULT_ROUTE, matchRoute } from '../../shared/http/routes.js';
-
 /**
  * Checks a handler's response against the OpenAPI document (shared/http/openapi.ts) with a JSON
  * Schema 2020-12 validator (ajv): the status must be documented for the route the table selects,
@@ -11,6 +5,12 @@ import { DEFAULT_ROUTE, matchRoute } from '../../shared/http/routes.js';
  * documented required headers must be present. A request no route declares ($default: 404/405)
  * must answer problem details. Used by the integration tests on every response they get.
  */
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { expect } from 'vitest';
+import { openApiDocument } from '../../shared/http/openapi.js';
+import { DEFAULT_ROUTE, matchRoute } from '../../shared/http/routes.js';
+
 type Json = Record<string, unknown>;
 interface Response {
   statusCode?: number;

@@ -1,3 +1,9 @@
+/**
+ * The Secrets Manager client without the SDK: its signature against AWS's documented signing-key
+ * example and against the SDK's own signer (`@smithy/signature-v4`, installed as a dependency of
+ * the MSK IAM signer), and a GetSecretValue round trip against a local HTTP server standing in for
+ * Secrets Manager (which cannot exist here): it checks what AWS checks of the request's shape.
+ */
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,13 +12,6 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signingKey, signPost } from '../../shared/aws/sigv4.js';
 import { endpointFor, getSecretString, SecretsManagerError } from '../../shared/db/secrets-manager.js';
-
-/**
- * The Secrets Manager client without the SDK: its signature against AWS's documented signing-key
- * example and against the SDK's own signer (`@smithy/signature-v4`, installed as a dependency of
- * the MSK IAM signer), and a GetSecretValue round trip against a local HTTP server standing in for
- * Secrets Manager (which cannot exist here): it checks what AWS checks of the request's shape.
- */
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: SourceData) =>

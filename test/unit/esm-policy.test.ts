@@ -1,3 +1,8 @@
+/**
+ * The event-source mapping's retry rules, one test per rule AWS documents, run through the real
+ * invoker and processor against a scripted handler: a stand-in for the function under the
+ * mapping that answers each invocation from a script. No Kafka, no sockets; the DLQ is an array.
+ */
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../local/emulators/esm/batch.js';
 import { diagnoseRecord } from '../../local/emulators/esm/dlq-record.js';
@@ -6,12 +11,6 @@ import { ESM_DEFAULTS } from '../../local/emulators/esm/options.js';
 import { backoffDelay, type DlqBatch, decide, firstAttempt, type RetrySettings, totalBackoff } from '../../local/emulators/esm/policy.js';
 import { type ProcessorStats, processBatch } from '../../local/emulators/esm/processor.js';
 import { decodeKafkaEvent, type KafkaEvent } from '../../shared/kafka/event.js';
-
-/**
- * The event-source mapping's retry rules, one test per rule AWS documents, run through the real
- * invoker and processor against a scripted handler: a stand-in for the function under the
- * mapping that answers each invocation from a script. No Kafka, no sockets; the DLQ is an array.
- */
 
 const record = (partition: number, offset: number, timestamp = Date.now()): SourceRecord => ({
   topic: 'orders',

@@ -1,13 +1,13 @@
-import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
-import fc from 'fast-check';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mskIamToken } from '../../shared/kafka/msk-iam-token.js';
-
 /**
  * The MSK IAM token without the signer package, against the package itself (a development
  * dependency for this test): same credentials, same clock, the same signed URL. Only the
  * User-Agent parameter differs (it is not signed; MSK does not check it).
  */
+import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mskIamToken } from '../../shared/kafka/msk-iam-token.js';
+
 const decoded = (token: string) => {
   const url = new URL(Buffer.from(token, 'base64url').toString('utf8'));
   url.searchParams.delete('User-Agent');

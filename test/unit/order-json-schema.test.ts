@@ -1,3 +1,8 @@
+/**
+ * The order's JSON Schema (schemas/order.schema.json) and the zod contract agree on generated
+ * orders, valid and broken, except where the schema's description says JSON Schema cannot
+ * follow: for those, zod alone refuses, and every violation it reports is one of the named rules.
+ */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
@@ -6,11 +11,6 @@ import { createFaker, fakeOrder } from '../../local/tools/fake-orders.js';
 import { orderJsonSchema, RULES_BEYOND_JSON_SCHEMA } from '../../shared/order/json-schema.js';
 import { validateOrder, type Violation } from '../../shared/order/validate.js';
 
-/**
- * The order's JSON Schema (schemas/order.schema.json) and the zod contract agree on generated
- * orders, valid and broken, except where the schema's description says JSON Schema cannot
- * follow: for those, zod alone refuses, and every violation it reports is one of the named rules.
- */
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 addFormats.default(ajv);
 const schemaAccepts = ajv.compile(orderJsonSchema());

@@ -1,7 +1,3 @@
-import { createHash, createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { executeApiSigner } from '../../local/tools/smoke/sigv4.js';
-
 /**
  * The SigV4 headers the smoke test sends to POST /orders, checked the way API Gateway checks
  * them: the signature recomputed here from the request and the headers it names, with the
@@ -9,6 +5,10 @@ import { executeApiSigner } from '../../local/tools/smoke/sigv4.js';
  * written out independently (node:crypto), so a fault in the signer's hashing shows. AWS itself
  * cannot be asked here: the credentials are made up.
  */
+import { createHash, createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { executeApiSigner } from '../../local/tools/smoke/sigv4.js';
+
 const CREDENTIALS = {
   accessKeyId: 'AKIDEXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',

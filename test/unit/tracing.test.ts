@@ -1,3 +1,8 @@
+/**
+ * The X-Ray middleware without the X-Ray SDK: the subsegment it sends per invocation, when it
+ * sends none, and the datagram the daemon receives (a real UDP socket stands in for the daemon,
+ * which cannot run here).
+ */
 import { createSocket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import middy from '@middy/core';
@@ -6,11 +11,6 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { daemonSink, type SubsegmentDocument, tracing } from '../../shared/tracing.js';
 import { lambdaContext } from '../support/lambda.js';
 
-/**
- * The X-Ray middleware without the X-Ray SDK: the subsegment it sends per invocation, when it
- * sends none, and the datagram the daemon receives (a real UDP socket stands in for the daemon,
- * which cannot run here).
- */
 const TRACE = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
 const LAMBDA = { AWS_LAMBDA_FUNCTION_NAME: 'api', _HANDLER: 'index.handler' };
 

@@ -1,3 +1,7 @@
+/**
+ * The page's sign-in without a browser or an issuer: oauth4webapi runs for real; the token endpoint is a function of
+ * this test (the issuer itself is exercised by test/e2e/web-page.test.ts in Chromium).
+ */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,10 +12,6 @@ import {
   signOutParameters,
 } from '../../functions/api/web/browser/sign-in.js';
 
-/**
- * The page's sign-in without a browser or an issuer: oauth4webapi runs for real; the token endpoint is a function of
- * this test (the issuer itself is exercised by test/e2e/web-page.test.ts in Chromium).
- */
 const CONFIG: SignInConfig = {
   issuer: 'http://127.0.0.1:4000',
   client_id: 'order-page',

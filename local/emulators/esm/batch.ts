@@ -1,5 +1,3 @@
-import { partitionName } from '../../../shared/kafka/event.js';
-
 /**
  * What a function's answer means for the records of a batch (the retry policy in policy.ts acts
  * on it). No Kafka, no timers: unit-tested on its own (test/unit/esm-batch.test.ts).
@@ -14,6 +12,7 @@ import { partitionName } from '../../../shared/kafka/event.js';
  *    failure (the Kinesis page lists an empty, null or wrongly keyed itemIdentifier as "complete
  *    failure"; Lambda then retries it by its retry policy, as a function error).
  */
+import { partitionName } from '../../../shared/kafka/event.js';
 
 export interface SourceRecord {
   topic: string;

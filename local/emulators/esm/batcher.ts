@@ -1,7 +1,3 @@
-import { EventEmitter } from 'node:events';
-import { partitionName } from '../../../shared/kafka/event.js';
-import type { SourceRecord } from './batch.js';
-
 /**
  * The batcher: records fetched from Kafka wait here until a batch is ready, as the event-source
  * mapping batches them (BatchSize, MaximumBatchingWindowInSeconds): a batch is ready when
@@ -9,6 +5,9 @@ import type { SourceRecord } from './batch.js';
  * at a time keeps each partition in order. In memory only (unit-tested without Kafka); emits
  * `change` whenever a batch may have become ready.
  */
+import { EventEmitter } from 'node:events';
+import { partitionName } from '../../../shared/kafka/event.js';
+import type { SourceRecord } from './batch.js';
 
 export interface BatcherSettings {
   batchSize: number;

@@ -1,3 +1,8 @@
+/**
+ * `npm run esm:local`: the MSK event-source mapping emulator in the foreground, invoking
+ * functions/ingest/handler.ts. Needs DATABASE_URL and a broker (KAFKA_BROKERS or --brokers).
+ * Ctrl+C (SIGINT/SIGTERM) lets the invocation in flight finish and commits what is done.
+ */
 import { parseArgs } from 'node:util';
 import { handler } from '../../../functions/ingest/handler.js';
 import { readDatabaseConfig } from '../../../shared/db/config.js';
@@ -6,11 +11,6 @@ import { connectionArgs, exitWith, kafkaConnection } from '../../tools/connectio
 import { type EmulatorOptions, ESM_DEFAULTS, startEmulator } from './emulator.js';
 import type { BackoffOptions } from './policy.js';
 
-/**
- * `npm run esm:local`: the MSK event-source mapping emulator in the foreground, invoking
- * functions/ingest/handler.ts. Needs DATABASE_URL and a broker (KAFKA_BROKERS or --brokers).
- * Ctrl+C (SIGINT/SIGTERM) lets the invocation in flight finish and commits what is done.
- */
 const usage = `usage: npm run esm:local -- [--brokers host:port,...] [--topic orders] [--dlq-topic orders.dlq]
   [--group ${ESM_DEFAULTS.groupId}] [--batch-size ${ESM_DEFAULTS.batchSize}] [--batch-window-ms ${ESM_DEFAULTS.batchWindowMs}]
   [--retries ${ESM_DEFAULTS.maxRetryAttempts}] [--no-bisect] [--concurrency ${ESM_DEFAULTS.concurrency}] [--tls] [--iam --region eu-west-1]

@@ -1,13 +1,12 @@
-import type { Consumer } from 'kafkajs';
-import { partitionName } from '../../../shared/kafka/event.js';
-import type { SourceRecord } from './batch.js';
-import type { Log } from './options.js';
-
 /**
  * The committer: after a batch, commits per partition the offset after the last record of an
  * unbroken run of settled records (done, or written to the DLQ). A record not settled (the
  * emulator stopped or failed) stops its partition there: it and what follows come again.
  */
+import type { Consumer } from 'kafkajs';
+import { partitionName } from '../../../shared/kafka/event.js';
+import type { SourceRecord } from './batch.js';
+import type { Log } from './options.js';
 
 export interface CommitPosition {
   topic: string;

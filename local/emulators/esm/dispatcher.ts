@@ -1,13 +1,12 @@
-import { once } from 'node:events';
-import type { SourceRecord } from './batch.js';
-import type { Batcher } from './batcher.js';
-
 /**
  * The dispatcher: takes ready batches from the batcher and runs up to `concurrency` of them at
  * once (each on partitions no other running batch holds). It sleeps until the batcher changes,
  * the batching window of the oldest record closes, or `signal` aborts; then it waits for the
  * batches in flight and returns.
  */
+import { once } from 'node:events';
+import type { SourceRecord } from './batch.js';
+import type { Batcher } from './batcher.js';
 
 export interface DispatcherSettings {
   batcher: Batcher;

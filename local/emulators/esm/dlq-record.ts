@@ -1,9 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { IHeaders, Message } from 'kafkajs';
-import { classifyBytes, describeRejection } from '../../../shared/order/classify.js';
-import { buildKafkaEvent } from '../kafka-event.js';
-import type { SourceRecord } from './batch.js';
-
 /**
  * The on-failure destination's records, as Lambda's Kafka on-failure destination writes them
  * (docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html, "Record format for a
@@ -16,6 +10,11 @@ import type { SourceRecord } from './batch.js';
  *     payload: { eventSource, eventSourceArn, bootstrapServers, records: { "<topic>-<partition>": [record] } } }
  * The emulator writes it, `npm run dlq` and the tests read it: one form, locally and in AWS.
  */
+import { randomUUID } from 'node:crypto';
+import type { IHeaders, Message } from 'kafkajs';
+import { classifyBytes, describeRejection } from '../../../shared/order/classify.js';
+import { buildKafkaEvent } from '../kafka-event.js';
+import type { SourceRecord } from './batch.js';
 
 /** `RetriesExhausted` as AWS writes it (the fixture); `RecordAgeExceeded` for MaximumRecordAgeInSeconds. */
 export type FailureCondition = 'RetriesExhausted' | 'RecordAgeExceeded';

@@ -1,14 +1,13 @@
-import type { Producer } from 'kafkajs';
-import { partitionName } from '../../../shared/kafka/event.js';
-import { type DlqSource, toDlqMessage } from './dlq-record.js';
-import type { Log } from './options.js';
-import type { DlqBatch } from './policy.js';
-
 /**
  * The DLQ writer: the local on-failure destination, a Kafka topic that receives the failed records
  * in the envelope Lambda writes (dlq-record.ts), with acks from all replicas before their offsets
  * may be committed.
  */
+import type { Producer } from 'kafkajs';
+import { partitionName } from '../../../shared/kafka/event.js';
+import { type DlqSource, toDlqMessage } from './dlq-record.js';
+import type { Log } from './options.js';
+import type { DlqBatch } from './policy.js';
 
 export type WriteDlq = (batch: DlqBatch) => Promise<void>;
 

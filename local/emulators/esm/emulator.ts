@@ -1,18 +1,3 @@
-import { EventEmitter, once } from 'node:events';
-import { type Consumer, type Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { createKafka, parseBrokers } from '../../../shared/kafka/client.js';
-import { LOCAL_CLUSTER_ARN } from '../kafka-event.js';
-import { registerKafkaCodecs } from '../../services/kafka/codecs.js';
-import type { SourceRecord } from './batch.js';
-import { Batcher } from './batcher.js';
-import { type Commit, createCommitter } from './committer.js';
-import { dispatch } from './dispatcher.js';
-import { createDlqWriter } from './dlq-writer.js';
-import { createInvoker } from './invoker.js';
-import { type EmulatorOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { type ProcessorDeps, processBatch } from './processor.js';
-import { startPoller } from './poller.js';
-
 /**
  * A local stand-in for the Lambda event-source mapping for Amazon MSK, in parts with one job each:
  *  - poller.ts      fetches records from the consumer group into the batcher (never commits);
@@ -28,6 +13,20 @@ import { startPoller } from './poller.js';
  * AWS sources and the differences. Delivery is at least once: after a crash, uncommitted records
  * come again (the consumer is idempotent).
  */
+import { EventEmitter, once } from 'node:events';
+import { type Consumer, type Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { createKafka, parseBrokers } from '../../../shared/kafka/client.js';
+import { LOCAL_CLUSTER_ARN } from '../kafka-event.js';
+import { registerKafkaCodecs } from '../../services/kafka/codecs.js';
+import type { SourceRecord } from './batch.js';
+import { Batcher } from './batcher.js';
+import { type Commit, createCommitter } from './committer.js';
+import { dispatch } from './dispatcher.js';
+import { createDlqWriter } from './dlq-writer.js';
+import { createInvoker } from './invoker.js';
+import { type EmulatorOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type ProcessorDeps, processBatch } from './processor.js';
+import { startPoller } from './poller.js';
 
 export { ESM_DEFAULTS, type EmulatorOptions, type Log } from './options.js';
 export type { EsmFunction, Invocation } from './invoker.js';

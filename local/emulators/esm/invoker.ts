@@ -1,3 +1,9 @@
+/**
+ * The invoker: turns records into the MSK event, calls the function with a Lambda context whose
+ * deadline is `functionTimeoutMs` away, and reports the answer or the error. An invocation that
+ * runs past the timeout is a function error ("Task timed out after N seconds", Lambda's wording);
+ * the in-process call cannot be killed as Lambda kills a sandbox, so it runs on unobserved.
+ */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import type { KafkaEvent } from '../../../shared/kafka/event.js';
@@ -5,13 +11,6 @@ import { buildKafkaEvent, LOCAL_CLUSTER_ARN } from '../kafka-event.js';
 import { localLambdaContext } from '../lambda-context.js';
 import type { SourceRecord } from './batch.js';
 import type { Outcome } from './policy.js';
-
-/**
- * The invoker: turns records into the MSK event, calls the function with a Lambda context whose
- * deadline is `functionTimeoutMs` away, and reports the answer or the error. An invocation that
- * runs past the timeout is a function error ("Task timed out after N seconds", Lambda's wording);
- * the in-process call cannot be killed as Lambda kills a sandbox, so it runs on unobserved.
- */
 
 export type EsmFunction = (event: KafkaEvent, context: Context) => Promise<unknown>;
 

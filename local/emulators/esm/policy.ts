@@ -1,5 +1,3 @@
-import { bisect, judgeResponse, type SourceRecord } from './batch.js';
-
 /**
  * The retry policy of the event-source mapping, as pure functions: given the records just sent to
  * the function and what it answered, which records are done, which go again (after how long),
@@ -23,6 +21,7 @@ import { bisect, judgeResponse, type SourceRecord } from './batch.js';
  *  - the on-failure destination gets the records that exhausted their retries or aged out
  *    (docs.aws.amazon.com/lambda/latest/dg/kafka-on-failure-destination.html).
  */
+import { bisect, judgeResponse, type SourceRecord } from './batch.js';
 
 export interface BackoffOptions {
   initialMs: number;

@@ -1,13 +1,12 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
-import type { SourceRecord } from './batch.js';
-import type { Batcher } from './batcher.js';
-
 /**
  * The poller: a kafkajs consumer in the mapping's consumer group that fetches records into the
  * batcher. It never commits: autoCommit is off and resolving a fetched batch only moves the fetch
  * position; the committer commits after the function (at least once, like AWS).
  */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { SourceRecord } from './batch.js';
+import type { Batcher } from './batcher.js';
 
 export interface PollerSettings {
   consumer: Consumer;

@@ -1,15 +1,14 @@
+/**
+ * Runs one batch through the function until every record is done or in the DLQ, following the
+ * retry policy (policy.ts). Waits between retries end at once when `signal` aborts (stop or a
+ * fatal error elsewhere): the records not settled by then are simply not committed.
+ */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SourceRecord } from './batch.js';
 import type { WriteDlq } from './dlq-writer.js';
 import type { Invoke } from './invoker.js';
 import type { Log } from './options.js';
 import { type Attempt, decide, firstAttempt, type RetrySettings, type Step, splitByAge } from './policy.js';
-
-/**
- * Runs one batch through the function until every record is done or in the DLQ, following the
- * retry policy (policy.ts). Waits between retries end at once when `signal` aborts (stop or a
- * fatal error elsewhere): the records not settled by then are simply not committed.
- */
 
 export interface ProcessorStats {
   invocations: number;

@@ -1,3 +1,9 @@
+/**
+ * A real Apache Kafka broker without Docker: the broker's jars come from Maven Central once
+ * (cached in .local/kafka-dist/), storage is formatted for KRaft, and one JVM runs as broker and
+ * controller on 127.0.0.1 with automatic topic creation off. Used by `npm run kafka`,
+ * `npm start`, the e2e tests and the benchmark when KAFKA_BROKERS is not given.
+ */
 import { setTimeout as delay } from 'node:timers/promises';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,13 +14,6 @@ import { logLevel } from 'kafkajs';
 import { createKafka } from '../../../shared/kafka/client.js';
 import { spawnGuarded, type GuardedProcess } from '../guarded-process.js';
 import { assertPortFree, freePort, LocalSetupError, telltaleLine } from '../setup-error.js';
-
-/**
- * A real Apache Kafka broker without Docker: the broker's jars come from Maven Central once
- * (cached in .local/kafka-dist/), storage is formatted for KRaft, and one JVM runs as broker and
- * controller on 127.0.0.1 with automatic topic creation off. Used by `npm run kafka`,
- * `npm start`, the e2e tests and the benchmark when KAFKA_BROKERS is not given.
- */
 
 /** Newest Kafka 4.x whose jars resolve on Maven Central and run on Java 17 (4.4.0 is not complete there yet). */
 export const KAFKA_VERSION = '4.3.1';

@@ -1,13 +1,13 @@
-import { join, resolve } from 'node:path';
-import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../../shared/kafka/topics.js';
-import { portFromEnv, renderSetupError } from '../setup-error.js';
-import { createTopic, type LocalKafka, startLocalKafka } from './broker.js';
-
 /**
  * `npm run kafka`: a local Kafka broker (data in .local/kafka, or LOCAL_DATA_DIR/kafka) with the `orders` topic and its
  * DLQ, in the foreground until Ctrl+C. KAFKA_PORT picks the port (default 9092). A broker that
  * cannot start ends the run with one line (cause and fix) and exit code 1.
  */
+import { join, resolve } from 'node:path';
+import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../../shared/kafka/topics.js';
+import { portFromEnv, renderSetupError } from '../setup-error.js';
+import { createTopic, type LocalKafka, startLocalKafka } from './broker.js';
+
 export const ORDERS_PARTITIONS = 6;
 export const DLQ_PARTITIONS = 1;
 
