@@ -134,7 +134,7 @@ function start(args: string[], env: Record<string, string>): Promise<Start> {
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
-      let newline;
+      let newline: number;
       while ((newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline);
         buffered = buffered.slice(newline + 1);

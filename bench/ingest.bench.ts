@@ -129,7 +129,9 @@ async function copyCeiling(orders: readonly Order[]): Promise<void> {
     deliveryRows.push(copyLine([id, d.name, d.phone, d.zip, d.city, d.address, d.region, d.email]));
     const p = o.payment;
     paymentRows.push(copyLine([id, p.transaction, p.request_id, p.currency, p.provider, p.amount, p.payment_dt, p.bank, p.delivery_cost, p.goods_total, p.custom_fee]));
-    o.items.forEach((i, index) => itemRows.push(copyLine([id, index + 1, i.chrt_id, i.track_number, i.price, i.rid, i.name, i.sale, i.size, i.total_price, i.nm_id, i.brand, i.status])));
+    for (const [index, i] of o.items.entries()) {
+      itemRows.push(copyLine([id, index + 1, i.chrt_id, i.track_number, i.price, i.rid, i.name, i.sale, i.size, i.total_price, i.nm_id, i.brand, i.status]));
+    }
   }
   await client.query('BEGIN');
   await copyRows('COPY orders (id, order_uid, track_number, entry, locale, internal_signature, customer_id, delivery_service, shardkey, sm_id, date_created, date_created_text, oof_shard, content_sha256) FROM STDIN', ordersRows);

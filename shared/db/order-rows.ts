@@ -109,7 +109,7 @@ function columns<Row>(rows: readonly Row[], specs: readonly ParamSpec<Row>[]): s
 export function orderParams(orders: readonly Order[]): string[] {
   const items: ItemRow[] = [];
   for (const order of orders) {
-    order.items.forEach((item, index) => items.push({ orderUid: order.order_uid, position: index + 1, item }));
+    for (const [index, item] of order.items.entries()) items.push({ orderUid: order.order_uid, position: index + 1, item });
   }
   return [...columns(orders, ORDER_PARAMS), ...columns(items, ITEM_PARAMS)];
 }

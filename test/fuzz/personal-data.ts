@@ -85,7 +85,7 @@ function orderWith(record: PersonalRecord, uid: string): Json {
 }
 
 /** The value (base64 text, or something else) of one record in its broken form. */
-function valueOf(record: PersonalRecord, uid: string): unknown {
+function brokenValue(record: PersonalRecord, uid: string): unknown {
   const order = orderWith(record, uid);
   const { name, phone, email, address } = record.person;
   const delivery = order.delivery as Json;
@@ -177,7 +177,7 @@ export async function captureOutput(work: () => Promise<unknown>): Promise<strin
     await work();
   } finally {
     [stdout.write, stderr.write] = writes;
-    levels.forEach((level, index) => (console[level] = originals[index]!));
+    for (const [index, level] of levels.entries()) console[level] = originals[index]!;
   }
   return chunks.join('\n').replace(VARYING, '');
 }
@@ -205,7 +205,7 @@ export class PersonalDataChecker {
       const offset = this.#next++;
       // A conflict re-sends the previous record's order_uid with different content.
       const uid = `PD_${(record.form === 'conflict' && offset > 0 ? offset - 1 : offset).toString(36).toUpperCase()}Q`;
-      const raw = valueOf(record, uid);
+      const raw = brokenValue(record, uid);
       raws.push(raw);
       const kafkaRecord = { topic: this.topic, partition: offset % 3, offset, timestamp: Date.now(), timestampType: 'CREATE_TIME' };
       Object.assign(kafkaRecord, { value: raw });
