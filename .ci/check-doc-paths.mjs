@@ -13,7 +13,12 @@ const BACKTICKED = new RegExp(`\`((?:${FOLDERS.map((f) => f.replace('.', '\\.'))
 const LINK = /\]\(([^)\s]+)\)/g;
 const PATTERN = /[<>*{}…]|\.\.\./;
 
-const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+const docs = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+];
 
 /** `infra/app.ts:12`, `docs/local.md#x`, `functions/api/handler.ts),` → the file part. */
 const fileOf = (path) => path.replace(/[#:].*$/, '').replace(/[.,;)]+$/, '');

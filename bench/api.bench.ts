@@ -60,7 +60,11 @@ const uids = orders.map((order) => order.order_uid);
 const events = uids.map((uid) => apiGatewayEvent({ path: `/orders/${uid}`, headers: { accept: 'application/json' } }));
 
 /** Microseconds per call, one sample per request. */
-async function timeEach(count: number, call: (i: number) => Promise<{ statusCode: number; headers: Record<string, string> }>, expectCache: string) {
+async function timeEach(
+  count: number,
+  call: (i: number) => Promise<{ statusCode: number; headers: Record<string, string> }>,
+  expectCache: string,
+) {
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
@@ -138,12 +142,31 @@ const us = (value: number) => value.toFixed(1);
 const hitMedian = median(hitSamples);
 const missMedian = median(missSamples);
 const rows = [
-  ['handler, cache hit (in process)', us(hitMedian), us(percentile(hitSamples, 99)), `${HIT_SAMPLES} requests over ${ORDERS} cached orders`],
-  ['handler, cache miss (in process)', us(missMedian), us(percentile(missSamples, 99)), `${ORDERS} first reads; miss / hit = ${(missMedian / hitMedian).toFixed(0)}×`],
-  ['JSON.stringify of an order (what a hit skips)', us(median(stringifySamples)), us(percentile(stringifySamples, 99)), 'the cache keeps the JSON text'],
+  [
+    'handler, cache hit (in process)',
+    us(hitMedian),
+    us(percentile(hitSamples, 99)),
+    `${HIT_SAMPLES} requests over ${ORDERS} cached orders`,
+  ],
+  [
+    'handler, cache miss (in process)',
+    us(missMedian),
+    us(percentile(missSamples, 99)),
+    `${ORDERS} first reads; miss / hit = ${(missMedian / hitMedian).toFixed(0)}×`,
+  ],
+  [
+    'JSON.stringify of an order (what a hit skips)',
+    us(median(stringifySamples)),
+    us(percentile(stringifySamples, 99)),
+    'the cache keeps the JSON text',
+  ],
 ];
 const httpRows = [
-  ['hits through the local gateway (JWT authorizer)', Math.round(gatewayRps), `${((gatewayRps / bareRps) * 100).toFixed(0)}% of the ceiling`],
+  [
+    'hits through the local gateway (JWT authorizer)',
+    Math.round(gatewayRps),
+    `${((gatewayRps / bareRps) * 100).toFixed(0)}% of the ceiling`,
+  ],
   ['ceiling: bare node:http, same bytes', Math.round(bareRps), '100%'],
 ];
 const table = [

@@ -36,7 +36,9 @@ if (eventFile) {
   let outcome;
   try {
     const result = await module.handler(event, context);
-    outcome = { status: result?.statusCode ?? (Array.isArray(result?.batchItemFailures) ? `${result.batchItemFailures.length} failures` : 'ok') };
+    outcome = {
+      status: result?.statusCode ?? (Array.isArray(result?.batchItemFailures) ? `${result.batchItemFailures.length} failures` : 'ok'),
+    };
   } catch (error) {
     outcome = { status: `threw ${error?.name ?? 'error'}: ${error?.message ?? ''}`.slice(0, 200) };
   }

@@ -57,11 +57,15 @@ async function synth(): Promise<string> {
     CDK_DISABLE_CLI_TELEMETRY: 'true',
   });
   console.log('cdk synth (offline) …');
-  await promisify(execFile)(process.execPath, [join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--output', outdir], {
-    cwd: REPO_ROOT,
-    env,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await promisify(execFile)(
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--no-notices', '--output', outdir],
+    {
+      cwd: REPO_ROOT,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   return outdir;
 }
 
@@ -85,7 +89,13 @@ async function functionsOf(cdkOut: string, suffix = ''): Promise<LambdaFunction[
     if (resource.Type !== 'AWS::Lambda::Function' || typeof service !== 'string' || !asset) continue;
     const environment = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, placeholder(name, value)]));
     delete environment.NODE_EXTRA_CA_CERTS;
-    found.push({ service, label: `${service}${suffix}`, bundle: join(cdkOut, asset, 'index.mjs'), memory: Number(resource.Properties.MemorySize ?? 128), environment });
+    found.push({
+      service,
+      label: `${service}${suffix}`,
+      bundle: join(cdkOut, asset, 'index.mjs'),
+      memory: Number(resource.Properties.MemorySize ?? 128),
+      environment,
+    });
   }
   return found.sort((a, b) => Object.keys(TARGET_MS).indexOf(a.service) - Object.keys(TARGET_MS).indexOf(b.service));
 }
@@ -128,7 +138,11 @@ interface Start {
 function start(args: string[], env: Record<string, string>): Promise<Start> {
   return new Promise((resolve, reject) => {
     const began = process.hrtime.bigint();
-    const child = spawn(process.execPath, [CHILD, ...args], { env, cwd: args[0] ? dirname(args[0]) : REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, ...args], {
+      env,
+      cwd: args[0] ? dirname(args[0]) : REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const result: Start = { readyMs: Number.NaN };
     let buffered = '';
     let stderr = '';
@@ -144,7 +158,11 @@ function start(args: string[], env: Record<string, string>): Promise<Start> {
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 && !Number.isNaN(result.readyMs) ? resolve(result) : reject(new Error(`cold start failed (exit ${code}): ${stderr.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0 && !Number.isNaN(result.readyMs)
+        ? resolve(result)
+        : reject(new Error(`cold start failed (exit ${code}): ${stderr.slice(-2000)}`)),
+    );
   });
 }
 
@@ -167,9 +185,18 @@ async function invocations(databaseUrl: string, folder: string): Promise<Record<
     // AWS's default batch size: 100 records, each cold start storing them again (first write wins).
     ingest: { event: await write('ingest', ordersEvent(orders.slice(0, 100), { partitions: 6 })), env: database },
     api: { event: await write('api', apiGet(`/orders/${orders[100]!.order_uid}`)), env: database },
-    submit: { event: await write('submit', apiGatewayEvent({ method: 'POST', path: '/orders', body: JSON.stringify({ order_uid: 'not an order' }) })), env: {} },
+    submit: {
+      event: await write(
+        'submit',
+        apiGatewayEvent({ method: 'POST', path: '/orders', body: JSON.stringify({ order_uid: 'not an order' }) }),
+      ),
+      env: {},
+    },
     // Locally the role secrets are optional: the run finds the schema up to date.
-    migrate: { event: await write('migrate', {}), env: { ...database, DB_WRITER_SECRET_ARN: '', DB_READER_SECRET_ARN: '', MIGRATIONS_DIR: join(REPO_ROOT, 'migrations') } },
+    migrate: {
+      event: await write('migrate', {}),
+      env: { ...database, DB_WRITER_SECRET_ARN: '', DB_READER_SECRET_ARN: '', MIGRATIONS_DIR: join(REPO_ROOT, 'migrations') },
+    },
   };
 }
 
@@ -185,7 +212,10 @@ const database = await benchDatabase('orders_bench_cold');
 const events = await invocations(database.url, await mkdtemp(join(tmpdir(), 'order-pipeline-cold-events-')));
 
 const samples = new Map(
-  functions.map((fn) => [fn.label, { init: [] as number[], empty: [] as number[], ready: [] as number[], invoke: [] as number[], status: new Set<string>() }]),
+  functions.map((fn) => [
+    fn.label,
+    { init: [] as number[], empty: [] as number[], ready: [] as number[], invoke: [] as number[], status: new Set<string>() },
+  ]),
 );
 const loadBefore = loadavg()[0]!;
 for (let round = 0; round < ROUNDS; round += 1) {
@@ -226,7 +256,20 @@ const rows = functions.map((fn) => {
   ];
 });
 const emptyStart = median(functions.flatMap((fn) => samples.get(fn.label)!.empty));
-const table = markdownTable(['function', 'init beyond empty Node (ms, median)', 'p25–p75', 'fastest − fastest empty', 'first invocation (ms, median)', 'first answer', 'target (ms)', 'init / target', 'init / baseline'], rows);
+const table = markdownTable(
+  [
+    'function',
+    'init beyond empty Node (ms, median)',
+    'p25–p75',
+    'fastest − fastest empty',
+    'first invocation (ms, median)',
+    'first answer',
+    'target (ms)',
+    'init / target',
+    'init / baseline',
+  ],
+  rows,
+);
 console.log(`\nCold starts: ${ROUNDS} paired rounds, empty Node start ${ms(emptyStart)} ms (median), ${load}\n\n${table}\n`);
 
 await writeBenchmarkSection(

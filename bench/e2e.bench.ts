@@ -125,7 +125,9 @@ async function runPhase(rig: Rig, name: string, records: readonly PlannedRecord[
   const toDlq = emulator.stats.recordsToDlq;
   await emulator.stop();
   await service.close();
-  process.stderr.write(`${name}: ${records.length} records in ${seconds.toFixed(1)} s (${Math.round(records.length / seconds)}/s), ${toDlq} to the DLQ\n`);
+  process.stderr.write(
+    `${name}: ${records.length} records in ${seconds.toFixed(1)} s (${Math.round(records.length / seconds)}/s), ${toDlq} to the DLQ\n`,
+  );
   const durations = reports.map((report) => report.durationMs);
   const initDurations = reports.flatMap((report) => (report.initMs === undefined ? [] : [report.initMs]));
   return { name, records: records.length, invalid, seconds, invocations: reports.length, durations, initDurations, toDlq };
@@ -142,12 +144,16 @@ async function coldStarts(rig: Rig): Promise<Array<Report & { name: string }>> {
   const dir = join(ROOT, '.local', 'lambda', `bench-${process.pid}`);
   try {
     const names = ['ingest', 'api', 'submit'] as const;
-    const roots = Object.fromEntries(await Promise.all(names.map(async (name) => {
-      const taskRoot = join(dir, name);
-      await mkdir(taskRoot, { recursive: true });
-      await bundleFunction(name, taskRoot);
-      return [name, taskRoot] as const;
-    })));
+    const roots = Object.fromEntries(
+      await Promise.all(
+        names.map(async (name) => {
+          const taskRoot = join(dir, name);
+          await mkdir(taskRoot, { recursive: true });
+          await bundleFunction(name, taskRoot);
+          return [name, taskRoot] as const;
+        }),
+      ),
+    );
     const [order] = planRecords({ count: 1, seed: 7 });
     const events = {
       ingest: buildKafkaEvent([], { bootstrapServers: rig.brokers }),
@@ -174,9 +180,22 @@ function initTable(phases: readonly Phase[], alone: ReadonlyArray<Report & { nam
   const underLoad = phases.flatMap((phase) => phase.initDurations);
   const row = (name: LocalFunctionName) => {
     const inits = alone.filter((report) => report.name === name).map((report) => report.initMs!);
-    return [name, `${settings[name].memoryMiB} MB`, `${range(inits)}, ${inits.length} cold starts`, name === 'ingest' ? `${range(underLoad)}, ${underLoad.length} cold starts` : '—'];
+    return [
+      name,
+      `${settings[name].memoryMiB} MB`,
+      `${range(inits)}, ${inits.length} cold starts`,
+      name === 'ingest' ? `${range(underLoad)}, ${underLoad.length} cold starts` : '—',
+    ];
   };
-  return markdownTable(['function', 'memory', 'Init Duration, one cold start at a time: median (range)', 'during the runs above (6 starting at once, under load)'], [row('ingest'), row('api'), row('submit')]);
+  return markdownTable(
+    [
+      'function',
+      'memory',
+      'Init Duration, one cold start at a time: median (range)',
+      'during the runs above (6 starting at once, under load)',
+    ],
+    [row('ingest'), row('api'), row('submit')],
+  );
 }
 
 function report(phases: readonly Phase[], batchSize: number, concurrency: number, windowMs: number, inits: string): string {
@@ -196,7 +215,20 @@ function report(phases: readonly Phase[], batchSize: number, concurrency: number
   return [
     `${COUNT.toLocaleString('en')} records per run, ${PARTITIONS} partitions, emulator defaults (batch size ${batchSize}, window ${windowMs} ms, concurrency ${concurrency} = AWS's for the deployed mapping, 10 retries; backoff after a function error ${BACKOFF.initialMs} ms doubling to ${BACKOFF.maxMs} ms); the ingest function's bundle in execution environments of the local Lambda service (AWS's runtime interface client, ${concurrency} environments at most, fresh per run); Kafka ${KAFKA_VERSION} (local broker), embedded PostgreSQL; ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB; ${new Date().toISOString().slice(0, 10)}. Durations are the REPORT lines' \`Duration\`.`,
     '',
-    markdownTable(['input', 'records', 'invalid', 'first send → all committed and stored', 'records/s', 'invocations', 'Duration p50 / p95', 'time in the function', 'to the DLQ'], rows),
+    markdownTable(
+      [
+        'input',
+        'records',
+        'invalid',
+        'first send → all committed and stored',
+        'records/s',
+        'invocations',
+        'Duration p50 / p95',
+        'time in the function',
+        'to the DLQ',
+      ],
+      rows,
+    ),
     '',
     `**With ${(INVALID_SHARE * 100).toFixed(0)} % invalid records the pipeline keeps ${((rate(poison) / rate(clean)) * 100).toFixed(0)} % of the clean rate.**`,
     'Each invalid record is still delivered 11 times (the first invocation and 10 retries, as AWS does)',
@@ -223,7 +255,12 @@ async function main() {
       import('../local/emulators/lambda/settings.js'),
     ]);
     await createTopic(kafka.brokers, 'orders-submit', 1);
-    const settings = localFunctionSettings({ databaseUrl: postgres.url, kafkaBrokers: kafka.brokers, topic: 'orders-submit', logLevel: 'CRITICAL' });
+    const settings = localFunctionSettings({
+      databaseUrl: postgres.url,
+      kafkaBrokers: kafka.brokers,
+      topic: 'orders-submit',
+      logLevel: 'CRITICAL',
+    });
     const rig: Rig = { brokers: kafka.brokers, sql, settings, lambda, emulator };
     const phases = [
       await runPhase(rig, 'clean', planRecords({ count: COUNT, seed: 2024 })),
@@ -231,7 +268,13 @@ async function main() {
     ];
     const inits = initTable(phases, await coldStarts(rig), settings);
     const { ESM_DEFAULTS } = emulator;
-    const table = report(phases, Number(values['batch-size'] ?? ESM_DEFAULTS.batchSize), Number(values.concurrency ?? ESM_DEFAULTS.concurrency), ESM_DEFAULTS.batchWindowMs, inits);
+    const table = report(
+      phases,
+      Number(values['batch-size'] ?? ESM_DEFAULTS.batchSize),
+      Number(values.concurrency ?? ESM_DEFAULTS.concurrency),
+      ESM_DEFAULTS.batchWindowMs,
+      inits,
+    );
     process.stdout.write(`${table}\n`);
     if (!values['no-write']) await writeBenchmarkSection(HEADING, table);
   } finally {

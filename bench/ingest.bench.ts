@@ -78,17 +78,45 @@ async function naive(event: KafkaEvent): Promise<void> {
       `INSERT INTO orders (order_uid, track_number, entry, locale, internal_signature, customer_id, delivery_service,
          shardkey, sm_id, date_created, date_created_text, oof_shard, content_sha256)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10::text::timestamptz,$10::text,$11,$12) ON CONFLICT (order_uid) DO NOTHING RETURNING id`,
-      [o.order_uid, o.track_number, o.entry, o.locale, o.internal_signature ?? null, o.customer_id, o.delivery_service, o.shardkey, o.sm_id, o.date_created, o.oof_shard, hash],
+      [
+        o.order_uid,
+        o.track_number,
+        o.entry,
+        o.locale,
+        o.internal_signature ?? null,
+        o.customer_id,
+        o.delivery_service,
+        o.shardkey,
+        o.sm_id,
+        o.date_created,
+        o.oof_shard,
+        hash,
+      ],
     );
     const id = inserted.rows[0]?.id;
     if (id !== undefined) {
       const d = o.delivery;
-      await client.query('INSERT INTO deliveries (order_id, name, phone, zip, city, address, region, email) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)', [id, d.name, d.phone, d.zip, d.city, d.address, d.region, d.email]);
+      await client.query(
+        'INSERT INTO deliveries (order_id, name, phone, zip, city, address, region, email) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)',
+        [id, d.name, d.phone, d.zip, d.city, d.address, d.region, d.email],
+      );
       const p = o.payment;
       await client.query(
         `INSERT INTO payments (order_id, transaction, request_id, currency, provider, amount, payment_dt, bank, delivery_cost, goods_total, custom_fee)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-        [id, p.transaction, p.request_id ?? null, p.currency, p.provider, p.amount, p.payment_dt, p.bank, p.delivery_cost, p.goods_total, p.custom_fee],
+        [
+          id,
+          p.transaction,
+          p.request_id ?? null,
+          p.currency,
+          p.provider,
+          p.amount,
+          p.payment_dt,
+          p.bank,
+          p.delivery_cost,
+          p.goods_total,
+          p.custom_fee,
+        ],
       );
       for (const [index, i] of o.items.entries()) {
         await client.query(
@@ -103,7 +131,10 @@ async function naive(event: KafkaEvent): Promise<void> {
 }
 
 // ---- (b) ceiling: COPY the rows of already-valid orders --------------------------------------
-const copyField = (value: unknown) => (value === null || value === undefined ? '\\N' : String(value).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!));
+const copyField = (value: unknown) =>
+  value === null || value === undefined
+    ? '\\N'
+    : String(value).replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
 const copyLine = (values: unknown[]) => `${values.map(copyField).join('\t')}\n`;
 
 async function copyRows(sql: string, lines: string[]): Promise<void> {
@@ -124,20 +155,76 @@ async function copyCeiling(orders: readonly Order[]): Promise<void> {
   for (const o of orders) {
     const id = nextId++;
     const hash = createHash('sha256').update(JSON.stringify(o)).digest('hex');
-    ordersRows.push(copyLine([id, o.order_uid, o.track_number, o.entry, o.locale, o.internal_signature, o.customer_id, o.delivery_service, o.shardkey, o.sm_id, o.date_created, o.date_created, o.oof_shard, `\\x${hash}`]));
+    ordersRows.push(
+      copyLine([
+        id,
+        o.order_uid,
+        o.track_number,
+        o.entry,
+        o.locale,
+        o.internal_signature,
+        o.customer_id,
+        o.delivery_service,
+        o.shardkey,
+        o.sm_id,
+        o.date_created,
+        o.date_created,
+        o.oof_shard,
+        `\\x${hash}`,
+      ]),
+    );
     const d = o.delivery;
     deliveryRows.push(copyLine([id, d.name, d.phone, d.zip, d.city, d.address, d.region, d.email]));
     const p = o.payment;
-    paymentRows.push(copyLine([id, p.transaction, p.request_id, p.currency, p.provider, p.amount, p.payment_dt, p.bank, p.delivery_cost, p.goods_total, p.custom_fee]));
+    paymentRows.push(
+      copyLine([
+        id,
+        p.transaction,
+        p.request_id,
+        p.currency,
+        p.provider,
+        p.amount,
+        p.payment_dt,
+        p.bank,
+        p.delivery_cost,
+        p.goods_total,
+        p.custom_fee,
+      ]),
+    );
     for (const [index, i] of o.items.entries()) {
-      itemRows.push(copyLine([id, index + 1, i.chrt_id, i.track_number, i.price, i.rid, i.name, i.sale, i.size, i.total_price, i.nm_id, i.brand, i.status]));
+      itemRows.push(
+        copyLine([
+          id,
+          index + 1,
+          i.chrt_id,
+          i.track_number,
+          i.price,
+          i.rid,
+          i.name,
+          i.sale,
+          i.size,
+          i.total_price,
+          i.nm_id,
+          i.brand,
+          i.status,
+        ]),
+      );
     }
   }
   await client.query('BEGIN');
-  await copyRows('COPY orders (id, order_uid, track_number, entry, locale, internal_signature, customer_id, delivery_service, shardkey, sm_id, date_created, date_created_text, oof_shard, content_sha256) FROM STDIN', ordersRows);
+  await copyRows(
+    'COPY orders (id, order_uid, track_number, entry, locale, internal_signature, customer_id, delivery_service, shardkey, sm_id, date_created, date_created_text, oof_shard, content_sha256) FROM STDIN',
+    ordersRows,
+  );
   await copyRows('COPY deliveries (order_id, name, phone, zip, city, address, region, email) FROM STDIN', deliveryRows);
-  await copyRows('COPY payments (order_id, transaction, request_id, currency, provider, amount, payment_dt, bank, delivery_cost, goods_total, custom_fee) FROM STDIN', paymentRows);
-  await copyRows('COPY items (order_id, position, chrt_id, track_number, price, rid, name, sale, size, total_price, nm_id, brand, status) FROM STDIN', itemRows);
+  await copyRows(
+    'COPY payments (order_id, transaction, request_id, currency, provider, amount, payment_dt, bank, delivery_cost, goods_total, custom_fee) FROM STDIN',
+    paymentRows,
+  );
+  await copyRows(
+    'COPY items (order_id, position, chrt_id, track_number, price, rid, name, sale, size, total_price, nm_id, brand, status) FROM STDIN',
+    itemRows,
+  );
   await client.query('COMMIT');
 }
 
@@ -184,7 +271,13 @@ for (const { batch, batches, naiveBatches } of SIZES) {
     samples.copy.push(await measure(data, approaches.copy));
     samples.statement.push(await measure(data, approaches.statement));
   }
-  results.push({ batch, naive: best(samples.naive), handler: best(samples.handler), copy: best(samples.copy), statement: best(samples.statement) });
+  results.push({
+    batch,
+    naive: best(samples.naive),
+    handler: best(samples.handler),
+    copy: best(samples.copy),
+    statement: best(samples.statement),
+  });
 }
 
 // ---- one invocation, taken apart: what is fixed per invocation and what grows with the batch ----
@@ -267,7 +360,16 @@ const flushMs = await commitFlushMs();
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const table = markdownTable(
-  ['batch size', 'naive (orders/s)', 'handler (orders/s)', 'INSERT statement alone (orders/s)', 'COPY ceiling (orders/s)', 'handler / naive', 'handler / COPY', 'handler / handler at 1,000'],
+  [
+    'batch size',
+    'naive (orders/s)',
+    'handler (orders/s)',
+    'INSERT statement alone (orders/s)',
+    'COPY ceiling (orders/s)',
+    'handler / naive',
+    'handler / COPY',
+    'handler / handler at 1,000',
+  ],
   results.map((r) => [
     r.batch,
     fmt(r.naive),
@@ -284,7 +386,15 @@ const atThousand = results.find((r) => r.batch === 1000)!;
 const ms = (value: number | undefined, digits = 2) => (value === undefined ? 'n/a' : value.toFixed(digits));
 const perOrder = (value: number | undefined, b: Breakdown) => (value === undefined ? 'n/a' : `${((value / b.batch) * 1000).toFixed(0)}`);
 const breakdownTable = markdownTable(
-  ['batch size', 'wall per invocation (ms, median)', 'handler process CPU (ms)', 'PostgreSQL CPU (ms)', 'round trips', 'wall per order (µs)', 'CPU per order, handler + PostgreSQL (µs)'],
+  [
+    'batch size',
+    'wall per invocation (ms, median)',
+    'handler process CPU (ms)',
+    'PostgreSQL CPU (ms)',
+    'round trips',
+    'wall per order (µs)',
+    'CPU per order, handler + PostgreSQL (µs)',
+  ],
   breakdowns.map((b) => [
     b.batch,
     ms(b.wallMs),
@@ -303,7 +413,9 @@ const cpuNote =
     ? ''
     : `; on CPU (handler + PostgreSQL), batch 100 is ${((cpuAt1000 / cpuAt100) * 100).toFixed(0)} % as efficient per order as batch 1,000`;
 const targets = `batch 100: ${((atHundred.handler / atHundred.copy) * 100).toFixed(0)} % of COPY (target ≥ 90 %), ${((atHundred.handler / atThousand.handler) * 100).toFixed(0)} % of the batch-1,000 rate (target ≥ 90 %)${cpuNote}`;
-console.log(`\nIngest: best of ${ROUNDS} rounds\n\n${table}\n\n${targets}\n\nOne invocation taken apart (commit WAL flush here: ${ms(flushMs)} ms)\n\n${breakdownTable}\n`);
+console.log(
+  `\nIngest: best of ${ROUNDS} rounds\n\n${table}\n\n${targets}\n\nOne invocation taken apart (commit WAL flush here: ${ms(flushMs)} ms)\n\n${breakdownTable}\n`,
+);
 
 await writeBenchmarkSection(
   '## Ingest',

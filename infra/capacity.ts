@@ -1,4 +1,3 @@
-
 /**
  * The arithmetic behind docs/capacity.md and the connection budget that `readConfig` enforces:
  * pure functions of the configuration, so synth, the tests and the docs use the same numbers.
@@ -93,16 +92,23 @@ export function connectionBudget(config: CapacitySettings): ConnectionBudget | u
 export function checkConnectionBudget(config: CapacitySettings): Array<{ key: string; message: string }> {
   const budget = connectionBudget(config);
   if (!budget) {
-    return [{ key: 'dbInstanceClass', message: `"${config.database.instanceClass}" is not a db.t*, db.m* or db.r* class the connection budget knows (infra/capacity.ts)` }];
+    return [
+      {
+        key: 'dbInstanceClass',
+        message: `"${config.database.instanceClass}" is not a db.t*, db.m* or db.r* class the connection budget knows (infra/capacity.ts)`,
+      },
+    ];
   }
   if (budget.holds) return [];
   const keys = config.database.useProxy
     ? 'proxyMaxConnectionsPercent'
     : 'ingestReservedConcurrency/ingestDbPoolMax/apiReservedConcurrency/apiDbPoolMax';
-  return [{
-    key: keys,
-    message: `connection budget exceeded on ${config.database.instanceClass}: ${budget.runtime} runtime + ${budget.overhead} other connections > max_connections ${budget.maxConnections} (lower these, use a larger dbInstanceClass, or useRdsProxy)`,
-  }];
+  return [
+    {
+      key: keys,
+      message: `connection budget exceeded on ${config.database.instanceClass}: ${budget.runtime} runtime + ${budget.overhead} other connections > max_connections ${budget.maxConnections} (lower these, use a larger dbInstanceClass, or useRdsProxy)`,
+    },
+  ];
 }
 
 /**

@@ -121,17 +121,13 @@ export interface PipelineConfig {
 /** The same error as the functions' environment variables raise; here each problem names a context key. */
 export { ConfigError };
 
-export const EXAMPLE_CLUSTER_ARN =
-  'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/11111111-2222-3333-4444-555555555555-1';
+export const EXAMPLE_CLUSTER_ARN = 'arn:aws:kafka:eu-west-1:123456789012:cluster/orders/11111111-2222-3333-4444-555555555555-1';
 const EXAMPLE_BOOTSTRAP_BROKERS =
   'b-1.orders.example.c1.kafka.eu-west-1.amazonaws.com:9098,b-2.orders.example.c1.kafka.eu-west-1.amazonaws.com:9098';
 /** Seconds an ingest invocation keeps for its batch on top of the outage budget. */
 const INGEST_TIMEOUT_MARGIN_SECONDS = 60;
 /** The ingest function's own range, capped so that budget + margin stays within the 14-minute limit. */
-const OUTAGE_BUDGET_MAX_SECONDS = Math.min(
-  OUTAGE_BUDGET_SECONDS.max,
-  KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS - INGEST_TIMEOUT_MARGIN_SECONDS,
-);
+const OUTAGE_BUDGET_MAX_SECONDS = Math.min(OUTAGE_BUDGET_SECONDS.max, KAFKA_FUNCTION_MAX_TIMEOUT_SECONDS - INGEST_TIMEOUT_MARGIN_SECONDS);
 export const EXAMPLE_GITHUB_REPOSITORY = 'your-org/order-pipeline';
 
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -161,8 +157,7 @@ const asList = (value: unknown): unknown => {
 
 const trimmed = () => z.string().trim();
 const text = () => z.preprocess(blankAsAbsent, trimmed().optional());
-const matching = (pattern: RegExp, message: string) =>
-  z.preprocess(blankAsAbsent, trimmed().regex(pattern, message).optional());
+const matching = (pattern: RegExp, message: string) => z.preprocess(blankAsAbsent, trimmed().regex(pattern, message).optional());
 const integer = (min: number, max: number) => z.preprocess(asNumber, z.number().int().min(min).max(max).optional());
 /** A setting a function or the emulator also reads: its range and default come from there. */
 const shared = ({ min, max, fallback }: { min: number; max: number; fallback: number }) =>
@@ -171,7 +166,13 @@ const flag = () => z.preprocess(asBoolean, z.boolean().optional());
 const list = () => z.preprocess(asList, z.array(z.string()).optional());
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.preprocess(blankAsAbsent, trimmed().pipe(z.enum(values)).optional());
-const url = () => z.preprocess(blankAsAbsent, trimmed().pipe(z.url({ protocol: /^https?$/ })).optional());
+const url = () =>
+  z.preprocess(
+    blankAsAbsent,
+    trimmed()
+      .pipe(z.url({ protocol: /^https?$/ }))
+      .optional(),
+  );
 
 const ContextSchema = z.object({
   appName: matching(/^[a-z][a-z0-9-]{0,30}$/, 'lowercase letters, digits and hyphens, up to 31'),
@@ -221,7 +222,14 @@ const ContextSchema = z.object({
   cacheTtlSeconds: integer(CACHE_SETTINGS.ttlSeconds.min, CACHE_SETTINGS.ttlSeconds.max),
   alarmEmail: z.preprocess(blankAsAbsent, trimmed().pipe(z.email()).optional()),
   offsetLagAlarmThreshold: integer(1, 1e12),
-  logRetentionDays: z.preprocess(asNumber, z.number().int().refine((days) => LOG_RETENTION_DAYS.includes(days), `one of ${LOG_RETENTION_DAYS.join(', ')} (CloudWatch Logs retention)`).optional()),
+  logRetentionDays: z.preprocess(
+    asNumber,
+    z
+      .number()
+      .int()
+      .refine((days) => LOG_RETENTION_DAYS.includes(days), `one of ${LOG_RETENTION_DAYS.join(', ')} (CloudWatch Logs retention)`)
+      .optional(),
+  ),
   migrateRunId: text(),
   githubRepository: matching(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name of the GitHub repository'),
   createGithubOidcProvider: flag(),
@@ -265,18 +273,23 @@ function crossChecks(ctx: Context): Array<{ key: string; message: string }> {
   const problems: Array<{ key: string; message: string }> = [];
   if (ctx.vpcId) {
     const zones = ctx.availabilityZones ?? [];
-    if (!ctx.vpcCidr) problems.push({ key: 'vpcCidr', message: 'required with vpcId (read from context so that synth never looks the VPC up)' });
+    if (!ctx.vpcCidr)
+      problems.push({ key: 'vpcCidr', message: 'required with vpcId (read from context so that synth never looks the VPC up)' });
     if (zones.length < 2) problems.push({ key: 'availabilityZones', message: 'two or more zones required with vpcId' });
-    if ((ctx.privateSubnetIds ?? []).length !== zones.length) problems.push({ key: 'privateSubnetIds', message: 'one subnet per availability zone, same order' });
+    if ((ctx.privateSubnetIds ?? []).length !== zones.length)
+      problems.push({ key: 'privateSubnetIds', message: 'one subnet per availability zone, same order' });
   }
   if (ctx.authIssuer) {
     for (const key of ['authAudience', 'authAuthorizeUrl', 'authTokenUrl'] as const) {
-      if (!ctx[key] || (Array.isArray(ctx[key]) && ctx[key].length === 0)) problems.push({ key, message: 'required with authIssuer (an external OpenID Connect issuer)' });
+      if (!ctx[key] || (Array.isArray(ctx[key]) && ctx[key].length === 0))
+        problems.push({ key, message: 'required with authIssuer (an external OpenID Connect issuer)' });
     }
   }
   const topic = ctx.mskTopic ?? DEFAULT_ORDERS_TOPIC;
-  if ((ctx.dlqTopic ?? DEFAULT_DLQ_TOPIC) === topic) problems.push({ key: 'dlqTopic', message: 'must differ from mskTopic (AWS refuses a destination equal to the source)' });
-  if ((ctx.minimumPollers ?? 1) > (ctx.maximumPollers ?? 2)) problems.push({ key: 'minimumPollers', message: 'must not exceed maximumPollers' });
+  if ((ctx.dlqTopic ?? DEFAULT_DLQ_TOPIC) === topic)
+    problems.push({ key: 'dlqTopic', message: 'must differ from mskTopic (AWS refuses a destination equal to the source)' });
+  if ((ctx.minimumPollers ?? 1) > (ctx.maximumPollers ?? 2))
+    problems.push({ key: 'minimumPollers', message: 'must not exceed maximumPollers' });
   return problems.concat(outageChecks(ctx));
 }
 
@@ -286,7 +299,12 @@ function outageChecks(ctx: Context): Array<{ key: string; message: string }> {
   const retries = ctx.retryAttempts;
   const maxRecordAge = ctx.maxRecordAgeSeconds;
   if (maxRecordAge < (retries + 1) * timeout) {
-    return [{ key: 'maxRecordAgeSeconds', message: `${maxRecordAge} s is shorter than (retryAttempts + 1) × ingest timeout = ${(retries + 1) * timeout} s: records would expire before their retries` }];
+    return [
+      {
+        key: 'maxRecordAgeSeconds',
+        message: `${maxRecordAge} s is shorter than (retryAttempts + 1) × ingest timeout = ${(retries + 1) * timeout} s: records would expire before their retries`,
+      },
+    ];
   }
   return [];
 }
@@ -338,7 +356,12 @@ function toConfig(ctx: Context, { name: stage, env, protect }: Stage): PipelineC
 }
 
 function existingVpc(ctx: Context, vpcId: string): ExistingVpcConfig {
-  return { vpcId, vpcCidr: ctx.vpcCidr ?? '', availabilityZones: ctx.availabilityZones ?? [], privateSubnetIds: ctx.privateSubnetIds ?? [] };
+  return {
+    vpcId,
+    vpcCidr: ctx.vpcCidr ?? '',
+    availabilityZones: ctx.availabilityZones ?? [],
+    privateSubnetIds: ctx.privateSubnetIds ?? [],
+  };
 }
 
 function mskConfig(ctx: Context, stage: string, clusterArn: string): PipelineConfig['msk'] {
@@ -370,7 +393,11 @@ function apiConfig(ctx: Context): PipelineConfig['api'] {
         tokenUrl: ctx.authTokenUrl ?? '',
         ...(ctx.authLogoutUrl ? { logoutUrl: ctx.authLogoutUrl } : {}),
       }
-    : { kind: 'cognito', ...(ctx.authDomainPrefix ? { domainPrefix: ctx.authDomainPrefix } : {}), extraCallbackUrls: ctx.authCallbackUrls ?? [] };
+    : {
+        kind: 'cognito',
+        ...(ctx.authDomainPrefix ? { domainPrefix: ctx.authDomainPrefix } : {}),
+        extraCallbackUrls: ctx.authCallbackUrls ?? [],
+      };
   return {
     submitAuth: ctx.submitAuth ?? 'iam',
     auth,
@@ -393,7 +420,9 @@ function apiConfig(ctx: Context): PipelineConfig['api'] {
 export function kafkaResourceArns(clusterArn: string, topic: string, group: string): { topicArn: string; groupArn: string } {
   const match = CLUSTER_ARN.exec(clusterArn);
   if (!match) {
-    throw new ConfigError(`mskClusterArn "${clusterArn}" is not an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)`);
+    throw new ConfigError(
+      `mskClusterArn "${clusterArn}" is not an MSK cluster ARN (arn:aws:kafka:<region>:<account>:cluster/<name>/<uuid>)`,
+    );
   }
   const [, partition, region, account, name, uuid] = match;
   const prefix = `arn:${partition}:kafka:${region}:${account}`;

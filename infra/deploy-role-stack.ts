@@ -68,11 +68,13 @@ export class DeployRoleStack extends Stack {
       assumedBy: trustedBy(`repo:${repository}:environment:${config.stage}`),
       maxSessionDuration: Duration.hours(1),
     });
-    this.deployRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'CdkBootstrapRoles',
-      actions: ['sts:AssumeRole', 'sts:TagSession'],
-      resources: ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(bootstrapRole),
-    }));
+    this.deployRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CdkBootstrapRoles',
+        actions: ['sts:AssumeRole', 'sts:TagSession'],
+        resources: ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map(bootstrapRole),
+      }),
+    );
     this.grantSmokeReads(config);
 
     this.diffRole = new iam.Role(this, 'DiffRole', {
@@ -81,11 +83,13 @@ export class DeployRoleStack extends Stack {
       assumedBy: trustedBy(`repo:${repository}:pull_request`),
       maxSessionDuration: Duration.hours(1),
     });
-    this.diffRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'CdkLookupRole',
-      actions: ['sts:AssumeRole', 'sts:TagSession'],
-      resources: [bootstrapRole('lookup')],
-    }));
+    this.diffRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'CdkLookupRole',
+        actions: ['sts:AssumeRole', 'sts:TagSession'],
+        resources: [bootstrapRole('lookup')],
+      }),
+    );
 
     new CfnOutput(this, 'DeployRoleArn', {
       value: this.deployRole.roleArn,

@@ -62,13 +62,22 @@ export class PipelineStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'HTTPS endpoint of the read API, web page and POST /orders' });
     new CfnOutput(this, 'SubmitAuth', { value: config.api.submitAuth, description: 'Authorization of POST /orders' });
-    new CfnOutput(this, 'DlqTopic', { value: config.msk.dlqTopic, description: 'Kafka topic of the records the consumer gave up on (npm run dlq)' });
-    new CfnOutput(this, 'KafkaBootstrapBrokers', { value: config.msk.bootstrapBrokers, description: 'MSK IAM brokers (npm run smoke, dlq)' });
+    new CfnOutput(this, 'DlqTopic', {
+      value: config.msk.dlqTopic,
+      description: 'Kafka topic of the records the consumer gave up on (npm run dlq)',
+    });
+    new CfnOutput(this, 'KafkaBootstrapBrokers', {
+      value: config.msk.bootstrapBrokers,
+      description: 'MSK IAM brokers (npm run smoke, dlq)',
+    });
     new CfnOutput(this, 'AuthIssuer', { value: this.httpApi.signIn.issuer, description: 'Issuer of the tokens the API accepts' });
     const { userPool, cognito } = this.httpApi.signIn;
     if (userPool && cognito) {
       new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId, description: 'Create users here (docs/deploy.md "Sign-in")' });
-      new CfnOutput(this, 'SignInDomain', { value: cognito.domainUrl, description: 'Hosted sign-in: /oauth2/authorize, /oauth2/token, /logout' });
+      new CfnOutput(this, 'SignInDomain', {
+        value: cognito.domainUrl,
+        description: 'Hosted sign-in: /oauth2/authorize, /oauth2/token, /logout',
+      });
       new CfnOutput(this, 'PageClientId', { value: cognito.pageClientId, description: 'App client of the web page and scripts' });
     }
     // Where each function logs (docs/deploy.md "After a deploy: logs and REPORT lines").
@@ -77,7 +86,10 @@ export class PipelineStack extends Stack {
       const description = `Log group of the ${name.toLowerCase()} function`;
       new CfnOutput(this, `${name}LogGroup`, { value: fn.logGroup.logGroupName, description });
     }
-    new CfnOutput(this, 'DatabaseSecretArn', { value: this.database.masterSecret.secretArn, description: 'Master credentials (migrations and operators only)' });
+    new CfnOutput(this, 'DatabaseSecretArn', {
+      value: this.database.masterSecret.secretArn,
+      description: 'Master credentials (migrations and operators only)',
+    });
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: `${config.appName}-${config.stage}` });

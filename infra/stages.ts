@@ -22,8 +22,20 @@ export const DEFAULT_STAGE = 'dev';
 
 const StageEntrySchema = z
   .object({
-    account: z.preprocess(blankAsAbsent, z.string().regex(/^\d{12}$/, 'an AWS account id (12 digits)').optional()),
-    region: z.preprocess(blankAsAbsent, z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region such as eu-west-1').optional()),
+    account: z.preprocess(
+      blankAsAbsent,
+      z
+        .string()
+        .regex(/^\d{12}$/, 'an AWS account id (12 digits)')
+        .optional(),
+    ),
+    region: z.preprocess(
+      blankAsAbsent,
+      z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'a region such as eu-west-1')
+        .optional(),
+    ),
     protect: z.boolean().optional(),
   })
   .catchall(z.unknown())

@@ -27,7 +27,12 @@ export interface ReadEnvOptions {
 }
 
 /** Parses `env` with `schema`; throws one ConfigError naming each bad variable. */
-export function readEnv<Schema extends z.ZodType>(concern: string, schema: Schema, env: Env, options: ReadEnvOptions = {}): z.output<Schema> {
+export function readEnv<Schema extends z.ZodType>(
+  concern: string,
+  schema: Schema,
+  env: Env,
+  options: ReadEnvOptions = {},
+): z.output<Schema> {
   const result = schema.safeParse(env);
   const problems = [...(options.check?.(env) ?? []), ...(result.success ? [] : problemsOf(result.error))];
   if (result.success && problems.length === 0) return result.data;
@@ -60,7 +65,12 @@ export function wholeNumber({ min, max, fallback }: { min: number; max?: number;
       .trim()
       .regex(/^\d{1,15}$/, `must be a whole number${range}`)
       .transform(Number)
-      .pipe(z.number().min(min, `must be at least ${min}`).max(max ?? Number.MAX_SAFE_INTEGER, `must be at most ${max}`))
+      .pipe(
+        z
+          .number()
+          .min(min, `must be at least ${min}`)
+          .max(max ?? Number.MAX_SAFE_INTEGER, `must be at most ${max}`),
+      )
       .default(fallback),
   );
 }

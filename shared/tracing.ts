@@ -39,7 +39,11 @@ export type SegmentSink = (document: SubsegmentDocument) => void;
 function daemonAddress(env: NodeJS.ProcessEnv): { host: string; port: number } {
   // "host:port", or "tcp:host:port udp:host:port" (segments go over UDP).
   const value = env.AWS_XRAY_DAEMON_ADDRESS ?? '127.0.0.1:2000';
-  const udp = value.split(' ').find((part) => part.startsWith('udp:'))?.slice(4) ?? value;
+  const udp =
+    value
+      .split(' ')
+      .find((part) => part.startsWith('udp:'))
+      ?.slice(4) ?? value;
   const [host = '127.0.0.1', port = '2000'] = udp.split(':');
   return { host, port: Number(port) };
 }
@@ -66,7 +70,10 @@ function traced(env: NodeJS.ProcessEnv): { Root: string; Parent: string } | unde
 }
 
 /** The tracing middleware of one function (outermost, so that it sees the whole invocation). */
-export function tracing(serviceName: string, { sink = daemonSink(), env = process.env }: { sink?: SegmentSink; env?: NodeJS.ProcessEnv } = {}): MiddlewareObj {
+export function tracing(
+  serviceName: string,
+  { sink = daemonSink(), env = process.env }: { sink?: SegmentSink; env?: NodeJS.ProcessEnv } = {},
+): MiddlewareObj {
   let coldStart = true;
   let open: { document: SubsegmentDocument } | undefined;
   const close = (error?: unknown) => {

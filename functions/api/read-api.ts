@@ -83,4 +83,3 @@ function cursorPosition(cursor: string): string {
     throw error;
   }
 }
-

@@ -32,7 +32,11 @@ const withoutBody = (response: HttpResponse): HttpResponse => ({ ...response, bo
 function refuse(method: string, path: string): Promise<never> {
   const allow = allowedMethods(path, 'api');
   if (allow.length > 0) {
-    return Promise.reject(apiError(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`, { headers: { allow: allow.join(', ') } }));
+    return Promise.reject(
+      apiError(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`, {
+        headers: { allow: allow.join(', ') },
+      }),
+    );
   }
   return Promise.reject(apiError(404, 'not_found', `no route for ${path}`));
 }

@@ -51,9 +51,13 @@ const ROLE_SECRETS = [
  * The roles' current passwords from their secrets. In AWS (master login from DB_SECRET_ARN) both
  * secrets are required: without them the runtime functions could not log in. Locally, none is.
  */
-export async function readRolePasswords(config: DatabaseEnv, readSecret: SecretReader = fetchRdsSecret): Promise<Partial<Record<RuntimeRole, string>>> {
+export async function readRolePasswords(
+  config: DatabaseEnv,
+  readSecret: SecretReader = fetchRdsSecret,
+): Promise<Partial<Record<RuntimeRole, string>>> {
   const missing = ROLE_SECRETS.filter(([, variable]) => !config[variable]).map(([, variable]) => variable);
-  if (!config.DATABASE_URL && missing.length > 0) throw new ConfigError(`the migrate function needs ${missing.join(' and ')} (the runtime roles' secrets)`);
+  if (!config.DATABASE_URL && missing.length > 0)
+    throw new ConfigError(`the migrate function needs ${missing.join(' and ')} (the runtime roles' secrets)`);
   const passwords: Partial<Record<RuntimeRole, string>> = {};
   for (const [role, variable] of ROLE_SECRETS) {
     const arn = config[variable];
@@ -81,8 +85,12 @@ export interface MigrationRun {
 
 /** A session as the master user, straight to the instance (DB_HOST's proxy would not keep the advisory lock's session). */
 async function openMasterSession(config: DatabaseEnv, readSecret: SecretReader, refresh: boolean): Promise<pg.Client> {
-  const master = config.DATABASE_URL || !config.DB_SECRET_ARN ? undefined : await readSecret(config.DB_SECRET_ARN, 'DB_SECRET_ARN', { refresh });
-  const client = new pg.Client({ ...connectionFromConfig({ ...config, DB_HOST: undefined }, master), application_name: 'order-pipeline-migrate' });
+  const master =
+    config.DATABASE_URL || !config.DB_SECRET_ARN ? undefined : await readSecret(config.DB_SECRET_ARN, 'DB_SECRET_ARN', { refresh });
+  const client = new pg.Client({
+    ...connectionFromConfig({ ...config, DB_HOST: undefined }, master),
+    application_name: 'order-pipeline-migrate',
+  });
   await client.connect().catch(async (error: unknown) => {
     await client.end().catch(() => undefined);
     throw error;
@@ -91,7 +99,10 @@ async function openMasterSession(config: DatabaseEnv, readSecret: SecretReader, 
 }
 
 /** The roles of `passwords` that do not log in with theirs, tried on the master session's server and database. */
-async function rolesThatCannotLogIn(master: pg.Client, passwords: Partial<Record<RuntimeRole, string>>): Promise<Partial<Record<RuntimeRole, string>>> {
+async function rolesThatCannotLogIn(
+  master: pg.Client,
+  passwords: Partial<Record<RuntimeRole, string>>,
+): Promise<Partial<Record<RuntimeRole, string>>> {
   const stale: Partial<Record<RuntimeRole, string>> = {};
   for (const [role, password] of Object.entries(passwords) as Array<[RuntimeRole, string]>) {
     const { host, port, database, ssl } = master;

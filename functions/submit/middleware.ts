@@ -10,7 +10,9 @@ export function bodyByteLength(event: Pick<APIGatewayProxyEventV2, 'body' | 'isB
 }
 
 /** Refuses a body above `maxBytes` with 413 before anything parses it. Use it before the JSON parser. */
-export function bodySizeLimit<TEvent extends Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>>(maxBytes: number): middy.MiddlewareObj<TEvent> {
+export function bodySizeLimit<TEvent extends Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'>>(
+  maxBytes: number,
+): middy.MiddlewareObj<TEvent> {
   return {
     before: ({ event }) => {
       const size = bodyByteLength(event);
@@ -25,7 +27,12 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function declaredCharset(contentType: string | undefined): string | undefined {
   for (const parameter of (contentType ?? '').split(';').slice(1)) {
     const [name, ...value] = parameter.split('=');
-    if (name?.trim().toLowerCase() === 'charset') return value.join('=').trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (name?.trim().toLowerCase() === 'charset')
+      return value
+        .join('=')
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase();
   }
   return undefined;
 }
@@ -78,7 +85,8 @@ export function jsonBody<TEvent extends APIGatewayProxyEventV2>(): middy.Middlew
       } catch (error) {
         const status = (error as { statusCode?: unknown }).statusCode;
         if (status === 415) throw apiError(415, 'unsupported_media_type', 'send the order as content-type: application/json');
-        if (status === 400 || status === 422) throw apiError(400, 'invalid_json', `the body could not be read as JSON: ${(error as Error).message}`);
+        if (status === 400 || status === 422)
+          throw apiError(400, 'invalid_json', `the body could not be read as JSON: ${(error as Error).message}`);
         throw error;
       }
     },

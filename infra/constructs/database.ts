@@ -27,8 +27,14 @@ export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
 /** SHA-256 over the names and contents of the .sql files: a new migration changes it. */
 export function migrationsSha256(dir = MIGRATIONS_DIR): string {
   const hash = createHash('sha256');
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.sql')).sort()) {
-    hash.update(file).update('\0').update(readFileSync(join(dir, file))).update('\0');
+  for (const file of readdirSync(dir)
+    .filter((name) => name.endsWith('.sql'))
+    .sort()) {
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(join(dir, file)))
+      .update('\0');
   }
   return hash.digest('hex');
 }
@@ -44,8 +50,14 @@ export type RuntimeRole = keyof typeof RUNTIME_ROLES;
 
 /** RDS Proxy names: 1-63 letters, digits and single hyphens, starting with a letter; unique per account and region. */
 function proxyNameFor(stackName: string): string {
-  const name = `${stackName}-proxy`.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-');
-  return name.replace(/^[^a-z]+/, '').slice(0, 63).replace(/-$/, '');
+  const name = `${stackName}-proxy`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-');
+  return name
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 63)
+    .replace(/-$/, '');
 }
 
 /**
@@ -153,7 +165,10 @@ export class Database extends Construct {
       enablePerformanceInsights: true,
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
     });
-    acknowledge(instance, { id: 'AwsSolutions-RDS11', reason: 'Default port kept: only the database-clients security group can reach it.' });
+    acknowledge(instance, {
+      id: 'AwsSolutions-RDS11',
+      reason: 'Default port kept: only the database-clients security group can reach it.',
+    });
     if (!protect) {
       acknowledge(
         instance,
@@ -166,7 +181,12 @@ export class Database extends Construct {
   }
 
   /** A generated secret for one runtime role, attached to the instance, with single-user rotation. */
-  private roleSecret(id: string, username: string, network: Network, rotation: { automaticallyAfter: Duration; rotateImmediatelyOnUpdate: boolean }): secretsmanager.ISecret {
+  private roleSecret(
+    id: string,
+    username: string,
+    network: Network,
+    rotation: { automaticallyAfter: Duration; rotateImmediatelyOnUpdate: boolean },
+  ): secretsmanager.ISecret {
     const secret = new rds.DatabaseSecret(this, `${id}Secret`, { username }).attach(this.instance);
     new secretsmanager.SecretRotation(this, `${id}Rotation`, {
       application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
@@ -271,7 +291,9 @@ export class Database extends Construct {
     const trigger = cfnResourceOf(this.migrations, 'Custom::Trigger');
     const schedules = this.node
       .findAll()
-      .filter((child): child is CfnResource => child instanceof CfnResource && child.cfnResourceType === 'AWS::SecretsManager::RotationSchedule');
+      .filter(
+        (child): child is CfnResource => child instanceof CfnResource && child.cfnResourceType === 'AWS::SecretsManager::RotationSchedule',
+      );
     if (schedules.length !== 3) throw new Error(`expected 3 rotation schedules (master, writer, reader), found ${schedules.length}`);
     for (const schedule of schedules) schedule.addResourceDependency(trigger);
   }

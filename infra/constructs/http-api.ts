@@ -119,16 +119,20 @@ export class OrdersHttpApi extends Construct {
     });
     // Produce to the one topic; nothing else. Idempotent producers also need WriteDataIdempotently
     // on the cluster (kafka-actions.html: it requires Connect and WriteData).
-    submit.function.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'KafkaCluster',
-      actions: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
-      resources: [config.msk.clusterArn],
-    }));
-    submit.function.addToRolePolicy(new iam.PolicyStatement({
-      sid: 'KafkaTopicWrite',
-      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-      resources: [config.msk.topicArn],
-    }));
+    submit.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'KafkaCluster',
+        actions: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+        resources: [config.msk.clusterArn],
+      }),
+    );
+    submit.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'KafkaTopicWrite',
+        actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        resources: [config.msk.topicArn],
+      }),
+    );
     return submit;
   }
 
@@ -149,7 +153,12 @@ export class OrdersHttpApi extends Construct {
     };
     for (const route of ROUTES) {
       if (route.method === 'ANY') throw new Error(`route ${route.key}: give ROUTES a method`);
-      this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration: integrations[route.function], ...authorization(route) });
+      this.api.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: integrations[route.function],
+        ...authorization(route),
+      });
     }
     new apigw.HttpRoute(this, 'DefaultRoute', {
       httpApi: this.api,

@@ -90,27 +90,35 @@ export class Ingest extends Construct {
  * DLQ topic (no ReadData there: the mapping never reads it).
  */
 function grantKafka(fn: lambda.IFunction, config: PipelineConfig): void {
-  fn.addToRolePolicy(new iam.PolicyStatement({
-    sid: 'KafkaCluster',
-    actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
-    resources: [config.msk.clusterArn],
-  }));
-  fn.addToRolePolicy(new iam.PolicyStatement({
-    sid: 'KafkaTopicRead',
-    actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
-    resources: [config.msk.topicArn],
-  }));
-  fn.addToRolePolicy(new iam.PolicyStatement({
-    sid: 'KafkaDlqWrite',
-    actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-    resources: [config.msk.dlqTopicArn],
-  }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'KafkaCluster',
+      actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:DescribeClusterDynamicConfiguration'],
+      resources: [config.msk.clusterArn],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'KafkaTopicRead',
+      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      resources: [config.msk.topicArn],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'KafkaDlqWrite',
+      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      resources: [config.msk.dlqTopicArn],
+    }),
+  );
   // Listed in AWS's example policy for the Kafka destination (with kafka:DescribeCluster and
   // kafka:GetBootstrapBrokers, which AWSLambdaMSKExecutionRole already grants).
   fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'KafkaDlqProduce', actions: ['kafka:Produce'], resources: [config.msk.clusterArn] }));
-  fn.addToRolePolicy(new iam.PolicyStatement({
-    sid: 'KafkaConsumerGroup',
-    actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
-    resources: [config.msk.groupArn],
-  }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'KafkaConsumerGroup',
+      actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+      resources: [config.msk.groupArn],
+    }),
+  );
 }

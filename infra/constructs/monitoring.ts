@@ -39,25 +39,29 @@ export class Monitoring extends Construct {
     // The key policy statement of "Enable compatibility between event sources from AWS services and
     // encrypted topics" (docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services),
     // with CloudWatch as the service, narrowed to this account's alarms of this stack (confused deputy).
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AlarmsOfThisStackUseTheKey',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-      conditions,
-    }));
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsOfThisStackUseTheKey',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions,
+      }),
+    );
     this.topic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true, displayName: 'order-pipeline alarms' });
     // A topic policy replaces SNS's default policy, so CloudWatch must be allowed to publish
     // explicitly, scoped with aws:SourceAccount and aws:SourceArn as in "Allow CloudWatch alarms to
     // publish" (docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html;
     // AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html).
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AlarmsOfThisStackPublish',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions,
-    }));
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsOfThisStackPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions,
+      }),
+    );
     if (config.alarms.email) this.topic.addSubscription(new subscriptions.EmailSubscription(config.alarms.email));
 
     const consumer = ingest.function.function;
@@ -100,14 +104,25 @@ export class Monitoring extends Construct {
       this.alarms.push(created);
       return created;
     };
-    alarm('RejectedOrdersAlarm', rejected, 0, `Invalid orders were rejected and go to the ${config.msk.dlqTopic} topic: docs/deploy.md "The DLQ topic" explains and redrives them.`);
+    alarm(
+      'RejectedOrdersAlarm',
+      rejected,
+      0,
+      `Invalid orders were rejected and go to the ${config.msk.dlqTopic} topic: docs/deploy.md "The DLQ topic" explains and redrives them.`,
+    );
     alarm('ConsumerErrorsAlarm', consumerErrors, 0, 'The ingest function threw (database unreachable?): the batch is being retried.');
     alarm('OffsetLagAlarm', offsetLag, config.alarms.offsetLagThreshold, 'The consumer is falling behind the orders topic.', 3);
     alarm('Api5xxAlarm', api5xx, 5, 'The HTTP API answered 5xx.');
     alarm('DatabaseCpuAlarm', dbCpu, 80, 'PostgreSQL CPU above 80 %.', 3);
     // 80 % of the planning max_connections of the instance class (infra/capacity.ts).
     const connectionLimit = maxConnections(config.database.instanceClass) ?? 80;
-    alarm('DatabaseConnectionsAlarm', dbConnections, Math.floor(connectionLimit * 0.8), 'PostgreSQL connections near max_connections (docs/capacity.md).', 2);
+    alarm(
+      'DatabaseConnectionsAlarm',
+      dbConnections,
+      Math.floor(connectionLimit * 0.8),
+      'PostgreSQL connections near max_connections (docs/capacity.md).',
+      2,
+    );
     // Ingest defects: an invocation failed at once on a bug or a misconfiguration (a missing table,
     // a permission), which no retry fixes and no outage wait hides (shared/db/errors.ts).
     const defectsText = 'The ingest function failed on a defect or misconfiguration, not an outage: docs/ingest.md "What an error means".';
@@ -118,7 +133,9 @@ export class Monitoring extends Construct {
         [
           new cloudwatch.GraphWidget({
             title: 'Orders ingested',
-            left: [METRIC.RecordsReceived, METRIC.OrdersStored, METRIC.OrdersDuplicate, METRIC.OrdersConflict, METRIC.OrdersRejected].map(ordersMetric),
+            left: [METRIC.RecordsReceived, METRIC.OrdersStored, METRIC.OrdersDuplicate, METRIC.OrdersConflict, METRIC.OrdersRejected].map(
+              ordersMetric,
+            ),
             width: 12,
           }),
           new cloudwatch.GraphWidget({ title: 'Consumer offset lag (records)', left: [offsetLag], width: 12 }),
@@ -127,7 +144,10 @@ export class Monitoring extends Construct {
           new cloudwatch.GraphWidget({ title: 'Consumer errors / rejected orders', left: [consumerErrors], right: [rejected], width: 12 }),
           new cloudwatch.GraphWidget({
             title: 'Consumer duration (ms)',
-            left: [consumer.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }), consumer.metricDuration({ period: FIVE_MINUTES, statistic: 'Average' })],
+            left: [
+              consumer.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }),
+              consumer.metricDuration({ period: FIVE_MINUTES, statistic: 'Average' }),
+            ],
             width: 12,
           }),
         ],
@@ -140,7 +160,10 @@ export class Monitoring extends Construct {
           }),
           new cloudwatch.GraphWidget({
             title: 'HTTP API latency (ms)',
-            left: [httpApi.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' }), httpApi.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p50' })],
+            left: [
+              httpApi.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' }),
+              httpApi.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p50' }),
+            ],
             width: 12,
           }),
         ],

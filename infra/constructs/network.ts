@@ -58,7 +58,9 @@ export class Network extends Construct {
         maxAzs: 2,
         natGateways: 0,
         subnetConfiguration: [{ name: 'private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
-        flowLogs: { rejected: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT } },
+        flowLogs: {
+          rejected: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT },
+        },
       });
       this.privateSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
     }

@@ -52,7 +52,11 @@ export class SignIn extends Construct {
     // come from group membership (functions/pre-token/handler.ts), never from the client.
     const redirects = [`${apiUrl}/`, ...auth.extraCallbackUrls];
     // The page asks for exactly these (AUTH_SCOPES): Cognito refuses a scope the client does not allow.
-    const pageScopes = [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.resourceServer(server, resourceScope(SCOPES.read))];
+    const pageScopes = [
+      cognito.OAuthScope.OPENID,
+      cognito.OAuthScope.EMAIL,
+      cognito.OAuthScope.resourceServer(server, resourceScope(SCOPES.read)),
+    ];
     const page = pool.addClient('Page', {
       generateSecret: false,
       oAuth: {
@@ -124,7 +128,14 @@ export class SignIn extends Construct {
       userPoolName: `${config.appName}-${config.stage}`,
       selfSignUpEnabled: false,
       signInAliases: { email: true },
-      passwordPolicy: { minLength: 12, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
       mfa: cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
@@ -134,9 +145,19 @@ export class SignIn extends Construct {
     });
     acknowledge(
       pool,
-      { id: 'AwsSolutions-COG2', reason: 'MFA is optional (TOTP): users are created by operators, who can require it per user; sign-in stays one step for the demo page.' },
-      { id: 'AwsSolutions-COG3', reason: 'Threat protection needs the Plus feature plan (per-user cost); self sign-up is off and the password policy is strong.' },
-      { id: 'AwsSolutions-COG8', reason: 'Essentials plan: Plus adds threat protection at a per-user cost; operators create every user (no self sign-up).' },
+      {
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is optional (TOTP): users are created by operators, who can require it per user; sign-in stays one step for the demo page.',
+      },
+      {
+        id: 'AwsSolutions-COG3',
+        reason: 'Threat protection needs the Plus feature plan (per-user cost); self sign-up is off and the password policy is strong.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason: 'Essentials plan: Plus adds threat protection at a per-user cost; operators create every user (no self sign-up).',
+      },
     );
     return pool;
   }
@@ -162,7 +183,13 @@ export class SignIn extends Construct {
   }
 }
 
-function pageEnvironment(issuer: string, clientId: string, authorizeUrl: string, tokenUrl: string, logoutUrl?: string): Record<string, string> {
+function pageEnvironment(
+  issuer: string,
+  clientId: string,
+  authorizeUrl: string,
+  tokenUrl: string,
+  logoutUrl?: string,
+): Record<string, string> {
   return {
     AUTH_ISSUER: issuer,
     AUTH_CLIENT_ID: clientId,

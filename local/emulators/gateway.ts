@@ -188,7 +188,12 @@ async function sendInvocation(response: http.ServerResponse, invoke: () => Promi
   send(response, result);
 }
 
-async function serveFrom(functions: GatewayFunctions, authorize: Authorize | undefined, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+async function serveFrom(
+  functions: GatewayFunctions,
+  authorize: Authorize | undefined,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+): Promise<void> {
   const routed = await authorized(authorize, request, response);
   if (!routed) return;
   const { route, event } = routed;
@@ -226,7 +231,11 @@ async function serve(authorize: Authorize | undefined, request: http.IncomingMes
       return sendJson(response, 503, problem, { 'content-type': PROBLEM_CONTENT_TYPE });
     }
   }
-  const context = localLambdaContext({ functionName: isSubmit ? 'submit-local' : 'api-local', timeoutMs: 30_000, requestId: event.requestContext.requestId });
+  const context = localLambdaContext({
+    functionName: isSubmit ? 'submit-local' : 'api-local',
+    timeoutMs: 30_000,
+    requestId: event.requestContext.requestId,
+  });
   await sendInvocation(response, () => target(event, context));
 }
 

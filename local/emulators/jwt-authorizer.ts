@@ -37,7 +37,9 @@ const forbidden = (scopes: readonly string[]): AuthorizerResult => ({
   allow: false,
   status: 403,
   body: { message: 'Forbidden' },
-  headers: { 'www-authenticate': `Bearer scope="${scopes.join(' ')}" error="insufficient_scope" error_description="expected scopes: [${scopes.join(' ')}]"` },
+  headers: {
+    'www-authenticate': `Bearer scope="${scopes.join(' ')}" error="insufficient_scope" error_description="expected scopes: [${scopes.join(' ')}]"`,
+  },
 });
 
 function tokenScopes(payload: JWTPayload): string[] {
@@ -48,7 +50,12 @@ function tokenScopes(payload: JWTPayload): string[] {
 
 /** Claims as API Gateway passes them to the function: every value a string. */
 const asClaims = (payload: JWTPayload) =>
-  Object.fromEntries(Object.entries(payload).map(([name, value]) => [name, typeof value === 'string' ? value : Array.isArray(value) ? `[${value.join(' ')}]` : String(value)]));
+  Object.fromEntries(
+    Object.entries(payload).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? value : Array.isArray(value) ? `[${value.join(' ')}]` : String(value),
+    ]),
+  );
 
 /** The reason a token is not valid now, or undefined. */
 function timeProblem(payload: JWTPayload, now: number): string | undefined {
@@ -61,13 +68,17 @@ function timeProblem(payload: JWTPayload, now: number): string | undefined {
 function audienceProblem(payload: JWTPayload, audience: readonly string[]): string | undefined {
   const claimed = payload.aud === undefined ? payload.client_id : payload.aud;
   const values = Array.isArray(claimed) ? claimed : [claimed];
-  return values.some((value) => typeof value === 'string' && audience.includes(value)) ? undefined : 'the token does not have a valid audience';
+  return values.some((value) => typeof value === 'string' && audience.includes(value))
+    ? undefined
+    : 'the token does not have a valid audience';
 }
 
 /** What one token is, decided once: its signature, issuer and audience do not change with time. */
 type Verdict = { payload: JWTPayload; problem?: string; jwt: { claims: Record<string, string>; scopes: string[] } } | { problem: string };
 
-export function jwtAuthorizer(config: JwtAuthorizerConfig): (route: RouteSpec, authorization: string | undefined) => Promise<AuthorizerResult> {
+export function jwtAuthorizer(
+  config: JwtAuthorizerConfig,
+): (route: RouteSpec, authorization: string | undefined) => Promise<AuthorizerResult> {
   const keys = createRemoteJWKSet(new URL(config.jwksUri));
   const verdicts = new Map<string, Verdict>();
 
@@ -75,7 +86,11 @@ export function jwtAuthorizer(config: JwtAuthorizerConfig): (route: RouteSpec, a
     try {
       if (!decodeProtectedHeader(token).kid) return { problem: 'the token has no kid' };
       // Time claims are checked on every use, below; here: signature, algorithm, issuer.
-      const { payload } = await jwtVerify(token, keys, { issuer: config.issuer, algorithms: RSA_ALGORITHMS, clockTolerance: Number.MAX_SAFE_INTEGER });
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: config.issuer,
+        algorithms: RSA_ALGORITHMS,
+        clockTolerance: Number.MAX_SAFE_INTEGER,
+      });
       const problem = audienceProblem(payload, config.audience);
       return { payload, ...(problem ? { problem } : {}), jwt: { claims: asClaims(payload), scopes: tokenScopes(payload) } };
     } catch (error) {

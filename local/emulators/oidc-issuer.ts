@@ -178,12 +178,23 @@ async function readForm(request: http.IncomingMessage): Promise<URLSearchParams>
 }
 
 /** The login step of the authorization request (oidc-provider leaves the UI to the host). */
-async function interaction(provider: Provider, options: { password: string; redirectUris: readonly string[] }, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+async function interaction(
+  provider: Provider,
+  options: { password: string; redirectUris: readonly string[] },
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+): Promise<void> {
   const details = await provider.interactionDetails(request, response);
   // The login form's answer redirects back to the page: browsers check form-action along the way.
   const formAction = ["'self'", ...new Set(options.redirectUris.map((uri) => new URL(uri).origin))].join(' ');
   const html = (status: number, body: string) =>
-    response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': `default-src 'none'; form-action ${formAction}`, 'cache-control': 'no-store' }).end(body);
+    response
+      .writeHead(status, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': `default-src 'none'; form-action ${formAction}`,
+        'cache-control': 'no-store',
+      })
+      .end(body);
   const { password } = options;
   if (request.method === 'POST' && request.url?.endsWith('/login')) {
     const form = await readForm(request);
@@ -239,7 +250,17 @@ export async function startLocalIssuer(options: LocalIssuerOptions): Promise<Loc
     signIn: (scopes = [SCOPES.read]) => signInWithoutBrowser(endpoints, options.redirectUris[0]!, { username: USERNAME, password }, scopes),
     mintToken: async (claims = {}) => {
       const now = Math.floor(Date.now() / 1000);
-      const payload = { iss: issuer, sub: USERNAME, aud: LOCAL_CLIENT_ID, client_id: LOCAL_CLIENT_ID, scope: SCOPES.read, iat: now, exp: now + 600, jti: randomUUID(), ...claims };
+      const payload = {
+        iss: issuer,
+        sub: USERNAME,
+        aud: LOCAL_CLIENT_ID,
+        client_id: LOCAL_CLIENT_ID,
+        scope: SCOPES.read,
+        iat: now,
+        exp: now + 600,
+        jti: randomUUID(),
+        ...claims,
+      };
       return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid }).sign(await importJWK(privateJwk, 'RS256'));
     },
     close: () =>
@@ -259,7 +280,11 @@ async function signInWithoutBrowser(
 ): Promise<{ accessToken: string; idToken: string }> {
   const cookies = new Map<string, string>();
   const step = async (url: string, init: RequestInit = {}): Promise<string> => {
-    const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
       const at = pair!.indexOf('=');
@@ -290,11 +315,18 @@ async function signInWithoutBrowser(
     body: new URLSearchParams(user).toString(),
   });
   const back = new URL(await step(resume));
-  if (back.searchParams.get('state') !== state || !back.searchParams.get('code')) throw new Error(`sign-in came back without a code: ${back.search}`);
+  if (back.searchParams.get('state') !== state || !back.searchParams.get('code'))
+    throw new Error(`sign-in came back without a code: ${back.search}`);
   const token = await fetch(endpoints.AUTH_TOKEN_URL, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: redirectUri, client_id: LOCAL_CLIENT_ID, code_verifier: verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code')!,
+      redirect_uri: redirectUri,
+      client_id: LOCAL_CLIENT_ID,
+      code_verifier: verifier,
+    }),
   });
   const body = (await token.json()) as { access_token?: string; id_token?: string; error?: string; error_description?: string };
   if (!body.access_token || !body.id_token) throw new Error(`token request failed: ${body.error} ${body.error_description ?? ''}`);

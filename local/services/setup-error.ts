@@ -61,7 +61,13 @@ export async function assertPortFree(port: number, part: string, remedy: string)
   await new Promise<void>((resolve, reject) => {
     const server = net.createServer();
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new LocalSetupError(part, `port ${port} on 127.0.0.1 is ${error.code === 'EADDRINUSE' ? 'taken by another program' : `not usable (${error.code ?? error.message})`}`, remedy)),
+      reject(
+        new LocalSetupError(
+          part,
+          `port ${port} on 127.0.0.1 is ${error.code === 'EADDRINUSE' ? 'taken by another program' : `not usable (${error.code ?? error.message})`}`,
+          remedy,
+        ),
+      ),
     );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
@@ -73,7 +79,11 @@ export function portFromEnv(name: string, fallback: number, part: string, env: N
   if (text === undefined || text === '') return fallback;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new LocalSetupError(part, `${name}=${JSON.stringify(text)} is not a port number`, `set ${name} to a number from 1 to 65535 (0 picks a free port), or unset it`);
+    throw new LocalSetupError(
+      part,
+      `${name}=${JSON.stringify(text)} is not a port number`,
+      `set ${name} to a number from 1 to 65535 (0 picks a free port), or unset it`,
+    );
   }
   return port;
 }

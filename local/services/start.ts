@@ -142,7 +142,9 @@ async function startApplications(brokers: string, topic: string, gatewayPort: nu
   // The handlers log every batch and request at INFO; a terminal wants warnings only.
   const logLevel = process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN';
   const functions = localFunctionSettings({ databaseUrl, kafkaBrokers: brokers, topic, auth: issuer.env, logLevel });
-  const lambda = await asPart('Lambda service', 'check the bundle build error above (npm run typecheck)', () => startLambdaService({ functions }));
+  const lambda = await asPart('Lambda service', 'check the bundle build error above (npm run typecheck)', () =>
+    startLambdaService({ functions }),
+  );
   lifecycle.register('Lambda service', () => lambda.close());
   const emulator = await asPart('event-source mapping emulator', 'check that Kafka and PostgreSQL above are reachable', () =>
     startEmulator({ brokers, topic, dlqTopic: DEFAULT_DLQ_TOPIC, handler: lambda.handler('ingest'), functionName: 'ingest' }),
@@ -151,8 +153,13 @@ async function startApplications(brokers: string, topic: string, gatewayPort: nu
   emulator.failed.catch((error: unknown) => {
     void shutDown(1, `the event-source mapping emulator stopped: ${oneLine((error as Error).message)}`);
   });
-  const gatewayFunctions = { api: lambda.handler<APIGatewayProxyResultV2>('api'), submit: lambda.handler<APIGatewayProxyResultV2>('submit') };
-  const gateway = await asPart('API gateway', PORT_REMEDY('PORT'), () => startGateway({ port: gatewayPort, auth: issuer.authorizer, functions: gatewayFunctions }));
+  const gatewayFunctions = {
+    api: lambda.handler<APIGatewayProxyResultV2>('api'),
+    submit: lambda.handler<APIGatewayProxyResultV2>('submit'),
+  };
+  const gateway = await asPart('API gateway', PORT_REMEDY('PORT'), () =>
+    startGateway({ port: gatewayPort, auth: issuer.authorizer, functions: gatewayFunctions }),
+  );
   lifecycle.register('API gateway', () => gateway.close());
   return { emulator, gateway };
 }

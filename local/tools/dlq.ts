@@ -67,7 +67,11 @@ export async function readTopicToEnd(
   const nothing = { entries: [], commit: async () => {}, close: async () => {} };
   if (pending.size === 0) return nothing;
 
-  const consumer = kafka.consumer({ groupId: groupId ?? `dlq-reader-${randomUUID()}`, maxWaitTimeInMs: 250, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({
+    groupId: groupId ?? `dlq-reader-${randomUUID()}`,
+    maxWaitTimeInMs: 250,
+    allowAutoTopicCreation: false,
+  });
   const entries: DlqEntry[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -112,13 +116,21 @@ export function readableOrderUid(entry: Pick<DlqEntry, 'key' | 'value'>): string
 
 /** Why the consumer would reject the record today, or that it is a valid order (failed for another reason). */
 export function explain(entry: Pick<DlqEntry, 'key' | 'value'>): string {
-  return diagnoseRecord({ key: entry.key, value: entry.value }) ?? 'a valid order now: it failed for another reason (database, conflict); a re-drive stores it if its order_uid is free';
+  return (
+    diagnoseRecord({ key: entry.key, value: entry.value }) ??
+    'a valid order now: it failed for another reason (database, conflict); a re-drive stores it if its order_uid is free'
+  );
 }
 
 /** Sends DLQ entries back to their source topic (original key, value and headers). */
 export async function redrive(kafka: Kafka, entries: readonly DlqEntry[], fallbackTopic: string): Promise<number> {
   if (entries.length === 0) return 0;
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   try {
     const byTopic = new Map<string, DlqEntry[]>();

@@ -122,7 +122,12 @@ export async function sendRecords(records: readonly PlannedRecord[], options: Se
   const keyed = options.keyed ?? true;
   const admin = kafka.admin();
   // Java's murmur2 partitioner (kafkajs' default): the same partition per order_uid as any Kafka client.
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await Promise.all([admin.connect(), producer.connect()]);
   try {
     const before = await partitionEnds(admin, options.topic);
@@ -130,7 +135,9 @@ export async function sendRecords(records: readonly PlannedRecord[], options: Se
     const chunk = options.rate ? Math.max(1, Math.min(CHUNK, Math.floor(options.rate / 10))) : CHUNK;
     let sent = 0;
     while (sent < records.length) {
-      const messages: Message[] = records.slice(sent, sent + chunk).map((record) => ({ key: (keyed && record.key) || null, value: record.value }));
+      const messages: Message[] = records
+        .slice(sent, sent + chunk)
+        .map((record) => ({ key: (keyed && record.key) || null, value: record.value }));
       await producer.send({ topic: options.topic, acks: -1, compression, messages });
       sent += messages.length;
       options.onProgress?.(sent);
@@ -156,7 +163,8 @@ const usage = `usage: npm run produce -- --count N [--rate R] [--invalid-share 0
 
 function compressionOf(text: string | undefined): CompressionName {
   const name = text ?? 'none';
-  if (!(name in COMPRESSIONS)) throw new Error(`--compression must be one of ${Object.keys(COMPRESSIONS).join(', ')}, not "${name}"\n${usage}`);
+  if (!(name in COMPRESSIONS))
+    throw new Error(`--compression must be one of ${Object.keys(COMPRESSIONS).join(', ')}, not "${name}"\n${usage}`);
   return name as CompressionName;
 }
 
@@ -201,12 +209,22 @@ async function main() {
       });
 
   const bar = new cliProgress.SingleBar(
-    { format: 'producing [{bar}] {percentage}% | {value}/{total} records | {eta_formatted} left', stream: process.stderr, noTTYOutput: false },
+    {
+      format: 'producing [{bar}] {percentage}% | {value}/{total} records | {eta_formatted} left',
+      stream: process.stderr,
+      noTTYOutput: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   if (!values.quiet) bar.start(records.length, 0);
   const compression = compressionOf(values.compression);
-  const summary = await sendRecords(records, { ...connection, ...(rate ? { rate } : {}), compression, keyed: !values.unkeyed, onProgress: (sent) => bar.update(sent) }).finally(() => bar.stop());
+  const summary = await sendRecords(records, {
+    ...connection,
+    ...(rate ? { rate } : {}),
+    compression,
+    keyed: !values.unkeyed,
+    onProgress: (sent) => bar.update(sent),
+  }).finally(() => bar.stop());
 
   const kinds = new Map<string, number>();
   for (const record of records) kinds.set(record.kind, (kinds.get(record.kind) ?? 0) + 1);

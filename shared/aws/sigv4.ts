@@ -39,19 +39,36 @@ export function signPost(
   const day = amzDate.slice(0, 8);
   const all: Record<string, string> = { ...headers, host: url.host, 'x-amz-date': amzDate };
   if (credentials.sessionToken) all['x-amz-security-token'] = credentials.sessionToken;
-  const names = Object.keys(all).map((name) => name.toLowerCase()).sort();
-  const value = (name: string) => Object.entries(all).find(([key]) => key.toLowerCase() === name)![1].trim().replace(/\s+/g, ' ');
+  const names = Object.keys(all)
+    .map((name) => name.toLowerCase())
+    .sort();
+  const value = (name: string) =>
+    Object.entries(all)
+      .find(([key]) => key.toLowerCase() === name)![1]
+      .trim()
+      .replace(/\s+/g, ' ');
   const signedHeaders = names.join(';');
-  const canonical = ['POST', url.pathname || '/', '', ...names.map((name) => `${name}:${value(name)}`), '', signedHeaders, sha256Hex(body)].join('\n');
+  const canonical = [
+    'POST',
+    url.pathname || '/',
+    '',
+    ...names.map((name) => `${name}:${value(name)}`),
+    '',
+    signedHeaders,
+    sha256Hex(body),
+  ].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonical)].join('\n');
-  const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, day, region, service)).update(toSign, 'utf8').digest('hex');
+  const signature = createHmac('sha256', signingKey(credentials.secretAccessKey, day, region, service))
+    .update(toSign, 'utf8')
+    .digest('hex');
   const authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return { url, body, headers: { ...all, authorization } };
 }
 
 /** RFC 3986 encoding, as SigV4 wants it for query keys and values. */
-export const uriEncode = (value: string) => encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+export const uriEncode = (value: string) =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
  * A presigned GET of `url` (its query parameters signed with it), valid `expiresSeconds`; only the
@@ -60,7 +77,13 @@ export const uriEncode = (value: string) => encodeURIComponent(value).replace(/[
  */
 export function presignGet(
   url: URL,
-  { region, service, credentials, now, expiresSeconds }: { region: string; service: string; credentials: AwsCredentials; now: Date; expiresSeconds: number },
+  {
+    region,
+    service,
+    credentials,
+    now,
+    expiresSeconds,
+  }: { region: string; service: string; credentials: AwsCredentials; now: Date; expiresSeconds: number },
 ): Array<[string, string]> {
   const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, '');
   const day = amzDate.slice(0, 8);
@@ -81,7 +104,12 @@ export function presignGet(
     .join('&');
   const canonical = ['GET', url.pathname || '/', canonicalQuery, `host:${url.host}`, '', 'host', sha256Hex('')].join('\n');
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonical)].join('\n');
-  query.push(['X-Amz-Signature', createHmac('sha256', signingKey(credentials.secretAccessKey, day, region, service)).update(toSign, 'utf8').digest('hex')]);
+  query.push([
+    'X-Amz-Signature',
+    createHmac('sha256', signingKey(credentials.secretAccessKey, day, region, service))
+      .update(toSign, 'utf8')
+      .digest('hex'),
+  ]);
   return query;
 }
 

@@ -26,7 +26,10 @@ export { ConfigError as DatabaseConfigError };
 // The ARN of a secret in any partition (aws, aws-cn, aws-us-gov, ...).
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/;
 
-const secretArn = z.preprocess(blankAsAbsent, z.string().regex(SECRET_ARN, 'must be the ARN of a Secrets Manager secret (arn:aws:secretsmanager:...)').optional());
+const secretArn = z.preprocess(
+  blankAsAbsent,
+  z.string().regex(SECRET_ARN, 'must be the ARN of a Secrets Manager secret (arn:aws:secretsmanager:...)').optional(),
+);
 const name = z.preprocess(blankAsAbsent, z.string().optional());
 
 const databaseUrl = z.preprocess(
@@ -71,7 +74,10 @@ export function readDatabaseConfig(env: Env = process.env): DatabaseEnv {
 /** The fields of an RDS-style secret that a login needs (the role secrets have the same shape). */
 const rdsSecretSchema = z.object({
   host: z.string().min(1),
-  port: z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number).optional(),
+  port: z
+    .union([z.number(), z.string().regex(/^\d+$/)])
+    .transform(Number)
+    .optional(),
   username: z.string().min(1),
   password: z.string().min(1),
   dbname: z.string().min(1).optional(),
@@ -125,13 +131,18 @@ export function connectionFromConfig(config: DatabaseEnv, secret?: RdsSecret): P
 }
 
 /** Where to connect: DATABASE_URL, or the secret of DB_SECRET_ARN (re-fetched when `refreshSecret`). */
-export async function resolveConnectionConfig(config: DatabaseEnv, { refreshSecret = false }: { refreshSecret?: boolean } = {}): Promise<PoolConfig> {
+export async function resolveConnectionConfig(
+  config: DatabaseEnv,
+  { refreshSecret = false }: { refreshSecret?: boolean } = {},
+): Promise<PoolConfig> {
   if (config.DATABASE_URL || !config.DB_SECRET_ARN) return connectionFromConfig(config);
   return connectionFromConfig(config, await fetchRdsSecret(config.DB_SECRET_ARN, 'DB_SECRET_ARN', { refresh: refreshSecret }));
 }
 
 /** Pool settings of the configuration. */
-export function poolSettings(config: DatabaseEnv): Pick<PoolConfig, 'max' | 'connectionTimeoutMillis' | 'statement_timeout' | 'query_timeout'> {
+export function poolSettings(
+  config: DatabaseEnv,
+): Pick<PoolConfig, 'max' | 'connectionTimeoutMillis' | 'statement_timeout' | 'query_timeout'> {
   return {
     max: config.DB_POOL_MAX,
     connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,

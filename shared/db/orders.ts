@@ -72,7 +72,12 @@ export async function beginOrderTransaction(): Promise<OrderTransaction> {
     open = false;
     // After a failed statement the connection is still good once rolled back; if even the
     // rollback fails, the connection is broken and pg must discard it.
-    const broken = error ? await client.query('ROLLBACK').then(() => undefined, (rollbackError: Error) => rollbackError) : undefined;
+    const broken = error
+      ? await client.query('ROLLBACK').then(
+          () => undefined,
+          (rollbackError: Error) => rollbackError,
+        )
+      : undefined;
     client.release(broken);
   };
   const settle = async () => {

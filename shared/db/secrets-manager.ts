@@ -59,10 +59,17 @@ export class SecretsManagerError extends Error {
 }
 
 /** The SecretString of the secret `arn` (current version), fetched now. */
-export async function getSecretString(arn: string, { env = process.env, timeoutMs = 5_000 }: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+export async function getSecretString(
+  arn: string,
+  { env = process.env, timeoutMs = 5_000 }: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<string> {
   const { url, region } = endpointFor(arn, env);
   const request = signPost(
-    { url, body: JSON.stringify({ SecretId: arn }), headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' } },
+    {
+      url,
+      body: JSON.stringify({ SecretId: arn }),
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.GetSecretValue' },
+    },
     { region, service: SERVICE, credentials: credentialsFromEnv(env), now: new Date() },
   );
   const { status, text } = await post(request, timeoutMs);
@@ -73,7 +80,13 @@ export async function getSecretString(arn: string, { env = process.env, timeoutM
       return {};
     }
   })();
-  if (status !== 200) throw new SecretsManagerError(String(answer.__type ?? 'UnknownError').split('#').at(-1)!, status);
+  if (status !== 200)
+    throw new SecretsManagerError(
+      String(answer.__type ?? 'UnknownError')
+        .split('#')
+        .at(-1)!,
+      status,
+    );
   if (typeof answer.SecretString !== 'string') throw new SecretsManagerError('NoSecretString', status);
   return answer.SecretString;
 }

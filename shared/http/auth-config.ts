@@ -32,13 +32,24 @@ const authSchema = z
     AUTH_AUTHORIZE_URL: url,
     AUTH_TOKEN_URL: url,
     AUTH_LOGOUT_URL: url,
-    AUTH_SCOPES: z.preprocess(blankAsAbsent, z.string().regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, 'must be scopes separated by single spaces').optional()),
+    AUTH_SCOPES: z.preprocess(
+      blankAsAbsent,
+      z
+        .string()
+        .regex(/^[\x21-\x7e]+( [\x21-\x7e]+)*$/, 'must be scopes separated by single spaces')
+        .optional(),
+    ),
   })
   .superRefine((env, context) => {
     const set = REQUIRED.filter((name) => env[name] !== undefined);
     if (set.length === 0 || set.length === REQUIRED.length) return;
     for (const name of REQUIRED) {
-      if (env[name] === undefined) context.addIssue({ code: 'custom', path: [name], message: `is required when ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set` });
+      if (env[name] === undefined)
+        context.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `is required when ${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set`,
+        });
     }
   });
 

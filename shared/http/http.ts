@@ -24,7 +24,9 @@ export interface SignInEndpoints {
  * the authorize endpoint to its login page, and browsers check form-action along those redirects).
  */
 function contentSecurityPolicy(signIn?: SignInEndpoints): string {
-  const formTargets = signIn ? [...new Set([signIn.authorizeUrl, signIn.logoutUrl].filter((url) => url !== undefined).map((url) => new URL(url).origin))] : [];
+  const formTargets = signIn
+    ? [...new Set([signIn.authorizeUrl, signIn.logoutUrl].filter((url) => url !== undefined).map((url) => new URL(url).origin))]
+    : [];
   return [
     "default-src 'self'",
     "script-src 'self'",

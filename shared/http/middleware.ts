@@ -57,7 +57,10 @@ function withHeaders<TEvent>(headers: HttpStackOptions['headers']): MiddlewareOb
   return { after: add, onError: add };
 }
 
-function outcomeMetrics<TEvent>({ metrics }: Pick<Observability, 'metrics'>, metricsFor: HttpStackOptions['metricsFor']): MiddlewareObj<TEvent, HttpResponse> {
+function outcomeMetrics<TEvent>(
+  { metrics }: Pick<Observability, 'metrics'>,
+  metricsFor: HttpStackOptions['metricsFor'],
+): MiddlewareObj<TEvent, HttpResponse> {
   const count = (outcome: Outcome) => {
     for (const name of metricsFor(outcome)) metrics.addMetric(name, MetricUnit.Count, 1);
   };

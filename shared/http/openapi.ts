@@ -218,10 +218,10 @@ function gatewayResponses(route: RouteSpec): Record<string, Json> {
           403: gateway(
             route.auth.kind === 'iam'
               ? 'The signature or the IAM policy refuses the request, or the token lacks the scope'
-              : 'The token lacks the route\'s scope',
+              : "The token lacks the route's scope",
           ),
         }),
-    429: gateway('Throttled by the stage\'s rate or burst limit'),
+    429: gateway("Throttled by the stage's rate or burst limit"),
     500: {
       description:
         'A defect: problem details from the function, or API Gateway\'s {"message":"Internal Server Error"} when the function fails',
@@ -286,8 +286,8 @@ export function openApiDocument(): Json {
       description: [
         'Orders by order_uid, the newest orders, order submission, health and the order page.',
         'Errors of the functions are RFC 9457 problem details (application/problem+json);',
-        "API Gateway's own 401/403/429 are application/json {\"message\": ...}. See docs/api.md.",
-        'HEAD reaches API Gateway\'s $default route (a token with orders/read) and is answered as GET without a body',
+        'API Gateway\'s own 401/403/429 are application/json {"message": ...}. See docs/api.md.',
+        "HEAD reaches API Gateway's $default route (a token with orders/read) and is answered as GET without a body",
         'where that GET needs no more than orders/read; elsewhere (GET /cache/stats) it is 405.',
       ].join(' '),
     },

@@ -21,10 +21,7 @@ export type RouteFunction = 'api' | 'submit';
 export type HttpMethod = 'GET' | 'POST';
 
 /** `public`: no authorizer. `jwt`: a token with one of `scopes`. `iam`: SigV4 (or jwt with `scopes` when configured). */
-export type RouteAuth =
-  | { kind: 'public' }
-  | { kind: 'jwt'; scopes: readonly Scope[] }
-  | { kind: 'iam'; scopes: readonly Scope[] };
+export type RouteAuth = { kind: 'public' } | { kind: 'jwt'; scopes: readonly Scope[] } | { kind: 'iam'; scopes: readonly Scope[] };
 
 export interface RouteSpec {
   /** API Gateway route key: `GET /orders/{order_uid}`, or `$default`. */

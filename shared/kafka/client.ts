@@ -36,9 +36,7 @@ export interface KafkaClientOptions {
 }
 
 export function parseBrokers(brokers: string[] | string): string[] {
-  const list = (Array.isArray(brokers) ? brokers : brokers.split(','))
-    .map((broker) => broker.trim())
-    .filter((broker) => broker.length > 0);
+  const list = (Array.isArray(brokers) ? brokers : brokers.split(',')).map((broker) => broker.trim()).filter((broker) => broker.length > 0);
   if (list.length === 0) throw new Error('Kafka brokers: at least one host:port is required');
   return list;
 }
@@ -115,7 +113,8 @@ const kafkaSchema = z
     AWS_REGION: z.preprocess(blankAsAbsent, z.string().trim().optional()),
   })
   .superRefine((env, context) => {
-    if (env.KAFKA_AUTH === 'iam' && !env.AWS_REGION) context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'is required when KAFKA_AUTH=iam' });
+    if (env.KAFKA_AUTH === 'iam' && !env.AWS_REGION)
+      context.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'is required when KAFKA_AUTH=iam' });
   });
 
 /**

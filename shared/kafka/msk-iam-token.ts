@@ -19,7 +19,10 @@ export interface MskIamToken {
   expiresAt: number;
 }
 
-export function mskIamToken(region: string, { credentials = credentialsFromEnv(), now = new Date() }: { credentials?: AwsCredentials; now?: Date } = {}): MskIamToken {
+export function mskIamToken(
+  region: string,
+  { credentials = credentialsFromEnv(), now = new Date() }: { credentials?: AwsCredentials; now?: Date } = {},
+): MskIamToken {
   const signedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
   const url = new URL(`https://kafka.${region}.amazonaws.com/?Action=kafka-cluster%3AConnect`);
   const query = presignGet(url, { region, service: 'kafka-cluster', credentials, now: signedAt, expiresSeconds: EXPIRES_SECONDS });
@@ -29,5 +32,8 @@ export function mskIamToken(region: string, { credentials = credentialsFromEnv()
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, value]) => `${uriEncode(key)}=${uriEncode(value)}`)
     .join('&');
-  return { token: Buffer.from(`https://${url.host}/?${search}`, 'utf8').toString('base64url'), expiresAt: signedAt.getTime() + EXPIRES_SECONDS * 1000 };
+  return {
+    token: Buffer.from(`https://${url.host}/?${search}`, 'utf8').toString('base64url'),
+    expiresAt: signedAt.getTime() + EXPIRES_SECONDS * 1000,
+  };
 }

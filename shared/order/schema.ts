@@ -109,7 +109,9 @@ export const orderSchema = orderShape.superRefine(
     // Any field may hold any JSON value here (null included): look before reading.
     const payment: unknown = order.payment;
     const items: unknown[] = Array.isArray(order.items) ? order.items : [];
-    const totals = items.map((item) => (typeof item === 'object' && item !== null ? (item as Record<string, unknown>).total_price : undefined));
+    const totals = items.map((item) =>
+      typeof item === 'object' && item !== null ? (item as Record<string, unknown>).total_price : undefined,
+    );
     if (typeof payment !== 'object' || payment === null || !totals.every(isMoney)) return;
     const { goods_total: goodsTotal, delivery_cost: deliveryCost, custom_fee: customFee, amount } = payment as Record<string, unknown>;
     if (isMoney(goodsTotal)) {

@@ -14,10 +14,7 @@ export interface Violation {
 export type ValidationResult = { ok: true; order: Order } | { ok: false; violations: Violation[] };
 
 function toJsonPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`),
-    '$',
-  );
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`), '$');
 }
 
 function toViolations(error: z.ZodError): Violation[] {

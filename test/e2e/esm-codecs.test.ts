@@ -44,7 +44,10 @@ function kcatProduce(topic: string, codec: CompressionName, lines: readonly stri
 }
 
 async function storedUids(url: string): Promise<Set<string>> {
-  return withClient(url, async (client) => new Set((await client.query<{ order_uid: string }>('SELECT order_uid FROM orders')).rows.map((row) => row.order_uid)));
+  return withClient(
+    url,
+    async (client) => new Set((await client.query<{ order_uid: string }>('SELECT order_uid FROM orders')).rows.map((row) => row.order_uid)),
+  );
 }
 
 describe('records in every codec', () => {
@@ -53,10 +56,22 @@ describe('records in every codec', () => {
     const byCodec = new Map(CODECS.map((codec, index) => [codec, planRecords({ count: 200, seed: 100 + index })]));
     const cli = new Map(CODECS.map((codec, index) => [codec, planRecords({ count: 100, seed: 200 + index })]));
     const ingest = await startIngestFunction(database.url, kafka.brokers);
-    const emulator = await startEmulator({ brokers: kafka.brokers, ...topics, handler: ingest.handler, functionName: 'ingest', log: () => {} });
+    const emulator = await startEmulator({
+      brokers: kafka.brokers,
+      ...topics,
+      handler: ingest.handler,
+      functionName: 'ingest',
+      log: () => {},
+    });
     try {
-      for (const [codec, records] of byCodec) await kcatProduce(topics.topic, codec, records.map((record) => `${record.key}\t${record.value}`));
-      for (const [codec, records] of cli) await sendRecords(records, { brokers: [kafka.brokers], topic: topics.topic, client: {}, compression: codec });
+      for (const [codec, records] of byCodec)
+        await kcatProduce(
+          topics.topic,
+          codec,
+          records.map((record) => `${record.key}\t${record.value}`),
+        );
+      for (const [codec, records] of cli)
+        await sendRecords(records, { brokers: [kafka.brokers], topic: topics.topic, client: {}, compression: codec });
       await waitForCaughtUp(kafka.brokers, topics.groupId, topics.topic);
     } finally {
       await emulator.stop();
@@ -73,10 +88,22 @@ describe('records in every codec', () => {
   it('reads on-failure records the DLQ holds in each codec', async () => {
     const dlqTopic = `orders-dlq-codecs-${Date.now()}`;
     await createTopic(kafka.brokers, dlqTopic, 1);
-    const source = { functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:ingest', eventSourceArn: 'arn:aws:kafka:x', bootstrapServers: kafka.brokers };
+    const source = {
+      functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:ingest',
+      eventSourceArn: 'arn:aws:kafka:x',
+      bootstrapServers: kafka.brokers,
+    };
     const planned: PlannedRecord[] = planRecords({ count: CODECS.length, seed: 300 });
     for (const [index, codec] of CODECS.entries()) {
-      const record = { topic: 'orders', partition: index, offset: index, timestamp: Date.now(), key: Buffer.from(planned[index]!.key), value: Buffer.from(planned[index]!.value), headers: {} };
+      const record = {
+        topic: 'orders',
+        partition: index,
+        offset: index,
+        timestamp: Date.now(),
+        key: Buffer.from(planned[index]!.key),
+        value: Buffer.from(planned[index]!.value),
+        headers: {},
+      };
       const message = toDlqMessage(record, { condition: 'RetriesExhausted', attempts: 11, functionError: false }, source, 1);
       await kcatProduce(dlqTopic, codec, [`${planned[index]!.key}\t${String(message.value)}`]);
     }

@@ -100,7 +100,11 @@ describe('event-source mapping emulator', () => {
       ['a', 'poison', 'b'],
       async (event) => {
         const poison = decodeKafkaEvent(event).find((record) => record.value.ok && record.value.text === 'poison');
-        return { batchItemFailures: poison ? [{ itemIdentifier: { partition: `${poison.position.topic}-0`, offset: poison.position.offset } }] : [] };
+        return {
+          batchItemFailures: poison
+            ? [{ itemIdentifier: { partition: `${poison.position.topic}-0`, offset: poison.position.offset } }]
+            : [],
+        };
       },
       { backoff: undefined, maxRetryAttempts: undefined },
     );

@@ -44,7 +44,14 @@ describe('ingest at AWS concurrency: six partitions, unkeyed producer, duplicate
     const records = tripled(orders, 3);
     const ingest = await startIngestFunction(database.url, kafka.brokers);
     // Batches of 400 (the issue's): ingest then writes in a multi-statement transaction, where lock order matters most.
-    const emulator = await startEmulator({ brokers: kafka.brokers, ...topics, batchSize: 400, handler: ingest.handler, functionName: 'ingest', log: () => {} });
+    const emulator = await startEmulator({
+      brokers: kafka.brokers,
+      ...topics,
+      batchSize: 400,
+      handler: ingest.handler,
+      functionName: 'ingest',
+      log: () => {},
+    });
     const started = performance.now();
     try {
       const sent = await sendRecords(records, { brokers: [kafka.brokers], topic: topics.topic, client: {}, keyed: false });
@@ -58,7 +65,9 @@ describe('ingest at AWS concurrency: six partitions, unkeyed producer, duplicate
 
     const uids = orders.map((record) => record.key);
     const stored = await withClient(database.url, async (client) => {
-      const { rows } = await client.query<{ order_uid: string; n: string }>('SELECT order_uid, count(*) AS n FROM orders GROUP BY order_uid');
+      const { rows } = await client.query<{ order_uid: string; n: string }>(
+        'SELECT order_uid, count(*) AS n FROM orders GROUP BY order_uid',
+      );
       return new Map(rows.map((row) => [row.order_uid, Number(row.n)]));
     });
     expect(uids.filter((uid) => stored.get(uid) !== 1)).toEqual([]);
@@ -74,6 +83,8 @@ describe('ingest at AWS concurrency: six partitions, unkeyed producer, duplicate
     const waits = ingest.lines.filter((line) => line.includes('retrying within the outage budget') || line.includes('deadlock'));
     expect(waits).toEqual([]);
     expect(emulator.stats.functionErrors).toBe(0);
-    process.stderr.write(`ingest-concurrency: ${records.length} records in ${seconds.toFixed(1)} s, ${emulator.stats.invocations} invocations, ${cold.length} environments\n`);
+    process.stderr.write(
+      `ingest-concurrency: ${records.length} records in ${seconds.toFixed(1)} s, ${emulator.stats.invocations} invocations, ${cold.length} environments\n`,
+    );
   });
 });

@@ -38,7 +38,14 @@ async function pipeline(budgetSeconds: number, options: Partial<EmulatorOptions>
     import('../../shared/db/pool.js'),
   ]);
   const topics = await createTestTopics(kafka.brokers, 3);
-  const emulator = await startEmulator({ brokers: kafka.brokers, handler, ...topics, log: () => {}, functionTimeoutMs: 60_000, ...options });
+  const emulator = await startEmulator({
+    brokers: kafka.brokers,
+    handler,
+    ...topics,
+    log: () => {},
+    functionTimeoutMs: 60_000,
+    ...options,
+  });
   return { topics, emulator, closePool };
 }
 
@@ -65,7 +72,10 @@ async function sendThroughOutage(topic: string, count: number, seed: number) {
 describe('ingest during a 30 s database outage (scaled-down timings)', () => {
   it('stores every order once and sends nothing to the DLQ when the outage is within (retries + 1) × budget', async () => {
     // (3 + 1) × 20 s = 80 s > 30 s.
-    const { topics, emulator, closePool } = await pipeline(20, { maxRetryAttempts: 3, backoff: { initialMs: 500, multiplier: 2, maxMs: 2_000 } });
+    const { topics, emulator, closePool } = await pipeline(20, {
+      maxRetryAttempts: 3,
+      backoff: { initialMs: 500, multiplier: 2, maxMs: 2_000 },
+    });
     try {
       const uids = await sendThroughOutage(topics.topic, 1_600, 31);
       await waitForCaughtUp(kafka.brokers, topics.groupId, topics.topic, 240_000);
@@ -83,7 +93,11 @@ describe('ingest during a 30 s database outage (scaled-down timings)', () => {
 
   it('sends records to the DLQ, and loses none, when budget and retries are too small for the outage', async () => {
     // (1 + 1) × 1 s + 0.1 s of backoff ≪ 30 s.
-    const { topics, emulator, closePool } = await pipeline(1, { maxRetryAttempts: 1, bisectOnError: false, backoff: { initialMs: 100, multiplier: 1, maxMs: 100 } });
+    const { topics, emulator, closePool } = await pipeline(1, {
+      maxRetryAttempts: 1,
+      bisectOnError: false,
+      backoff: { initialMs: 100, multiplier: 1, maxMs: 100 },
+    });
     try {
       const uids = await sendThroughOutage(topics.topic, 1_600, 32);
       await waitForCaughtUp(kafka.brokers, topics.groupId, topics.topic, 240_000);

@@ -36,7 +36,6 @@ afterAll(async () => {
   vi.unstubAllEnvs();
 });
 
-
 /** How many rows each of the given order_uids has (absent uids: 0), and how many rows in all. */
 async function storedCounts(url: string, uids: readonly string[]) {
   return withClient(url, async (client) => {
@@ -100,7 +99,9 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
       await emulator.stop();
     }
     // At AWS concurrency: more than one ingest environment ran.
-    expect(functions.lines.filter((line) => line.startsWith('[ingest] REPORT') && line.includes('Init Duration')).length).toBeGreaterThan(1);
+    expect(functions.lines.filter((line) => line.startsWith('[ingest] REPORT') && line.includes('Init Duration')).length).toBeGreaterThan(
+      1,
+    );
 
     const { valid, broken, dlq } = await expectExactlyOnce(database.url, topics.dlqTopic, records);
     expect(valid.length).toBe(5_000 - 250 - 50);
@@ -108,7 +109,11 @@ describe('local pipeline: Kafka → event-source mapping emulator → ingest han
 
     // Each DLQ record keeps its payload and says where from and after how many attempts; the DLQ tool explains why.
     const byUid = new Map(broken.map((record) => [record.key, record]));
-    const expectedReason = { not_json: /^not_json: /, missing_fields: /^invalid_order: .*\$\.payment/, money_mismatch: /^invalid_order: \$\.payment\.amount/ };
+    const expectedReason = {
+      not_json: /^not_json: /,
+      missing_fields: /^invalid_order: .*\$\.payment/,
+      money_mismatch: /^invalid_order: \$\.payment\.amount/,
+    };
     for (const entry of dlq) {
       const record = byUid.get(readableOrderUid(entry)!)!;
       expect(entry.value?.toString('utf8')).toBe(record.value);
@@ -210,7 +215,21 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, wha
 /** `npm run esm:local` as a real child process (same Node, same tsx). Resolves once it consumes. */
 async function spawnEmulator(topics: { topic: string; dlqTopic: string; groupId: string }, databaseUrl: string): Promise<ChildProcess> {
   const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const args = [tsx, 'local/emulators/esm/cli.ts', '--brokers', kafka.brokers, '--topic', topics.topic, '--dlq-topic', topics.dlqTopic, '--group', topics.groupId, '--retries', '2', '--quiet'];
+  const args = [
+    tsx,
+    'local/emulators/esm/cli.ts',
+    '--brokers',
+    kafka.brokers,
+    '--topic',
+    topics.topic,
+    '--dlq-topic',
+    topics.dlqTopic,
+    '--group',
+    topics.groupId,
+    '--retries',
+    '2',
+    '--quiet',
+  ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: databaseUrl, POWERTOOLS_LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },

@@ -146,9 +146,21 @@ describe('npm run smoke against npm start', () => {
       target.submitHeaders = async (url, body, requestHeaders) => {
         const { order_uid: orderUid } = JSON.parse(body) as { order_uid: string };
         // The on-failure destination's record, as the emulator (and AWS) writes it for a copy of this order.
-        const copy = { topic: DEFAULT_ORDERS_TOPIC, partition: 0, offset: 0, timestamp: Date.now(), key: Buffer.from(orderUid), value: Buffer.from(body), headers: {} };
+        const copy = {
+          topic: DEFAULT_ORDERS_TOPIC,
+          partition: 0,
+          offset: 0,
+          timestamp: Date.now(),
+          key: Buffer.from(orderUid),
+          value: Buffer.from(body),
+          headers: {},
+        };
         const failure = { condition: 'RetriesExhausted', attempts: 11, functionError: true } as const;
-        const source = { functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:ingest', eventSourceArn: 'local', bootstrapServers: 'local' };
+        const source = {
+          functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:ingest',
+          eventSourceArn: 'local',
+          bootstrapServers: 'local',
+        };
         await producer.send({ topic: DEFAULT_DLQ_TOPIC, messages: [toDlqMessage(copy, failure, source, 1)] });
         return submitHeaders(url, body, requestHeaders);
       };

@@ -22,7 +22,7 @@ let broker: LocalKafka;
 let dataDir: string;
 let kafka: Kafka;
 let admin: Admin;
-let handler: (typeof import('../../functions/submit/handler.js'))['handler'];
+let handler: typeof import('../../functions/submit/handler.js')['handler'];
 
 type Order = Record<string, unknown> & { order_uid: string };
 let uidCounter = 0;

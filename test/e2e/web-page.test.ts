@@ -41,10 +41,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   vi.stubEnv('DATABASE_URL', database.url);
   const orders = [...others, seed];
-  const response = await ingestHandler(
-    ordersEvent(orders),
-    lambdaContext(),
-  );
+  const response = await ingestHandler(ordersEvent(orders), lambdaContext());
   expect(response.batchItemFailures).toEqual([]);
   const port = await freePort();
   issuer = await startLocalIssuer({ redirectUris: [`http://127.0.0.1:${port}/`] });
@@ -52,7 +49,14 @@ beforeAll(async () => {
   gateway = await startGateway({ port, auth: issuer.authorizer });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
   // A CSP violation or a script error would show up here; the 401, 404 and 400 answers the
@@ -113,7 +117,17 @@ describe('order lookup page', () => {
     const rows = page.locator('#items tbody tr');
     expect(await rows.count()).toBe(seed.items.length);
     const firstRow = await rows.first().locator('td').allTextContents();
-    expect(firstRow).toEqual(['1', seed.items[0]!.name, seed.items[0]!.brand, seed.items[0]!.size, '$4.53', '30%', '$3.17', '202', String(seed.items[0]!.nm_id)]);
+    expect(firstRow).toEqual([
+      '1',
+      seed.items[0]!.name,
+      seed.items[0]!.brand,
+      seed.items[0]!.size,
+      '$4.53',
+      '30%',
+      '$3.17',
+      '202',
+      String(seed.items[0]!.nm_id),
+    ]);
     expect(await page.locator('#delivery').textContent()).toContain(seed.delivery.city);
   });
 

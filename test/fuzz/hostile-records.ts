@@ -24,27 +24,129 @@ const BASE = fakeOrders(40, 1313);
 const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** A number written into the JSON text as is (JSON.stringify would normalize -0 and 1e2). */
-const RAW_NUMBERS = ['-0', '1e2', '1.0', '-0.0', '1e400', '123456789012345678901234567890', '9007199254740993', '9223372036854775808', '2147483648', '0.1', '-1'];
+const RAW_NUMBERS = [
+  '-0',
+  '1e2',
+  '1.0',
+  '-0.0',
+  '1e400',
+  '123456789012345678901234567890',
+  '9007199254740993',
+  '9223372036854775808',
+  '2147483648',
+  '0.1',
+  '-1',
+];
 const HOSTILE_VALUES: unknown[] = [
-  null, true, '', 'x'.repeat(256), 'a\u0000b', '\uD800', 'ok\uDFFFok', 1e300, 2 ** 63, 2 ** 53, Number.MAX_SAFE_INTEGER, -1, 1.5,
-  2_147_483_648, [], {}, [[[[[]]]]], '1', { __proto__: null, a: 1 }, 'Ω'.repeat(255), '😀'.repeat(128),
+  null,
+  true,
+  '',
+  'x'.repeat(256),
+  'a\u0000b',
+  '\uD800',
+  'ok\uDFFFok',
+  1e300,
+  2 ** 63,
+  2 ** 53,
+  Number.MAX_SAFE_INTEGER,
+  -1,
+  1.5,
+  2_147_483_648,
+  [],
+  {},
+  [[[[[]]]]],
+  '1',
+  { __proto__: null, a: 1 },
+  'Ω'.repeat(255),
+  '😀'.repeat(128),
 ];
 const DATES = [
-  '0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2024-02-29T12:00:00Z', '2023-02-29T12:00:00Z',
-  '2024-01-01T24:00:00Z', '2024-01-01T23:59:60Z', '2024-01-01T00:00:00+16:00', '2024-01-01T00:00:00-15:59', '2024-01-01T00:00:00+99:99',
-  '2024-01-01T00:00:00.123456789Z', '2024-01-01T00:00:00-00:00', '2024-01-01t00:00:00z', '2024-01-01T00:00:00+0530', '0000-12-31T23:59:59+14:00',
-  '294277-01-01T00:00:00Z', '2024-01-01 00:00:00Z', '2024-01-01T00:00:00',
+  '0000-01-01T00:00:00Z',
+  '0001-01-01T00:00:00Z',
+  '9999-12-31T23:59:59Z',
+  '2024-02-29T12:00:00Z',
+  '2023-02-29T12:00:00Z',
+  '2024-01-01T24:00:00Z',
+  '2024-01-01T23:59:60Z',
+  '2024-01-01T00:00:00+16:00',
+  '2024-01-01T00:00:00-15:59',
+  '2024-01-01T00:00:00+99:99',
+  '2024-01-01T00:00:00.123456789Z',
+  '2024-01-01T00:00:00-00:00',
+  '2024-01-01t00:00:00z',
+  '2024-01-01T00:00:00+0530',
+  '0000-12-31T23:59:59+14:00',
+  '294277-01-01T00:00:00Z',
+  '2024-01-01 00:00:00Z',
+  '2024-01-01T00:00:00',
 ];
-const EXTRA_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'k\u0000', '\uD800', '', 'order_uid ', 'ORDER_UID'];
+const EXTRA_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'k\u0000',
+  '\uD800',
+  '',
+  'order_uid ',
+  'ORDER_UID',
+];
 
 const LEAVES = [
-  'order_uid', 'track_number', 'entry', 'locale', 'internal_signature', 'customer_id', 'delivery_service', 'shardkey', 'sm_id', 'date_created', 'oof_shard',
-  'delivery', 'payment', 'items', 'delivery.name', 'delivery.phone', 'delivery.zip', 'delivery.city', 'delivery.address', 'delivery.region', 'delivery.email',
-  'payment.transaction', 'payment.request_id', 'payment.currency', 'payment.provider', 'payment.amount', 'payment.payment_dt', 'payment.bank',
-  'payment.delivery_cost', 'payment.goods_total', 'payment.custom_fee', 'items.0', 'items.0.chrt_id', 'items.0.track_number', 'items.0.price',
-  'items.0.rid', 'items.0.name', 'items.0.sale', 'items.0.size', 'items.0.total_price', 'items.0.nm_id', 'items.0.brand', 'items.0.status',
+  'order_uid',
+  'track_number',
+  'entry',
+  'locale',
+  'internal_signature',
+  'customer_id',
+  'delivery_service',
+  'shardkey',
+  'sm_id',
+  'date_created',
+  'oof_shard',
+  'delivery',
+  'payment',
+  'items',
+  'delivery.name',
+  'delivery.phone',
+  'delivery.zip',
+  'delivery.city',
+  'delivery.address',
+  'delivery.region',
+  'delivery.email',
+  'payment.transaction',
+  'payment.request_id',
+  'payment.currency',
+  'payment.provider',
+  'payment.amount',
+  'payment.payment_dt',
+  'payment.bank',
+  'payment.delivery_cost',
+  'payment.goods_total',
+  'payment.custom_fee',
+  'items.0',
+  'items.0.chrt_id',
+  'items.0.track_number',
+  'items.0.price',
+  'items.0.rid',
+  'items.0.name',
+  'items.0.sale',
+  'items.0.size',
+  'items.0.total_price',
+  'items.0.nm_id',
+  'items.0.brand',
+  'items.0.status',
 ];
-const NUMBER_LEAVES = ['sm_id', 'payment.payment_dt', 'items.0.chrt_id', 'items.0.price', 'items.0.sale', 'items.0.nm_id', 'items.0.status'];
+const NUMBER_LEAVES = [
+  'sm_id',
+  'payment.payment_dt',
+  'items.0.chrt_id',
+  'items.0.price',
+  'items.0.sale',
+  'items.0.nm_id',
+  'items.0.status',
+];
 
 type Json = Record<string, unknown>;
 
@@ -76,11 +178,48 @@ const orderText: fc.Arbitrary<{ kind: string; text: string; key?: string }> = fc
     uid: orderUid,
     mutation: fc.oneof(
       { weight: 6, arbitrary: fc.constant({ kind: 'valid' }) },
-      { weight: 3, arbitrary: fc.record({ kind: fc.constant('hostile-value'), path: fc.constantFrom(...LEAVES), value: fc.oneof(fc.constantFrom(...HOSTILE_VALUES), fc.jsonValue({ maxDepth: 3 }), fc.constant(undefined)) }) },
-      { weight: 2, arbitrary: fc.record({ kind: fc.constant('text'), path: fc.constantFrom(...LEAVES.filter((leaf) => !NUMBER_LEAVES.includes(leaf))), value: anyText }) },
-      { weight: 2, arbitrary: fc.record({ kind: fc.constant('date'), value: fc.oneof(fc.constantFrom(...DATES), fc.date({ noInvalidDate: true }).map((date) => date.toISOString())) }) },
-      { weight: 2, arbitrary: fc.record({ kind: fc.constant('raw-number'), path: fc.constantFrom(...NUMBER_LEAVES), raw: fc.constantFrom(...RAW_NUMBERS) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('extra-key'), at: fc.constantFrom('', 'delivery', 'payment', 'items.0'), name: fc.oneof(fc.constantFrom(...EXTRA_KEYS), anyText) }) },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          kind: fc.constant('hostile-value'),
+          path: fc.constantFrom(...LEAVES),
+          value: fc.oneof(fc.constantFrom(...HOSTILE_VALUES), fc.jsonValue({ maxDepth: 3 }), fc.constant(undefined)),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant('text'),
+          path: fc.constantFrom(...LEAVES.filter((leaf) => !NUMBER_LEAVES.includes(leaf))),
+          value: anyText,
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant('date'),
+          value: fc.oneof(
+            fc.constantFrom(...DATES),
+            fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+          ),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant('raw-number'),
+          path: fc.constantFrom(...NUMBER_LEAVES),
+          raw: fc.constantFrom(...RAW_NUMBERS),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('extra-key'),
+          at: fc.constantFrom('', 'delivery', 'payment', 'items.0'),
+          name: fc.oneof(fc.constantFrom(...EXTRA_KEYS), anyText),
+        }),
+      },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('items'), count: fc.constantFrom(0, 1001) }) },
     ),
     withKey: fc.boolean(),
@@ -113,11 +252,17 @@ const orderText: fc.Arbitrary<{ kind: string; text: string; key?: string }> = fc
 const junkValue: fc.Arbitrary<{ kind: string; value: unknown }> = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((value) => ({ kind: 'json-value', value: base64(JSON.stringify(value) ?? 'null') })),
   anyText.map((text) => ({ kind: 'not-json', value: base64(text) })),
-  fc.uint8Array({ minLength: 1, maxLength: 64 }).map((bytes) => ({ kind: 'bytes', value: Buffer.from([0xc3, 0x28, ...bytes]).toString('base64') })),
+  fc
+    .uint8Array({ minLength: 1, maxLength: 64 })
+    .map((bytes) => ({ kind: 'bytes', value: Buffer.from([0xc3, 0x28, ...bytes]).toString('base64') })),
   fc.constantFrom('%%%', 'abc', 'YWJj-_', 'YQ', '====', ' YWJj').map((value) => ({ kind: 'not-base64', value })),
   fc.constantFrom(null, undefined, 42, { a: 1 }).map((value) => ({ kind: 'no-value', value })),
-  fc.integer({ min: 1_000, max: 20_000 }).map((depth) => ({ kind: 'deep-nesting', value: base64(`${'['.repeat(depth)}${']'.repeat(depth)}`) })),
-  fc.integer({ min: 1_000, max: 10_000 }).map((depth) => ({ kind: 'deep-object', value: base64(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`) })),
+  fc
+    .integer({ min: 1_000, max: 20_000 })
+    .map((depth) => ({ kind: 'deep-nesting', value: base64(`${'['.repeat(depth)}${']'.repeat(depth)}`) })),
+  fc
+    .integer({ min: 1_000, max: 10_000 })
+    .map((depth) => ({ kind: 'deep-object', value: base64(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`) })),
 );
 
 export const hostileRecord: fc.Arbitrary<HostileRecord> = fc
@@ -128,12 +273,19 @@ export const hostileRecord: fc.Arbitrary<HostileRecord> = fc
       { weight: 2, arbitrary: junkValue.map(({ kind, value }) => ({ kind, value, key: undefined as string | undefined })) },
     ),
   })
-  .map(({ partition, body }) => ({ kind: body.kind, partition, value: body.value, ...(body.key === undefined ? {} : { key: base64(body.key) }) }));
+  .map(({ partition, body }) => ({
+    kind: body.kind,
+    partition,
+    value: body.value,
+    ...(body.key === undefined ? {} : { key: base64(body.key) }),
+  }));
 
 /** A batch: hostile records, some repeated (same content, or the same order_uid). */
 export const hostileBatch = (maxLength: number) =>
-  fc.array(hostileRecord, { minLength: 1, maxLength, size: 'max' }).chain((records) =>
-    fc
-      .array(fc.integer({ min: 0, max: records.length - 1 }), { maxLength: Math.ceil(records.length / 10) })
-      .map((repeats) => [...records, ...repeats.map((index) => ({ ...records[index]!, kind: `repeat-${records[index]!.kind}` }))]),
-  );
+  fc
+    .array(hostileRecord, { minLength: 1, maxLength, size: 'max' })
+    .chain((records) =>
+      fc
+        .array(fc.integer({ min: 0, max: records.length - 1 }), { maxLength: Math.ceil(records.length / 10) })
+        .map((repeats) => [...records, ...repeats.map((index) => ({ ...records[index]!, kind: `repeat-${records[index]!.kind}` }))]),
+    );

@@ -53,7 +53,10 @@ export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, field]) => field !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`).join(',')}}`;
+    return `{${entries
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, field]) => `${JSON.stringify(key)}:${canonicalJson(field)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -93,7 +96,15 @@ export class IngestChecker {
     for (const hostile of records) {
       const offset = this.#offsets.get(hostile.partition) ?? 0;
       this.#offsets.set(hostile.partition, offset + 1);
-      const record = { topic: this.options.topic, partition: hostile.partition, offset, timestamp: Date.now(), timestampType: 'CREATE_TIME', ...(hostile.key === undefined ? {} : { key: hostile.key }), value: hostile.value } as KafkaEventRecord;
+      const record = {
+        topic: this.options.topic,
+        partition: hostile.partition,
+        offset,
+        timestamp: Date.now(),
+        timestampType: 'CREATE_TIME',
+        ...(hostile.key === undefined ? {} : { key: hostile.key }),
+        value: hostile.value,
+      } as KafkaEventRecord;
       (event.records[partitionName(record)] ??= []).push(record);
       byRecord.push({ record, hostile });
     }
@@ -114,13 +125,20 @@ export class IngestChecker {
 
   async #expectServed(order: Order, position: string): Promise<void> {
     const response = await this.options.api(this.options.apiEvent(`/orders/${order.order_uid}`), this.options.context());
-    if (response.statusCode !== 200) throw new PropertyViolation(`acknowledged ${position} (${order.order_uid}) but GET answers ${response.statusCode}`);
+    if (response.statusCode !== 200)
+      throw new PropertyViolation(`acknowledged ${position} (${order.order_uid}) but GET answers ${response.statusCode}`);
     const served = canonicalJson(JSON.parse(response.body ?? 'null'));
-    if (served !== canonicalJson(order)) throw new PropertyViolation(`acknowledged ${position} but GET returns different content:\n sent   ${canonicalJson(order)}\n served ${served}`);
+    if (served !== canonicalJson(order))
+      throw new PropertyViolation(
+        `acknowledged ${position} but GET returns different content:\n sent   ${canonicalJson(order)}\n served ${served}`,
+      );
   }
 
   async #storedUids(uids: readonly string[]): Promise<Map<string, number>> {
-    const { rows } = await this.options.sql.query<{ order_uid: string; n: string }>('SELECT order_uid, count(*) AS n FROM orders WHERE order_uid = ANY($1) GROUP BY order_uid', [uids]);
+    const { rows } = await this.options.sql.query<{ order_uid: string; n: string }>(
+      'SELECT order_uid, count(*) AS n FROM orders WHERE order_uid = ANY($1) GROUP BY order_uid',
+      [uids],
+    );
     return new Map(rows.map((row) => [row.order_uid, Number(row.n)]));
   }
 
@@ -147,7 +165,12 @@ export class IngestChecker {
         throw new PropertyViolation(`acknowledged ${name} (${hostile.kind}), which is not a valid order: ${why}`);
       }
       if (!acknowledged) {
-        const why = classified === undefined ? 'undecodable' : classified.ok ? 'valid order (conflict)' : `${classified.reason} ${classified.violations[0]?.path ?? ''}`;
+        const why =
+          classified === undefined
+            ? 'undecodable'
+            : classified.ok
+              ? 'valid order (conflict)'
+              : `${classified.reason} ${classified.violations[0]?.path ?? ''}`;
         this.stats.byRejection.set(why, (this.stats.byRejection.get(why) ?? 0) + 1);
       }
       checks.push({ order: classified?.ok ? classified.order : undefined, acknowledged, name });
@@ -163,9 +186,11 @@ export class IngestChecker {
     const stored = await this.#storedUids(checks.flatMap(({ order }) => (order ? [order.order_uid] : [])));
     for (const { order, acknowledged, name } of checks) {
       if (!order) continue;
-      if ((stored.get(order.order_uid) ?? 0) > 1) throw new PropertyViolation(`${order.order_uid} is stored ${stored.get(order.order_uid)} times`);
+      if ((stored.get(order.order_uid) ?? 0) > 1)
+        throw new PropertyViolation(`${order.order_uid} is stored ${stored.get(order.order_uid)} times`);
       if (acknowledged) await this.#expectServed(order, name);
-      else if (!stored.has(order.order_uid)) throw new PropertyViolation(`the contract accepts ${name} but it was not stored: the database refused it, or it was lost`);
+      else if (!stored.has(order.order_uid))
+        throw new PropertyViolation(`the contract accepts ${name} but it was not stored: the database refused it, or it was lost`);
     }
   }
 
@@ -173,8 +198,14 @@ export class IngestChecker {
     const before = await this.#countOrders();
     const again = await this.#invoke(event);
     const fresh = await this.options.freshIngest()(event, this.options.context());
-    for (const [who, response] of [['the same container', again], ['a fresh container', fresh]] as const) {
-      if (JSON.stringify(response) !== JSON.stringify(first)) throw new PropertyViolation(`a replay by ${who} reports differently:\n first  ${JSON.stringify(first)}\n replay ${JSON.stringify(response)}`);
+    for (const [who, response] of [
+      ['the same container', again],
+      ['a fresh container', fresh],
+    ] as const) {
+      if (JSON.stringify(response) !== JSON.stringify(first))
+        throw new PropertyViolation(
+          `a replay by ${who} reports differently:\n first  ${JSON.stringify(first)}\n replay ${JSON.stringify(response)}`,
+        );
     }
     const after = await this.#countOrders();
     if (after !== before) throw new PropertyViolation(`a replay stored ${after - before} new order(s)`);

@@ -54,8 +54,20 @@ type Json = Record<string, unknown>;
 const base64 = (text: string | Buffer) => Buffer.from(text).toString('base64');
 
 const FORMS = [
-  'valid', 'invalid-elsewhere', 'truncated', 'unquoted-phone', 'bare-text', 'unknown-key', 'wrong-type', 'phone-as-money',
-  'swapped-fields', 'overlong-name', 'not-utf8', 'not-base64', 'json-string', 'conflict',
+  'valid',
+  'invalid-elsewhere',
+  'truncated',
+  'unquoted-phone',
+  'bare-text',
+  'unknown-key',
+  'wrong-type',
+  'phone-as-money',
+  'swapped-fields',
+  'overlong-name',
+  'not-utf8',
+  'not-base64',
+  'json-string',
+  'conflict',
 ] as const;
 export type PersonalForm = (typeof FORMS)[number];
 

@@ -53,14 +53,22 @@ async function checkPersonalData(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL = level;
   await personal.learnOrdinaryText();
   const runs = { numRuns: Number(values.personal), seed, endOnFailure: true };
-  await fc.assert(fc.asyncProperty(personalBatch, (batch) => personal.check(batch)), runs);
+  await fc.assert(
+    fc.asyncProperty(personalBatch, (batch) => personal.check(batch)),
+    runs,
+  );
   process.stdout.write(`no fragment of personal data in ${personal.lines} log lines for ${personal.records} records carrying it (DEBUG)\n`);
 }
 let failure: unknown;
 try {
   for (let round = 0; checker.stats.records < target; round += 1) {
-    await fc.assert(fc.asyncProperty(hostileBatch(maxBatch), (records) => checker.check(records)), { numRuns: 20, seed: seed + round, endOnFailure: true });
-    process.stdout.write(`\r${checker.stats.records} records in ${checker.stats.batches} batches, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    await fc.assert(
+      fc.asyncProperty(hostileBatch(maxBatch), (records) => checker.check(records)),
+      { numRuns: 20, seed: seed + round, endOnFailure: true },
+    );
+    process.stdout.write(
+      `\r${checker.stats.records} records in ${checker.stats.batches} batches, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
   }
   const stored = await checker.checkStoredOrders();
   process.stdout.write(`\nevery one of the ${stored} stored orders satisfies the contract\n`);
@@ -74,8 +82,10 @@ try {
 }
 
 const { stats } = checker;
-process.stdout.write(`\nseed ${seed}: ${stats.records} records, ${stats.batches} batches (each replayed by the same and by a fresh container), ` +
-  `${stats.acknowledged} acknowledged and served back exactly, ${stats.reported} reported as batch item failures, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+process.stdout.write(
+  `\nseed ${seed}: ${stats.records} records, ${stats.batches} batches (each replayed by the same and by a fresh container), ` +
+    `${stats.acknowledged} acknowledged and served back exactly, ${stats.reported} reported as batch item failures, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+);
 process.stdout.write('kind of record         acknowledged   reported\n');
 for (const [kind, counts] of [...stats.byKind].sort(([a], [b]) => a.localeCompare(b))) {
   process.stdout.write(`${kind.padEnd(22)} ${String(counts.acknowledged).padStart(12)} ${String(counts.reported).padStart(10)}\n`);
@@ -86,7 +96,9 @@ for (const [why, count] of [...stats.byRejection].sort(([, a], [, b]) => b - a).
 }
 if (failure) {
   const violation = failure instanceof Error && failure.cause instanceof PropertyViolation ? failure.cause : failure;
-  process.stdout.write(`\nFOUND a violation:\n${String((violation as Error).message ?? violation)}\n${failure instanceof Error ? failure.message.slice(0, 2_000) : ''}\n`);
+  process.stdout.write(
+    `\nFOUND a violation:\n${String((violation as Error).message ?? violation)}\n${failure instanceof Error ? failure.message.slice(0, 2_000) : ''}\n`,
+  );
   process.exit(1);
 }
 process.stdout.write('found no violation of the ingest properties\n');

@@ -63,7 +63,9 @@ describe('ingest outage budget', () => {
     expect(survivableOutageSeconds(config)).toBe(11 * 240);
     expect(survivableOutageSeconds(config)).toBeGreaterThanOrEqual(5 * 60);
     // And the records are not too old for the last retry.
-    expect(config.consumer.maxRecordAgeSeconds).toBeGreaterThanOrEqual((config.consumer.retryAttempts + 1) * config.consumer.timeoutSeconds);
+    expect(config.consumer.maxRecordAgeSeconds).toBeGreaterThanOrEqual(
+      (config.consumer.retryAttempts + 1) * config.consumer.timeoutSeconds,
+    );
   });
 
   it('keeps the ingest timeout under the 14-minute cap of Kafka-triggered functions', () => {

@@ -64,7 +64,8 @@ function bundleDir(service: string): string {
   const fn = Object.values(template.Resources).find(
     (resource) =>
       resource.Type === 'AWS::Lambda::Function' &&
-      (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+      (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.POWERTOOLS_SERVICE_NAME ===
+        service,
   );
   const assetPath = fn?.Metadata?.['aws:asset:path'];
   if (!assetPath) throw new Error(`no bundled asset for ${service}`);
@@ -97,8 +98,19 @@ describe('function bundles', () => {
    */
   const fromRuntime = async (service: string): Promise<string[]> => {
     const entry = join(bundleDir(service), 'index.mjs');
-    const result = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'silent' });
-    const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports.filter((item) => item.external).map((item) => item.path));
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'silent',
+    });
+    const imports = Object.values(result.metafile.inputs).flatMap((input) =>
+      input.imports.filter((item) => item.external).map((item) => item.path),
+    );
     return [...new Set(imports.filter((name) => !name.startsWith('node:') && !BUILTINS.has(name.split('/')[0]!)))].sort();
   };
 
@@ -119,14 +131,27 @@ describe('function bundles', () => {
   // bundled undici at init (~30 ms of a cold start); infra/esbuild/node-http.cjs stands in for it.
   it.each(Object.keys(BUNDLE_LIMITS))('%s imports node:http only without an ES module facade (no undici at init)', async (service) => {
     const entry = join(bundleDir(service), 'index.mjs');
-    const result = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'silent',
+    });
     const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports);
     expect(imports.filter((item) => /^(node:)?http$/.test(item.path) && item.kind !== 'require-call')).toEqual([]);
   });
 
   it('ships migrations/*.sql inside the migrate bundle', () => {
-    const shipped = readdirSync(join(bundleDir('migrate'), 'migrations')).filter((file) => file.endsWith('.sql')).sort();
-    const source = readdirSync(join(REPO_ROOT, 'migrations')).filter((file) => file.endsWith('.sql')).sort();
+    const shipped = readdirSync(join(bundleDir('migrate'), 'migrations'))
+      .filter((file) => file.endsWith('.sql'))
+      .sort();
+    const source = readdirSync(join(REPO_ROOT, 'migrations'))
+      .filter((file) => file.endsWith('.sql'))
+      .sort();
     expect(shipped).toEqual(source);
     expect(shipped.length).toBeGreaterThan(0);
   });
@@ -160,14 +185,25 @@ const context = { functionName: 'migrate', awsRequestId: 'test', getRemainingTim
 process.stdout.write('RESULT' + JSON.stringify(await handler({}, context)));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
       cwd: tmpdir(),
-      env: { ...offlineEnvironment(), DATABASE_URL: databaseUrl(), LAMBDA_TASK_ROOT: dir, POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'ERROR' },
+      env: {
+        ...offlineEnvironment(),
+        DATABASE_URL: databaseUrl(),
+        LAMBDA_TASK_ROOT: dir,
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+      },
     });
     return JSON.parse(stdout.slice(stdout.indexOf('RESULT') + 'RESULT'.length)) as { applied: string[] };
   }
 
   it('applies the shipped migrations to an empty database, then finds nothing to do', async () => {
     const first = await invokeBundle();
-    expect(first.applied).toEqual(readdirSync(join(REPO_ROOT, 'migrations')).filter((f) => f.endsWith('.sql')).sort().map((f) => f.replace(/\.sql$/, '')));
+    expect(first.applied).toEqual(
+      readdirSync(join(REPO_ROOT, 'migrations'))
+        .filter((f) => f.endsWith('.sql'))
+        .sort()
+        .map((f) => f.replace(/\.sql$/, '')),
+    );
     const client = new pg.Client({ connectionString: databaseUrl() });
     await client.connect();
     try {

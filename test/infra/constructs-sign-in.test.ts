@@ -72,7 +72,7 @@ describe('smoke-test app client', () => {
     expect(JSON.stringify([iamClient, jwtClient])).not.toContain(SCOPES.admin.split('/')[1]);
   });
 
-  it("is an audience of the JWT authorizer (its tokens carry the client id in client_id) and the SmokeClientId output", () => {
+  it('is an audience of the JWT authorizer (its tokens carry the client id in client_id) and the SmokeClientId output', () => {
     const [[id]] = machineClients(iam) as [Client];
     const [, authorizer] = resourcesOf(iam, 'AWS::ApiGatewayV2::Authorizer')[0]!;
     expect((authorizer.JwtConfiguration as { Audience: unknown[] }).Audience).toContainEqual({ Ref: id });

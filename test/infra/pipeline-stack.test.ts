@@ -29,7 +29,7 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string 
 /** Every statement of the inline policies attached to a function's role. */
 function statementsOf(service: string): Statement[] {
   const [, fn] = functionByService(template, service);
-  const roleId = ((fn.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'])[0];
+  const roleId = (fn.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   return resourcesOf(template, 'AWS::IAM::Policy')
     .filter(([, policy]) => (policy.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
     .flatMap(([, policy]) => (policy.PolicyDocument as { Statement: Statement[] }).Statement);
@@ -146,8 +146,16 @@ describe('functions', () => {
 
   it('gives each database client its own secret ARN and the Lambda CA bundle, never the credentials', () => {
     const secrets = roleSecrets();
-    expect(variablesOf(template, 'ingest')).toMatchObject({ DB_SECRET_ARN: { Ref: secrets.orders_writer }, DB_NAME: 'orders', NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE });
-    expect(variablesOf(template, 'api')).toMatchObject({ DB_SECRET_ARN: { Ref: secrets.orders_reader }, DB_NAME: 'orders', NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE });
+    expect(variablesOf(template, 'ingest')).toMatchObject({
+      DB_SECRET_ARN: { Ref: secrets.orders_writer },
+      DB_NAME: 'orders',
+      NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
+    });
+    expect(variablesOf(template, 'api')).toMatchObject({
+      DB_SECRET_ARN: { Ref: secrets.orders_reader },
+      DB_NAME: 'orders',
+      NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
+    });
     expect(variablesOf(template, 'migrate')).toMatchObject({
       DB_SECRET_ARN: { Ref: secrets.orders_admin },
       DB_WRITER_SECRET_ARN: { Ref: secrets.orders_writer },
@@ -159,7 +167,9 @@ describe('functions', () => {
   it('lets each function read its own secret only (the migrations all three)', () => {
     const secrets = roleSecrets();
     const readable = (service: string) =>
-      resourcesFor(statementsOf(service), 'secretsmanager:GetSecretValue').map((resource) => (resource as { Ref: string }).Ref).sort();
+      resourcesFor(statementsOf(service), 'secretsmanager:GetSecretValue')
+        .map((resource) => (resource as { Ref: string }).Ref)
+        .sort();
     expect(readable('ingest')).toEqual([secrets.orders_writer]);
     expect(readable('api')).toEqual([secrets.orders_reader]);
     expect(readable('migrate')).toEqual([secrets.orders_admin, secrets.orders_reader, secrets.orders_writer].sort());
@@ -278,7 +288,9 @@ describe('network', () => {
       ...((template.toJSON().Resources[dbSgId].Properties.SecurityGroupIngress as Rule[] | undefined) ?? []),
       ...separateRules('AWS::EC2::SecurityGroupIngress', dbSgId),
     ];
-    const rotationSgIds = resourcesOf(template, 'AWS::EC2::SecurityGroup').filter(([id]) => /Rotation/.test(id)).map(([id]) => id);
+    const rotationSgIds = resourcesOf(template, 'AWS::EC2::SecurityGroup')
+      .filter(([id]) => /Rotation/.test(id))
+      .map(([id]) => id);
     expect(rotationSgIds).toHaveLength(3);
     // The rotation rule's port is the instance's Endpoint.Port attribute: 5432 once deployed.
     const endpointPort = JSON.stringify({ 'Fn::GetAtt': [dbId, 'Endpoint.Port'] });
@@ -323,7 +335,11 @@ describe('database', () => {
     }
     // Each rotated secret is one of the three attachments.
     const rotated = schedules.map(([, schedule]) => (schedule.SecretId as { Ref: string }).Ref).sort();
-    expect(rotated).toEqual(resourcesOf(template, 'AWS::SecretsManager::SecretTargetAttachment').map(([id]) => id).sort());
+    expect(rotated).toEqual(
+      resourcesOf(template, 'AWS::SecretsManager::SecretTargetAttachment')
+        .map(([id]) => id)
+        .sort(),
+    );
   });
 
   it('has the dev stage safeguards off (no deletion protection, no backups, single AZ)', () => {
@@ -349,7 +365,8 @@ describe('deploy-time migrations', () => {
 
 describe('HTTP API', () => {
   type Route = { RouteKey: string; AuthorizationType: string; AuthorizationScopes?: string[]; AuthorizerId?: unknown };
-  const routes = () => new Map(resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => [route.RouteKey as string, route as unknown as Route]));
+  const routes = () =>
+    new Map(resourcesOf(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => [route.RouteKey as string, route as unknown as Route]));
 
   it('has exactly the routes of shared/http/routes.ts and $default', () => {
     expect([...routes().keys()].sort()).toEqual([...ROUTES.map((route) => route.key), DEFAULT_ROUTE.key].sort());
@@ -367,7 +384,11 @@ describe('HTTP API', () => {
     ['GET /cache/stats', SCOPES.admin],
   ])('%s needs a JWT with %s', (key, scope) => {
     const [authorizerId] = resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer')[0]!;
-    expect(routes().get(key)).toMatchObject({ AuthorizationType: 'JWT', AuthorizationScopes: [scope], AuthorizerId: { Ref: authorizerId } });
+    expect(routes().get(key)).toMatchObject({
+      AuthorizationType: 'JWT',
+      AuthorizationScopes: [scope],
+      AuthorizerId: { Ref: authorizerId },
+    });
   });
 
   it('requires IAM (SigV4) on POST /orders, which goes to the submit function', () => {
@@ -424,7 +445,15 @@ describe('sign-in (Cognito)', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       MfaConfiguration: 'OPTIONAL',
-      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: true }) },
+      Policies: {
+        PasswordPolicy: Match.objectLike({
+          MinimumLength: 12,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        }),
+      },
     });
   });
 
@@ -439,7 +468,11 @@ describe('sign-in (Cognito)', () => {
     expect(pageClients()).toHaveLength(1);
     const [id, client] = pageClients()[0]!;
     expect(client.GenerateSecret, id).toBe(false);
-    expect(client).toMatchObject({ AllowedOAuthFlows: ['code'], AllowedOAuthFlowsUserPoolClient: true, SupportedIdentityProviders: ['COGNITO'] });
+    expect(client).toMatchObject({
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      SupportedIdentityProviders: ['COGNITO'],
+    });
     expect(JSON.stringify(client.CallbackURLs)).toContain('ApiEndpoint');
     expect(JSON.stringify(client.LogoutURLs)).toContain('ApiEndpoint');
     expect(variablesOf(template, 'api').AUTH_CLIENT_ID).toEqual({ Ref: id });
@@ -450,7 +483,9 @@ describe('sign-in (Cognito)', () => {
     const scopes = (client.AllowedOAuthScopes as unknown[]).map((scope) => JSON.stringify(scope));
     expect(scopes.filter((scope) => scope.includes('/read'))).toHaveLength(1);
     expect(scopes.filter((scope) => scope.includes('/admin') || scope.includes('/write'))).toEqual([]);
-    const groups = resourcesOf(template, 'AWS::Cognito::UserPoolGroup').map(([, group]) => group.GroupName).sort();
+    const groups = resourcesOf(template, 'AWS::Cognito::UserPoolGroup')
+      .map(([, group]) => group.GroupName)
+      .sort();
     expect(groups).toEqual(['orders-admin', 'orders-writer']);
   });
 
@@ -471,11 +506,16 @@ describe('sign-in (Cognito)', () => {
 
   it('adds group scopes to access tokens with a version 2 pre-token-generation trigger', () => {
     const [, pool] = resourcesOf(template, 'AWS::Cognito::UserPool')[0]!;
-    const trigger = (pool.LambdaConfig as { PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': [string, string] }; LambdaVersion: string } }).PreTokenGenerationConfig;
+    const trigger = (
+      pool.LambdaConfig as { PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': [string, string] }; LambdaVersion: string } }
+    ).PreTokenGenerationConfig;
     expect(trigger.LambdaVersion).toBe('V2_0');
     const [fnId] = trigger.LambdaArn['Fn::GetAtt'];
     expect(template.toJSON().Resources[fnId].Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
-    template.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'cognito-idp.amazonaws.com', FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] } });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'cognito-idp.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+    });
   });
 
   it('has a hosted sign-in domain derived from the stack and account', () => {
@@ -490,7 +530,11 @@ describe('sign-in (Cognito)', () => {
     const jwt = authorizer.JwtConfiguration as { Issuer: unknown; Audience: unknown[] };
     // ProviderURL = https://cognito-idp.<region>.amazonaws.com/<pool id>, the tokens' `iss`.
     expect(jwt.Issuer).toEqual({ 'Fn::GetAtt': [poolId(), 'ProviderURL'] });
-    expect(jwt.Audience.map((audience) => (audience as { Ref: string }).Ref).sort()).toEqual(clients().map(([id]) => id).sort());
+    expect(jwt.Audience.map((audience) => (audience as { Ref: string }).Ref).sort()).toEqual(
+      clients()
+        .map(([id]) => id)
+        .sort(),
+    );
   });
 
   it('outputs the pool, the sign-in domain and the client id', () => {
@@ -499,7 +543,8 @@ describe('sign-in (Cognito)', () => {
 
   it('tells the read function how the page signs in', () => {
     const variables = variablesOf(template, 'api');
-    for (const name of ['AUTH_ISSUER', 'AUTH_CLIENT_ID', 'AUTH_AUTHORIZE_URL', 'AUTH_TOKEN_URL', 'AUTH_LOGOUT_URL']) expect(variables[name], name).toBeDefined();
+    for (const name of ['AUTH_ISSUER', 'AUTH_CLIENT_ID', 'AUTH_AUTHORIZE_URL', 'AUTH_TOKEN_URL', 'AUTH_LOGOUT_URL'])
+      expect(variables[name], name).toBeDefined();
     expect(JSON.stringify(variables.AUTH_AUTHORIZE_URL)).toContain('/oauth2/authorize');
     expect(JSON.stringify(variables.AUTH_TOKEN_URL)).toContain('/oauth2/token');
     expect(JSON.stringify(variables.AUTH_LOGOUT_URL)).toContain('/logout');
@@ -548,7 +593,10 @@ describe('alarms and dashboard', () => {
   };
   /** IAM's ArnLike: `*` matches any run of characters, `?` one. */
   const arnLike = (pattern: string, arn: string) => {
-    const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+    const escaped = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.');
     return new RegExp(`^${escaped}$`).test(arn);
   };
   type PolicyStatement = {

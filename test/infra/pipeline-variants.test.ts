@@ -98,7 +98,9 @@ describe('existing VPC from context', () => {
   it('derives the topic and group ARNs from the cluster ARN', () => {
     const policies = JSON.stringify(resourcesOf(template, 'AWS::IAM::Policy'));
     expect(policies).toContain('arn:aws:kafka:us-east-1:210987654321:topic/prod-orders/abcd1234-0123-abcd-5678-1234abcd-1/orders');
-    expect(policies).toContain('arn:aws:kafka:us-east-1:210987654321:group/prod-orders/abcd1234-0123-abcd-5678-1234abcd-1/order-pipeline-ingest-prod');
+    expect(policies).toContain(
+      'arn:aws:kafka:us-east-1:210987654321:group/prod-orders/abcd1234-0123-abcd-5678-1234abcd-1/order-pipeline-ingest-prod',
+    );
   });
 });
 
@@ -110,7 +112,9 @@ describe('RDS Proxy', () => {
   it("logs in with the two runtime roles' secrets, not the master's", () => {
     const [, proxy] = resourcesOf(template, 'AWS::RDS::DBProxy')[0]!;
     const secretRefs = (proxy.Auth as Array<{ SecretArn: { Ref: string } }>).map((auth) => auth.SecretArn.Ref).sort();
-    expect(secretRefs).toEqual([(variables('ingest').DB_SECRET_ARN as { Ref: string }).Ref, (variables('api').DB_SECRET_ARN as { Ref: string }).Ref].sort());
+    expect(secretRefs).toEqual(
+      [(variables('ingest').DB_SECRET_ARN as { Ref: string }).Ref, (variables('api').DB_SECRET_ARN as { Ref: string }).Ref].sort(),
+    );
     expect(secretRefs).not.toContain((variables('migrate').DB_SECRET_ARN as { Ref: string }).Ref);
   });
 
@@ -140,7 +144,11 @@ describe('external issuer and JWT on POST /orders', () => {
   });
 
   it('requires a token with the write scope on POST /orders', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /orders', AuthorizationType: 'JWT', AuthorizationScopes: [SCOPES.write] });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /orders',
+      AuthorizationType: 'JWT',
+      AuthorizationScopes: [SCOPES.write],
+    });
   });
 
   it('gives the page the issuer, its client id and endpoints', () => {
@@ -155,7 +163,9 @@ describe('external issuer and JWT on POST /orders', () => {
 
 describe('DLQ topic from context', () => {
   it('sends failed records to that topic and lets the mapping write there', () => {
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { DestinationConfig: { OnFailure: { Destination: 'kafka://orders-failed' } } });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      DestinationConfig: { OnFailure: { Destination: 'kafka://orders-failed' } },
+    });
     const policies = JSON.stringify(resourcesOf(template, 'AWS::IAM::Policy'));
     expect(policies).toContain('arn:aws:kafka:us-east-1:210987654321:topic/prod-orders/abcd1234-0123-abcd-5678-1234abcd-1/orders-failed');
   });
@@ -171,7 +181,10 @@ describe('alarms e-mail and forced migration run', () => {
   });
 
   it('puts migrateRunId on the Trigger so that it runs again', () => {
-    template.hasResourceProperties('Custom::Trigger', { RunId: '2026-11-21T12:00', MigrationsSha256: Match.stringLikeRegexp('^[0-9a-f]{64}$') });
+    template.hasResourceProperties('Custom::Trigger', {
+      RunId: '2026-11-21T12:00',
+      MigrationsSha256: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
+    });
   });
 });
 
@@ -220,7 +233,16 @@ describe('context validation (one zod schema)', () => {
   });
 
   it('accepts cdk.json types and -c strings alike', () => {
-    expect(read({ batchSize: 500, useRdsProxy: true, availabilityZones: ['a', 'b'], privateSubnetIds: 's1,s2', vpcId: 'vpc-1', vpcCidr: '10.0.0.0/16' }).consumer.batchSize).toBe(500);
+    expect(
+      read({
+        batchSize: 500,
+        useRdsProxy: true,
+        availabilityZones: ['a', 'b'],
+        privateSubnetIds: 's1,s2',
+        vpcId: 'vpc-1',
+        vpcCidr: '10.0.0.0/16',
+      }).consumer.batchSize,
+    ).toBe(500);
     expect(read({ batchSize: '500', useRdsProxy: 'true' }).database.useProxy).toBe(true);
   });
 

@@ -12,7 +12,10 @@ import type { PipelineStack } from '../../infra/pipeline-stack.js';
  * asks AWS for zones or account details, and no credentials are needed.
  * `bundle: false` skips esbuild (CDK's own switch) for variants whose code is covered elsewhere.
  */
-export function synthPipeline(context: Record<string, unknown> = {}, { bundle = true } = {}): {
+export function synthPipeline(
+  context: Record<string, unknown> = {},
+  { bundle = true } = {},
+): {
   app: App;
   stack: PipelineStack;
   deployRoles: DeployRoleStack;

@@ -100,7 +100,13 @@ describe('GET /orders/{order_uid}', () => {
     await get(`/orders/${order.order_uid}`);
     await get('/nothing/here');
 
-    expect(counted.mock.calls.map(([name]) => name)).toEqual([METRIC.CacheMiss, METRIC.Requests, METRIC.CacheHit, METRIC.Requests, METRIC.Requests]);
+    expect(counted.mock.calls.map(([name]) => name)).toEqual([
+      METRIC.CacheMiss,
+      METRIC.Requests,
+      METRIC.CacheHit,
+      METRIC.Requests,
+      METRIC.Requests,
+    ]);
   });
 
   it('reads the database once for a miss, and once for concurrent misses of the same order', async () => {
@@ -165,7 +171,13 @@ describe('GET /orders/{order_uid}', () => {
 describe('GET /orders (newest first)', () => {
   /** 55 orders over 5 instants, so most neighbours tie on date_created (some written with other offsets). */
   async function ingestWithTies(): Promise<Order[]> {
-    const instants = ['2024-03-01T10:00:00Z', '2024-03-01T12:00:00+02:00', '2024-02-01T08:30:00.250Z', '2024-01-15T00:00:00Z', '2023-12-31T23:59:59.999999Z'];
+    const instants = [
+      '2024-03-01T10:00:00Z',
+      '2024-03-01T12:00:00+02:00',
+      '2024-02-01T08:30:00.250Z',
+      '2024-01-15T00:00:00Z',
+      '2023-12-31T23:59:59.999999Z',
+    ];
     const orders = fakeOrders(55, 21).map((order, index) => ({ ...order, date_created: instants[index % instants.length]! }));
     await ingest(orders.slice(0, 30));
     await ingest(orders.slice(30));

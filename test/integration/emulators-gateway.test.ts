@@ -26,7 +26,12 @@ afterAll(async () => {
 });
 
 /** Captures the event the gateway builds for one real HTTP request. */
-async function eventFor(options: http.RequestOptions, body?: Buffer, routeKey = '$default', extras: EventExtras = {}): Promise<APIGatewayProxyEventV2> {
+async function eventFor(
+  options: http.RequestOptions,
+  body?: Buffer,
+  routeKey = '$default',
+  extras: EventExtras = {},
+): Promise<APIGatewayProxyEventV2> {
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -80,7 +85,11 @@ describe('local gateway', () => {
 
   it('joins repeated query parameters and headers with commas, moves cookies, and base64-encodes binary bodies', async () => {
     const local = await eventFor(
-      { method: 'POST', path: '/x?a=1&a=2&b=%20c', headers: { 'x-multi': ['one', 'two'], cookie: 'k=v; n=m', 'content-type': 'application/octet-stream' } },
+      {
+        method: 'POST',
+        path: '/x?a=1&a=2&b=%20c',
+        headers: { 'x-multi': ['one', 'two'], cookie: 'k=v; n=m', 'content-type': 'application/octet-stream' },
+      },
       Buffer.from([0, 1, 2, 255]),
     );
 

@@ -111,9 +111,18 @@ describe('local gateway with the JWT authorizer', () => {
   });
 
   it('answers 401 for another audience, another issuer, or no audience and another client_id', async () => {
-    await expectUnauthorized(await get('/orders', await issuer.mintToken({ aud: 'some-other-api' })), 'the token does not have a valid audience');
-    await expectUnauthorized(await get('/orders', await issuer.mintToken({ iss: 'https://evil.example' })), 'the token has an invalid issuer');
-    await expectUnauthorized(await get('/orders', await issuer.mintToken({ aud: undefined, client_id: 'other-client' })), 'the token does not have a valid audience');
+    await expectUnauthorized(
+      await get('/orders', await issuer.mintToken({ aud: 'some-other-api' })),
+      'the token does not have a valid audience',
+    );
+    await expectUnauthorized(
+      await get('/orders', await issuer.mintToken({ iss: 'https://evil.example' })),
+      'the token has an invalid issuer',
+    );
+    await expectUnauthorized(
+      await get('/orders', await issuer.mintToken({ aud: undefined, client_id: 'other-client' })),
+      'the token does not have a valid audience',
+    );
     // Without `aud`, the client_id decides (as for Cognito access tokens).
     expect((await get('/orders', await issuer.mintToken({ aud: undefined }))).status).toBe(200);
   });
@@ -137,7 +146,7 @@ describe('local gateway with the JWT authorizer', () => {
     expect((await post(await machine([SCOPES.write]))).status).toBe(400);
   });
 
-  it('accepts a token shaped like Cognito\'s client-credentials one: no aud, the client id in client_id and sub', async () => {
+  it("accepts a token shaped like Cognito's client-credentials one: no aud, the client id in client_id and sub", async () => {
     const { clientId } = LOCAL_SCRIPTS_CLIENT;
     const claims = { aud: undefined, client_id: clientId, sub: clientId, token_use: 'access', scope: SCOPES.read };
     const cognitoShaped = await issuer.mintToken(claims);
@@ -166,11 +175,15 @@ describe('local gateway with the JWT authorizer', () => {
 
   it('lets POST /orders through with orders/write (IAM cannot be checked locally) and not without it', async () => {
     const post = async (token?: string) =>
-      expectFetchDocumented('POST', `${gateway.url}/orders`, await fetch(`${gateway.url}/orders`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: '{}',
-      }));
+      expectFetchDocumented(
+        'POST',
+        `${gateway.url}/orders`,
+        await fetch(`${gateway.url}/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: '{}',
+        }),
+      );
     await expectUnauthorized(await post(), 'no token was provided');
     expect((await post((await issuer.signIn([SCOPES.read])).accessToken)).status).toBe(403);
     // Past the authorizer: the submit function's own 400 for an empty order.

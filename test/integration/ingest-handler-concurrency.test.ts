@@ -41,10 +41,7 @@ function instance() {
 
 /** Six batches of BATCH orders each drawn from `pool` (overlapping), each in its own order. */
 const batchesOf = (pool: readonly Order[]) =>
-  fc.array(
-    fc.shuffledSubarray([...pool.keys()], { minLength: BATCH, maxLength: BATCH }),
-    { minLength: INSTANCES, maxLength: INSTANCES },
-  );
+  fc.array(fc.shuffledSubarray([...pool.keys()], { minLength: BATCH, maxLength: BATCH }), { minLength: INSTANCES, maxLength: INSTANCES });
 
 describe('concurrent ingest instances', () => {
   it('store overlapping batches in any order exactly once, with no deadlock and no outage wait', async () => {
@@ -55,7 +52,10 @@ describe('concurrent ingest instances', () => {
     for (const [round, pool] of pools.entries()) {
       const [batches] = fc.sample(batchesOf(pool), { numRuns: 1, seed: 4242 + round });
       const events = batches!.map((indexes, partition) =>
-        ordersEvent(indexes.map((index) => pool[index]!), { partitions: 1, firstOffset: round * BATCH, topic: `orders-${partition}` }),
+        ordersEvent(
+          indexes.map((index) => pool[index]!),
+          { partitions: 1, firstOffset: round * BATCH, topic: `orders-${partition}` },
+        ),
       );
       const context = lambdaContext({ timeoutMs: 300_000 });
       const responses = await Promise.all(events.map((event, index) => instances[index]!.handler(event, context)));

@@ -80,13 +80,21 @@ describe('ingest handler', () => {
     const orders = fakeOrders(20, 2);
     const event = buildKafkaEvent([...orders.map((order, index) => orderMessage(index % 3, index, order)), message(0, 99, 'garbage')]);
     const first = await invoke(event);
-    const snapshot = await database.sql.query('SELECT o.*, d.*, p.* FROM orders o JOIN deliveries d ON d.order_id = o.id JOIN payments p ON p.order_id = o.id ORDER BY o.id');
+    const snapshot = await database.sql.query(
+      'SELECT o.*, d.*, p.* FROM orders o JOIN deliveries d ON d.order_id = o.id JOIN payments p ON p.order_id = o.id ORDER BY o.id',
+    );
     const items = await database.sql.query('SELECT * FROM items ORDER BY order_id, position');
 
     const second = await invoke(event);
 
     expect(second).toEqual(first);
-    expect((await database.sql.query('SELECT o.*, d.*, p.* FROM orders o JOIN deliveries d ON d.order_id = o.id JOIN payments p ON p.order_id = o.id ORDER BY o.id')).rows).toEqual(snapshot.rows);
+    expect(
+      (
+        await database.sql.query(
+          'SELECT o.*, d.*, p.* FROM orders o JOIN deliveries d ON d.order_id = o.id JOIN payments p ON p.order_id = o.id ORDER BY o.id',
+        )
+      ).rows,
+    ).toEqual(snapshot.rows);
     expect((await database.sql.query('SELECT * FROM items ORDER BY order_id, position')).rows).toEqual(items.rows);
   });
 
@@ -95,7 +103,9 @@ describe('ingest handler', () => {
     const changed = { ...clone(stored), customer_id: 'someone-else' };
     const changedInBatch = { ...clone(fresh), locale: 'xx' };
 
-    const response = await invoke(buildKafkaEvent([orderMessage(0, 2, changed), orderMessage(1, 1, fresh), orderMessage(1, 2, changedInBatch)]));
+    const response = await invoke(
+      buildKafkaEvent([orderMessage(0, 2, changed), orderMessage(1, 1, fresh), orderMessage(1, 2, changedInBatch)]),
+    );
 
     expect(response).toEqual({
       batchItemFailures: [
@@ -121,7 +131,9 @@ describe('ingest handler', () => {
     await invoke(buildKafkaEvent([orderMessage(0, 0, order)]));
     const text = (await findOrderJson(order.order_uid))!;
     expect(JSON.parse(text)).toStrictEqual(order);
-    const { rows } = await database.sql.query<{ utc: string }>(`SELECT to_char(date_created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS utc FROM orders`);
+    const { rows } = await database.sql.query<{ utc: string }>(
+      `SELECT to_char(date_created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS') AS utc FROM orders`,
+    );
     expect(rows[0]?.utc).toBe('2021-11-26T06:22:19.120');
   });
 
@@ -143,7 +155,9 @@ describe('ingest handler', () => {
     const poolQuery = vi.spyOn(pg.Pool.prototype, 'query');
     const clientQuery = vi.spyOn(pg.Client.prototype, 'query');
     const record = (spy: typeof poolQuery | typeof clientQuery) =>
-      spy.mock.calls.map(([config]) => (typeof config === 'string' ? config : (config as { name?: string; text: string }).name ?? (config as { text: string }).text));
+      spy.mock.calls.map(([config]) =>
+        typeof config === 'string' ? config : ((config as { name?: string; text: string }).name ?? (config as { text: string }).text),
+      );
     try {
       const sizes = [1, 150, 200, 1000, 3000];
       for (const size of sizes) {
@@ -152,7 +166,11 @@ describe('ingest handler', () => {
         const orders = fakeOrders(size, 100 + size);
         await invoke(buildKafkaEvent(orders.map((order, index) => orderMessage(index % 4, index, order))));
         // Pool.query runs on a pooled client (Client.query) too: count what reached the database.
-        statements.push(`${size}: ${record(clientQuery).filter((text) => text !== undefined).join(', ')}`);
+        statements.push(
+          `${size}: ${record(clientQuery)
+            .filter((text) => text !== undefined)
+            .join(', ')}`,
+        );
       }
       expect(statements).toEqual([
         '1: insert-orders',
@@ -219,7 +237,9 @@ describe('ingest handler', () => {
 
   it('recovers on the next invocation when its database connection was dropped', async () => {
     await invoke(buildKafkaEvent([orderMessage(0, 0, stored)]));
-    await database.sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    await database.sql.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
     const event = buildKafkaEvent([orderMessage(0, 1, fresh)]);
     // The call may hit the dead connection first: it retries within the invocation.
     expect(await invoke(event)).toEqual({ batchItemFailures: [] });

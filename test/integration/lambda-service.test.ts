@@ -33,7 +33,8 @@ beforeAll(async () => {
     functions: {
       // Registered under a function name the service knows; the bundle is the stand-in.
       submit: { memoryMiB: 256, timeoutSeconds: 1, reservedConcurrency: 2, environment: { GREETING: 'hello' }, taskRoot: SLEEPER },
-      api: localFunctionSettings({ databaseUrl: 'postgres://nobody:none@127.0.0.1:1/none', kafkaBrokers: '127.0.0.1:1', topic: 'orders' }).api,
+      api: localFunctionSettings({ databaseUrl: 'postgres://nobody:none@127.0.0.1:1/none', kafkaBrokers: '127.0.0.1:1', topic: 'orders' })
+        .api,
     },
     onLog: (name, line) => lines.push(`[${name}] ${line}`),
   });
@@ -111,7 +112,10 @@ describe('local Lambda service', () => {
       throw error;
     };
     const gateway = await startGateway({
-      functions: { api: failing(new TooManyRequestsError('api', 10)), submit: failing(new FunctionError('submit', { errorType: 'TypeError', errorMessage: 'x' })) },
+      functions: {
+        api: failing(new TooManyRequestsError('api', 10)),
+        submit: failing(new FunctionError('submit', { errorType: 'TypeError', errorMessage: 'x' })),
+      },
     });
     try {
       const throttled = await fetch(`${gateway.url}/orders/abc`);
@@ -124,4 +128,3 @@ describe('local Lambda service', () => {
     }
   });
 });
-

@@ -64,7 +64,11 @@ afterAll(async () => {
 });
 
 function startFromCheckout(): { child: ChildProcess; started: Promise<{ url: string; dataDir: string }> } {
-  const child = spawn(TSX, ['start-postgres.mts'], { cwd: checkout, env: { ...process.env, TMPDIR: temporary }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(TSX, ['start-postgres.mts'], {
+    cwd: checkout,
+    env: { ...process.env, TMPDIR: temporary },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let errors = '';
   child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')));
   const started = new Promise<{ url: string; dataDir: string }>((resolveStart, reject) => {
@@ -84,7 +88,14 @@ describe('the local PostgreSQL started from a checkout inside a 0700 folder with
   it('answers SQL, changes no permissions of the folder, and leaves no server behind when stopped', { timeout: 60_000 }, async () => {
     if (isRoot) {
       // The condition of the issue: the server's user cannot even reach the binaries in the checkout.
-      const probe = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', join(checkout, NATIVE_PACKAGE, 'native', 'bin', 'postgres')]);
+      const probe = spawnSync('runuser', [
+        '-u',
+        'postgres',
+        '--',
+        'test',
+        '-x',
+        join(checkout, NATIVE_PACKAGE, 'native', 'bin', 'postgres'),
+      ]);
       expect(probe.status).not.toBe(0);
     }
     const { child, started } = startFromCheckout();
@@ -93,12 +104,16 @@ describe('the local PostgreSQL started from a checkout inside a 0700 folder with
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        const { rows } = await client.query<{ answer: number; encoding: string }>(`SELECT 6 * 7 AS answer, current_setting('server_encoding') AS encoding`);
+        const { rows } = await client.query<{ answer: number; encoding: string }>(
+          `SELECT 6 * 7 AS answer, current_setting('server_encoding') AS encoding`,
+        );
         expect(rows[0]).toEqual({ answer: 42, encoding: 'UTF8' });
       } finally {
         await client.end();
       }
-      const expectedDataDir = isRoot ? join(temporary, 'order-pipeline-postgres-data', dataFolderName(join(checkout, '.local', 'postgres'))) : join(checkout, '.local', 'postgres');
+      const expectedDataDir = isRoot
+        ? join(temporary, 'order-pipeline-postgres-data', dataFolderName(join(checkout, '.local', 'postgres')))
+        : join(checkout, '.local', 'postgres');
       expect(dataDir).toBe(expectedDataDir);
       expect(await readFile(join(dataDir, 'PG_VERSION'), 'utf8')).toMatch(/^\d+/);
       expect(postgresProcessesUsing(dataDir)).not.toEqual([]);
@@ -139,7 +154,9 @@ describe('the local PostgreSQL started from a checkout inside a 0700 folder with
 });
 
 describe('startLocalPostgres failures', () => {
-  it('reports a failing initdb (a data folder with other files in it) as a LocalSetupError and leaves the folder as it was', { timeout: 60_000 }, async () => {
+  it('reports a failing initdb (a data folder with other files in it) as a LocalSetupError and leaves the folder as it was', {
+    timeout: 60_000,
+  }, async () => {
     const dataDir = join(await mkdtemp(join(tmpdir(), 'orders-pg-stray-')), 'data');
     const layout = await preparePostgresLayout(dataDir);
     await mkdir(layout.dataDir);
@@ -157,7 +174,9 @@ describe('startLocalPostgres failures', () => {
     }
   });
 
-  it('reports a second server on the same data directory as a LocalSetupError and leaves the first one running', { timeout: 60_000 }, async () => {
+  it('reports a second server on the same data directory as a LocalSetupError and leaves the first one running', {
+    timeout: 60_000,
+  }, async () => {
     const dataDir = join(await mkdtemp(join(tmpdir(), 'orders-pg-twice-')), 'data');
     const first = await startLocalPostgres({ dataDir });
     try {

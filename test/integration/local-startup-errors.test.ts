@@ -87,26 +87,36 @@ describe.concurrent('npm start when a part cannot start', () => {
   it('names the API gateway when PORT is taken, before starting anything', async () => {
     const outcome = await run(START, { PORT: String(takenPort) });
     expect(outcome.code).toBe(1);
-    expect(outcome.stderrLines).toEqual([`API gateway could not start: port ${takenPort} on 127.0.0.1 is taken by another program. Fix: set PORT to a free port (0 picks one), or stop the program that uses it`]);
+    expect(outcome.stderrLines).toEqual([
+      `API gateway could not start: port ${takenPort} on 127.0.0.1 is taken by another program. Fix: set PORT to a free port (0 picks one), or stop the program that uses it`,
+    ]);
   });
 
   it('names Kafka when KAFKA_PORT is taken', async () => {
     const outcome = await run(START, { PORT: '0', KAFKA_PORT: String(takenPort), DATABASE_URL: UNREACHABLE_DATABASE });
     expect(outcome.code).toBe(1);
     expect(outcome.stderrLines).toHaveLength(1);
-    expect(outcome.stderrLines[0]).toMatch(new RegExp(`^Kafka could not start: port ${takenPort} on 127\\.0\\.0\\.1 is taken by another program\\. Fix: set KAFKA_PORT to a free port`));
+    expect(outcome.stderrLines[0]).toMatch(
+      new RegExp(
+        `^Kafka could not start: port ${takenPort} on 127\\.0\\.0\\.1 is taken by another program\\. Fix: set KAFKA_PORT to a free port`,
+      ),
+    );
   });
 
   it('names PostgreSQL when POSTGRES_PORT is taken', async () => {
     const outcome = await run(START, { PORT: '0', POSTGRES_PORT: String(takenPort), KAFKA_BROKERS: UNREACHABLE_BROKERS });
     expect(outcome.code).toBe(1);
-    expect(outcome.stderrLines).toEqual([`PostgreSQL could not start: port ${takenPort} on 127.0.0.1 is taken by another program. Fix: set POSTGRES_PORT to a free port (0 picks one), or stop the program that uses it`]);
+    expect(outcome.stderrLines).toEqual([
+      `PostgreSQL could not start: port ${takenPort} on 127.0.0.1 is taken by another program. Fix: set POSTGRES_PORT to a free port (0 picks one), or stop the program that uses it`,
+    ]);
   });
 
   it('names a variable that is not a port', async () => {
     const outcome = await run(START, { PORT: 'three thousand' });
     expect(outcome.code).toBe(1);
-    expect(outcome.stderrLines).toEqual(['API gateway could not start: PORT="three thousand" is not a port number. Fix: set PORT to a number from 1 to 65535 (0 picks a free port), or unset it']);
+    expect(outcome.stderrLines).toEqual([
+      'API gateway could not start: PORT="three thousand" is not a port number. Fix: set PORT to a number from 1 to 65535 (0 picks a free port), or unset it',
+    ]);
   });
 
   it('names Kafka when Java is missing, and stops the PostgreSQL that did start', { timeout: 90_000 }, async () => {
@@ -114,10 +124,14 @@ describe.concurrent('npm start when a part cannot start', () => {
     const outcome = await run(START, { PATH: pathWithoutJava, PORT: '0', KAFKA_PORT: '0', LOCAL_DATA_DIR: dataRoot });
     expect(outcome.code).toBe(1);
     expect(outcome.stderrLines).toHaveLength(1);
-    expect(outcome.stderrLines[0]).toMatch(/^Kafka could not start: the local broker needs Java 17 or newer, and "java" is not on the PATH\. Fix: install a Java 17\+ runtime/);
+    expect(outcome.stderrLines[0]).toMatch(
+      /^Kafka could not start: the local broker needs Java 17 or newer, and "java" is not on the PATH\. Fix: install a Java 17\+ runtime/,
+    );
     // PostgreSQL was started in parallel (its data directory exists) and is stopped again.
     const postgresData = isRoot ? dataFolderName(join(dataRoot, 'postgres')) : join(dataRoot, 'postgres');
-    const listing = spawnSync('ls', [isRoot ? join(tmpdir(), 'order-pipeline-postgres-data', postgresData) : postgresData], { encoding: 'utf8' }).stdout;
+    const listing = spawnSync('ls', [isRoot ? join(tmpdir(), 'order-pipeline-postgres-data', postgresData) : postgresData], {
+      encoding: 'utf8',
+    }).stdout;
     expect(listing).toContain('PG_VERSION');
     expect(processesMentioning(postgresData)).toEqual([]);
     if (isRoot) await rm(join(tmpdir(), 'order-pipeline-postgres-data', postgresData), { recursive: true, force: true });
@@ -129,7 +143,9 @@ describe.concurrent('npm run kafka when the broker cannot start', () => {
     const outcome = await run('local/services/kafka/cli.ts', { KAFKA_PORT: String(takenPort) });
     expect(outcome.code).toBe(1);
     expect(outcome.stderrLines).toHaveLength(1);
-    expect(outcome.stderrLines[0]).toMatch(new RegExp(`^Kafka could not start: port ${takenPort} on 127\\.0\\.0\\.1 is taken by another program\\. Fix: `));
+    expect(outcome.stderrLines[0]).toMatch(
+      new RegExp(`^Kafka could not start: port ${takenPort} on 127\\.0\\.0\\.1 is taken by another program\\. Fix: `),
+    );
   });
 
   it('names Kafka and the missing Java in one line', async () => {

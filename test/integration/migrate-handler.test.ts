@@ -47,8 +47,20 @@ beforeAll(async () => {
   vi.stubEnv('MIGRATIONS_DIR', join(import.meta.dirname, '..', '..', 'migrations'));
   vi.stubEnv('DB_WRITER_SECRET_ARN', WRITER_ARN);
   vi.stubEnv('DB_READER_SECRET_ARN', READER_ARN);
-  secretValues.set(WRITER_ARN, { engine: 'postgres', host: '127.0.0.1', port: server.port, username: 'orders_writer', password: WRITER_PASSWORD });
-  secretValues.set(READER_ARN, { engine: 'postgres', host: '127.0.0.1', port: server.port, username: 'orders_reader', password: READER_PASSWORD });
+  secretValues.set(WRITER_ARN, {
+    engine: 'postgres',
+    host: '127.0.0.1',
+    port: server.port,
+    username: 'orders_writer',
+    password: WRITER_PASSWORD,
+  });
+  secretValues.set(READER_ARN, {
+    engine: 'postgres',
+    host: '127.0.0.1',
+    port: server.port,
+    username: 'orders_reader',
+    password: READER_PASSWORD,
+  });
 });
 
 afterAll(async () => {
@@ -94,11 +106,15 @@ describe('migrate handler', () => {
 
     const { result, output } = await invoke();
 
-    expect(result).toEqual({ applied: migrations.map((file) => file.replace(/\.sql$/, '')), rolesWithPassword: ['orders_writer', 'orders_reader'] });
+    expect(result).toEqual({
+      applied: migrations.map((file) => file.replace(/\.sql$/, '')),
+      rolesWithPassword: ['orders_writer', 'orders_reader'],
+    });
     expect(await login('orders_writer', WRITER_PASSWORD)).toBe('ok');
     expect(await login('orders_reader', READER_PASSWORD)).toBe('ok');
     expect(output).toContain('migrations applied');
-    for (const secret of [WRITER_PASSWORD, READER_PASSWORD, 'SCRAM-SHA-256']) expect(output).not.toContain(JSON.stringify(secret).slice(1, -1));
+    for (const secret of [WRITER_PASSWORD, READER_PASSWORD, 'SCRAM-SHA-256'])
+      expect(output).not.toContain(JSON.stringify(secret).slice(1, -1));
   });
 
   it("sets a role secret's new value on the next run, read afresh, even with nothing to migrate, and only that role's", async () => {

@@ -102,9 +102,12 @@ describe('orders_reader', () => {
   const storedRow = () => database.sql.query<{ id: string }>('SELECT id FROM orders WHERE order_uid = $1', [seeded.order_uid]);
 
   it.each([
-    ['INSERT', `INSERT INTO orders (order_uid, track_number, entry, locale, customer_id, delivery_service, shardkey, sm_id,
+    [
+      'INSERT',
+      `INSERT INTO orders (order_uid, track_number, entry, locale, customer_id, delivery_service, shardkey, sm_id,
                 date_created, date_created_text, oof_shard, content_sha256)
-                VALUES ('intruder', 't', 'e', 'en', 'c', 'd', '1', 1, now(), 'now', '1', '\\x00')`],
+                VALUES ('intruder', 't', 'e', 'en', 'c', 'd', '1', 1, now(), 'now', '1', '\\x00')`,
+    ],
     ['INSERT into a child table', async () => `INSERT INTO items SELECT * FROM items WHERE order_id = ${(await storedRow()).rows[0]!.id}`],
     ['UPDATE', "UPDATE orders SET locale = 'xx'"],
     ['DELETE', 'DELETE FROM orders'],
@@ -156,7 +159,9 @@ describe('the ingest handler as orders_writer', () => {
     });
 
     expect(await counts()).toEqual(before);
-    expect((await database.sql.query('SELECT order_uid, content_sha256, customer_id FROM orders ORDER BY order_uid')).rows).toEqual(stored.rows);
+    expect((await database.sql.query('SELECT order_uid, content_sha256, customer_id FROM orders ORDER BY order_uid')).rows).toEqual(
+      stored.rows,
+    );
   });
 
   it('stores a large batch through its chunked transaction', async () => {
@@ -203,13 +208,23 @@ describe('the roles migration on another database of the same server', () => {
   it('applies where the roles already exist, grants the same, and finds nothing to do the second time', async () => {
     // An empty database: created from the template, then emptied of everything the migrations made.
     fresh = await createTestDatabase();
-    await withClient(fresh.url, (admin) => admin.query(`DROP TABLE items, payments, deliveries, orders, pgmigrations; GRANT TEMPORARY ON DATABASE ${new URL(fresh!.url).pathname.slice(1)} TO PUBLIC`));
+    await withClient(fresh.url, (admin) =>
+      admin.query(
+        `DROP TABLE items, payments, deliveries, orders, pgmigrations; GRANT TEMPORARY ON DATABASE ${new URL(fresh!.url).pathname.slice(1)} TO PUBLIC`,
+      ),
+    );
     const applied = await withClient(fresh.url, (admin) => migrateUp({ connection: admin }));
     expect(applied).toHaveLength(2);
     expect(await withClient(fresh.url, (admin) => migrateUp({ connection: admin }))).toEqual([]);
 
     const privileges = await withClient(fresh.url, async (admin) => {
-      const { rows } = await admin.query<{ role: string; temporary: boolean; create: boolean; writer_delete: boolean; reader_select: boolean }>(
+      const { rows } = await admin.query<{
+        role: string;
+        temporary: boolean;
+        create: boolean;
+        writer_delete: boolean;
+        reader_select: boolean;
+      }>(
         `SELECT r AS role,
                 has_database_privilege(r, current_database(), 'TEMPORARY') AS temporary,
                 has_schema_privilege(r, 'public', 'CREATE') AS create,

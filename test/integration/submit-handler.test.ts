@@ -20,8 +20,11 @@ let handler: ReturnType<typeof createSubmitHandler>;
 
 const order = () => clone(readFixture<Record<string, unknown>>('orders/seed-wildberries-b563feb7b2b84b6test.json'));
 
-const event = (body: string | undefined, headers: Record<string, string> = { 'content-type': 'application/json' }, isBase64Encoded = false) =>
-  apiGatewayEvent({ method: 'POST', path: '/orders', body, headers, isBase64Encoded });
+const event = (
+  body: string | undefined,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+  isBase64Encoded = false,
+) => apiGatewayEvent({ method: 'POST', path: '/orders', body, headers, isBase64Encoded });
 
 /** Every response is checked against docs/openapi.json too. */
 async function post(request: APIGatewayProxyEventV2) {

@@ -74,7 +74,7 @@ describe('npm run token', { timeout: 90_000 }, () => {
     const outcome = await token(['--scope', 'orders/delete']);
     expect(outcome.code).toBe(1);
     expect(outcome.stdout).toBe('');
-    expect(outcome.stderrLines[0]).toBe('unknown scope orders/delete; the API\'s scopes: orders/read, orders/write, orders/admin');
+    expect(outcome.stderrLines[0]).toBe("unknown scope orders/delete; the API's scopes: orders/read, orders/write, orders/admin");
   });
 
   it('says which issuer it could not reach', async () => {

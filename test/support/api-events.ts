@@ -39,7 +39,8 @@ export function apiGatewayEvent(request: ApiRequest = {}): APIGatewayProxyEventV
     event.rawQueryString = request.query;
     // Repeated parameters arrive joined with commas (payload format 2.0).
     const parameters: Record<string, string> = {};
-    for (const [name, value] of new URLSearchParams(request.query)) parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
+    for (const [name, value] of new URLSearchParams(request.query))
+      parameters[name] = name in parameters ? `${parameters[name]},${value}` : value;
     event.queryStringParameters = parameters;
   }
   if (request.headers) event.headers = { ...event.headers, ...request.headers };

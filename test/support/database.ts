@@ -67,7 +67,11 @@ export interface ScratchDatabase {
  */
 export async function createScratchDatabase(
   adminUrl: string,
-  { name = `orders_test_${randomBytes(6).toString('hex')}`, template, migrate = true }: { name?: string; template?: string; migrate?: boolean } = {},
+  {
+    name = `orders_test_${randomBytes(6).toString('hex')}`,
+    template,
+    migrate = true,
+  }: { name?: string; template?: string; migrate?: boolean } = {},
 ): Promise<ScratchDatabase> {
   await withClient(adminUrl, async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -76,7 +80,9 @@ export async function createScratchDatabase(
       return;
     }
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
-    await admin.query(`REVOKE TEMPORARY ON DATABASE ${name} FROM PUBLIC; GRANT CONNECT ON DATABASE ${name} TO orders_writer, orders_reader`);
+    await admin.query(
+      `REVOKE TEMPORARY ON DATABASE ${name} FROM PUBLIC; GRANT CONNECT ON DATABASE ${name} TO orders_writer, orders_reader`,
+    );
   });
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;

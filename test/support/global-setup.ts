@@ -13,7 +13,10 @@ import { createScratchDatabase, openScratchServer, withClient } from './database
 export const TEMPLATE_DATABASE = 'orders_test_template';
 
 /** Test passwords of the runtime roles (roles belong to the server: every database shares them). */
-const TEST_ROLE_PASSWORDS: Readonly<Record<RuntimeRole, string>> = Object.fromEntries(RUNTIME_ROLES.map((role) => [role, role])) as Record<RuntimeRole, string>;
+const TEST_ROLE_PASSWORDS: Readonly<Record<RuntimeRole, string>> = Object.fromEntries(RUNTIME_ROLES.map((role) => [role, role])) as Record<
+  RuntimeRole,
+  string
+>;
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,7 +36,13 @@ function oneLineFailure(error: unknown): never {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await openScratchServer('orders-test-pg-').catch(oneLineFailure);
   await withClient(server.adminUrl, async () => {}).catch((error: unknown) =>
-    oneLineFailure(new LocalSetupError('PostgreSQL', `the tests cannot connect to ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'the embedded server'} (${String(error)})`, 'check DATABASE_URL, or unset it to use an embedded server')),
+    oneLineFailure(
+      new LocalSetupError(
+        'PostgreSQL',
+        `the tests cannot connect to ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'the embedded server'} (${String(error)})`,
+        'check DATABASE_URL, or unset it to use an embedded server',
+      ),
+    ),
   );
   const template = await createScratchDatabase(server.adminUrl, { name: TEMPLATE_DATABASE });
   await withClient(template.url, (client) => setRolePasswords(client, TEST_ROLE_PASSWORDS));

@@ -31,10 +31,6 @@ function orderMessages(
 }
 
 /** One event carrying `orders` (see orderMessages). */
-export function ordersEvent(
-  orders: readonly object[],
-  placement: OrderPlacement = {},
-  options: KafkaEventOptions = {},
-): KafkaEvent {
+export function ordersEvent(orders: readonly object[], placement: OrderPlacement = {}, options: KafkaEventOptions = {}): KafkaEvent {
   return buildKafkaEvent(orderMessages(orders, placement), options);
 }

@@ -6,7 +6,15 @@
 import type { Context } from 'aws-lambda';
 import { localLambdaContext } from '../../local/emulators/lambda-context.js';
 
-export function lambdaContext({ functionName = 'test', timeoutMs = 60_000, requestId }: { functionName?: string; timeoutMs?: number; requestId?: string } = {}): Context {
+export function lambdaContext({
+  functionName = 'test',
+  timeoutMs = 60_000,
+  requestId,
+}: {
+  functionName?: string;
+  timeoutMs?: number;
+  requestId?: string;
+} = {}): Context {
   return localLambdaContext({ functionName, timeoutMs, ...(requestId === undefined ? {} : { requestId }) });
 }
 
@@ -18,7 +26,11 @@ export function lambdaContext({ functionName = 'test', timeoutMs = 60_000, reque
 export async function startLocalFunctions(
   databaseUrl: string,
   brokers: string,
-  { names = ['ingest'], logLevel = 'WARN', topic = 'orders' }: { names?: Array<'ingest' | 'api' | 'submit'>; logLevel?: string; topic?: string } = {},
+  {
+    names = ['ingest'],
+    logLevel = 'WARN',
+    topic = 'orders',
+  }: { names?: Array<'ingest' | 'api' | 'submit'>; logLevel?: string; topic?: string } = {},
 ) {
   const { startLambdaService } = await import('../../local/emulators/lambda/service.js');
   const { localFunctionSettings } = await import('../../local/emulators/lambda/settings.js');

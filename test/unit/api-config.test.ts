@@ -69,7 +69,9 @@ describe('cacheConfigFromEnv', () => {
 describe('kafkaConfigFromEnv', () => {
   it('names the missing brokers and a bad flag together', () => {
     const error = failure(() => kafkaConfigFromEnv({ KAFKA_TLS: 'maybe' }));
-    expect(error.message).toBe('Kafka configuration: KAFKA_BROKERS: is not set (comma-separated host:port list); KAFKA_TLS: must be "true" or "false" (got "maybe")');
+    expect(error.message).toBe(
+      'Kafka configuration: KAFKA_BROKERS: is not set (comma-separated host:port list); KAFKA_TLS: must be "true" or "false" (got "maybe")',
+    );
   });
 
   it('needs AWS_REGION only with IAM authentication', () => {

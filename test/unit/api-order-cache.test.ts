@@ -37,7 +37,8 @@ describe('OrderCache', () => {
   });
 
   it('does not cache unknown orders or failed loads', async () => {
-    const load = vi.fn<(uid: string) => Promise<ReturnType<typeof stored> | undefined>>()
+    const load = vi
+      .fn<(uid: string) => Promise<ReturnType<typeof stored> | undefined>>()
       .mockResolvedValueOnce(undefined)
       .mockRejectedValueOnce(new Error('database down'))
       .mockResolvedValueOnce(stored('a'));
@@ -94,10 +95,12 @@ describe('cacheConfigFromEnv', () => {
     });
   });
 
-  it.each([['CACHE_MAX_ENTRIES', '0'], ['CACHE_MAX_BYTES', '-1'], ['CACHE_MAX_BYTES', '1e3x'], ['CACHE_TTL_SECONDS', '1.5']])(
-    'rejects %s=%s with a clear message',
-    (name, value) => {
-      expect(() => cacheConfigFromEnv({ [name]: value })).toThrow(name);
-    },
-  );
+  it.each([
+    ['CACHE_MAX_ENTRIES', '0'],
+    ['CACHE_MAX_BYTES', '-1'],
+    ['CACHE_MAX_BYTES', '1e3x'],
+    ['CACHE_TTL_SECONDS', '1.5'],
+  ])('rejects %s=%s with a clear message', (name, value) => {
+    expect(() => cacheConfigFromEnv({ [name]: value })).toThrow(name);
+  });
 });

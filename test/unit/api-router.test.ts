@@ -11,7 +11,11 @@ const operations = Object.fromEntries(
   API_ROUTE_KEYS.map((key) => [key, ({ params }: { params: Readonly<Record<string, string>> }) => json(200, { key, ...params })]),
 ) as unknown as Operations;
 
-const thrown = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as ApiError);
+const thrown = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as ApiError,
+  );
 const answered = async (method: string, path: string) =>
   JSON.parse((await dispatch(operations, event(method, path))).body!) as Record<string, string>;
 
@@ -52,8 +56,15 @@ describe('dispatch', () => {
 
   it('knows every read route of the shared table', () => {
     expect(API_ROUTE_KEYS).toEqual([
-      'GET /', 'GET /app.js', 'GET /app.css', 'GET /health', 'GET /openapi.json', 'GET /auth/config', 'GET /orders',
-      'GET /orders/{order_uid}', 'GET /cache/stats',
+      'GET /',
+      'GET /app.js',
+      'GET /app.css',
+      'GET /health',
+      'GET /openapi.json',
+      'GET /auth/config',
+      'GET /orders',
+      'GET /orders/{order_uid}',
+      'GET /cache/stats',
     ]);
   });
 

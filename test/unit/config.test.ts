@@ -11,7 +11,11 @@ const schema = z.object({
 
 describe('readEnv', () => {
   it('gives the defaults for unset and blank variables', () => {
-    expect(readEnv('demo', schema, { PORT: '', LIMIT: '  ', TOKEN: 'long enough' })).toEqual({ PORT: 8080, LIMIT: 10, TOKEN: 'long enough' });
+    expect(readEnv('demo', schema, { PORT: '', LIMIT: '  ', TOKEN: 'long enough' })).toEqual({
+      PORT: 8080,
+      LIMIT: 10,
+      TOKEN: 'long enough',
+    });
   });
 
   it('names every bad variable with what it got, in one ConfigError', () => {
@@ -24,7 +28,9 @@ describe('readEnv', () => {
 
   it('never prints the value of a secret variable', () => {
     // Anchored: the whole message, so the value cannot be anywhere in it.
-    expect(() => readEnv('demo', schema, { TOKEN: 'hunter2' }, { secret: ['TOKEN'] })).toThrow(/^demo configuration: TOKEN: must be at least 8 characters$/);
+    expect(() => readEnv('demo', schema, { TOKEN: 'hunter2' }, { secret: ['TOKEN'] })).toThrow(
+      /^demo configuration: TOKEN: must be at least 8 characters$/,
+    );
   });
 
   it('reports the cross-variable checks first, together with the schema problems', () => {

@@ -63,7 +63,9 @@ describe('readDatabaseConfig', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(readDatabaseConfig({ DATABASE_URL: 'postgresql://127.0.0.1/orders', DB_HOST: '', DB_POOL_MAX: '' })).toMatchObject({ DB_POOL_MAX: 2 });
+    expect(readDatabaseConfig({ DATABASE_URL: 'postgresql://127.0.0.1/orders', DB_HOST: '', DB_POOL_MAX: '' })).toMatchObject({
+      DB_POOL_MAX: 2,
+    });
   });
 
   it('says where the database is to be found when neither DATABASE_URL nor DB_SECRET_ARN is set', () => {
@@ -101,14 +103,21 @@ describe('readDatabaseConfig', () => {
 
   it('never repeats the value of DATABASE_URL in its error: a URL may hold a password', () => {
     const message = errorOf(() => readDatabaseConfig({ DATABASE_URL: 'http://user:hunter2@host/db', DB_POOL_MAX: '1000' }));
-    expect(message).toBe('database configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL; DB_POOL_MAX: must be at most 100 (got "1000")');
+    expect(message).toBe(
+      'database configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL; DB_POOL_MAX: must be at most 100 (got "1000")',
+    );
     expect(message).not.toContain('hunter2');
   });
 });
 
 describe('parseRdsSecret', () => {
   it('takes the fields of an RDS secret, the port as a number', () => {
-    expect(parseRdsSecret({ engine: 'postgres', host: 'db.internal', port: '5432', username: 'orders_writer', password: 'pw', dbname: 'orders' }, 'DB_SECRET_ARN')).toEqual({
+    expect(
+      parseRdsSecret(
+        { engine: 'postgres', host: 'db.internal', port: '5432', username: 'orders_writer', password: 'pw', dbname: 'orders' },
+        'DB_SECRET_ARN',
+      ),
+    ).toEqual({
       host: 'db.internal',
       port: 5432,
       username: 'orders_writer',
@@ -120,7 +129,9 @@ describe('parseRdsSecret', () => {
   it('names the variable and the missing fields, not the values', () => {
     const message = errorOf(() => parseRdsSecret({ host: 'db.internal', username: 'orders_admin', password: '' }, 'DB_SECRET_ARN'));
     expect(message).toBe('DB_SECRET_ARN does not hold an RDS secret: bad or missing password');
-    expect(errorOf(() => parseRdsSecret('plain text', 'DB_WRITER_SECRET_ARN'))).toBe('DB_WRITER_SECRET_ARN does not hold an RDS secret: bad or missing JSON object');
+    expect(errorOf(() => parseRdsSecret('plain text', 'DB_WRITER_SECRET_ARN'))).toBe(
+      'DB_WRITER_SECRET_ARN does not hold an RDS secret: bad or missing JSON object',
+    );
   });
 });
 
@@ -128,7 +139,9 @@ describe('connectionFromConfig', () => {
   const secret = { host: 'db.internal', port: 5433, username: 'orders_reader', password: 'pw', dbname: 'from_secret' };
 
   it('uses DATABASE_URL as it is', () => {
-    expect(connectionFromConfig(readDatabaseConfig({ DATABASE_URL: 'postgres://127.0.0.1/orders' }))).toEqual({ connectionString: 'postgres://127.0.0.1/orders' });
+    expect(connectionFromConfig(readDatabaseConfig({ DATABASE_URL: 'postgres://127.0.0.1/orders' }))).toEqual({
+      connectionString: 'postgres://127.0.0.1/orders',
+    });
   });
 
   it('logs in with the secret over verified TLS, to DB_HOST and DB_NAME when set', () => {
@@ -140,7 +153,9 @@ describe('connectionFromConfig', () => {
       database: 'from_secret',
       ssl: { rejectUnauthorized: true, servername: 'db.internal' },
     });
-    expect(connectionFromConfig(readDatabaseConfig({ DB_SECRET_ARN: ARN, DB_HOST: 'proxy.internal', DB_NAME: 'orders' }), secret)).toMatchObject({
+    expect(
+      connectionFromConfig(readDatabaseConfig({ DB_SECRET_ARN: ARN, DB_HOST: 'proxy.internal', DB_NAME: 'orders' }), secret),
+    ).toMatchObject({
       host: 'proxy.internal',
       database: 'orders',
       ssl: { rejectUnauthorized: true, servername: 'proxy.internal' },

@@ -64,7 +64,7 @@ describe('classifyError (the error table of shared/db/errors.ts)', () => {
   });
 });
 
-describe('isLoginRefused (the migrations\' probe of a role)', () => {
+describe("isLoginRefused (the migrations' probe of a role)", () => {
   it('is SQLSTATE class 28', () => {
     const errors = [serverError('28P01'), serverError('28000'), serverError('08006'), new Error('x')];
     expect(errors.map(isLoginRefused)).toEqual([true, true, false, false]);

@@ -16,7 +16,8 @@ function recordingClient(): { client: pg.ClientBase; statements: string[] } {
 describe('scramVerifier', () => {
   it('writes the verifier PostgreSQL itself stores for the password and salt', () => {
     // pg_authid.rolpassword of `CREATE ROLE probe PASSWORD 'pencil'` on PostgreSQL 15 (password_encryption = scram-sha-256).
-    const stored = 'SCRAM-SHA-256$4096:8ykNt0F+bAlAloVkl+nxgQ==$2spLPH8sAuC6VpxWk68TJcBokyaUHTMOh9s1ElHQM4o=:TmhTPgEYffajfStYNRDmYamqkspsLeA1K7JPL84S9Ao=';
+    const stored =
+      'SCRAM-SHA-256$4096:8ykNt0F+bAlAloVkl+nxgQ==$2spLPH8sAuC6VpxWk68TJcBokyaUHTMOh9s1ElHQM4o=:TmhTPgEYffajfStYNRDmYamqkspsLeA1K7JPL84S9Ao=';
     expect(scramVerifier('pencil', Buffer.from('8ykNt0F+bAlAloVkl+nxgQ==', 'base64'))).toBe(stored);
   });
 
@@ -37,13 +38,18 @@ describe('setRolePasswords', () => {
     const password = `it's "quoted" $$ \\ ;--`;
     expect(await setRolePasswords(client, { orders_reader: password })).toEqual(['orders_reader']);
     expect(statements).toHaveLength(1);
-    expect(statements[0]).toMatch(/^ALTER ROLE "orders_reader" WITH LOGIN PASSWORD 'SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+'$/);
+    expect(statements[0]).toMatch(
+      /^ALTER ROLE "orders_reader" WITH LOGIN PASSWORD 'SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+'$/,
+    );
     expect(statements[0]).not.toContain(password);
   });
 
   it('sets both roles in a fixed order', async () => {
     const { client, statements } = recordingClient();
-    expect(await setRolePasswords(client, { orders_reader: 'r-secret', orders_writer: 'w-secret' })).toEqual(['orders_writer', 'orders_reader']);
+    expect(await setRolePasswords(client, { orders_reader: 'r-secret', orders_writer: 'w-secret' })).toEqual([
+      'orders_writer',
+      'orders_reader',
+    ]);
     expect(statements.map((text) => text.split(' ')[2])).toEqual(['"orders_writer"', '"orders_reader"']);
   });
 });

@@ -15,7 +15,11 @@ import { endpointFor, getSecretString, SecretsManagerError } from '../../shared/
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: SourceData) =>
-  typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  typeof data === 'string'
+    ? data
+    : data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
 /** The Checksum the SDK signer takes, from node:crypto. */
 class NodeSha256 {
@@ -59,7 +63,10 @@ describe('signPost', () => {
           const credentials = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
           const url = new URL(`https://secretsmanager.${region}.amazonaws.com/`);
           const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target };
-          const ours = signPost({ url, headers, body }, { region, service: 'secretsmanager', credentials, now: new Date(Math.floor(now.getTime() / 1000) * 1000) });
+          const ours = signPost(
+            { url, headers, body },
+            { region, service: 'secretsmanager', credentials, now: new Date(Math.floor(now.getTime() / 1000) * 1000) },
+          );
           const sdk = new SignatureV4({ credentials, region, service: 'secretsmanager', sha256: NodeSha256, applyChecksum: false });
           const signed = await sdk.sign(
             { method: 'POST', protocol: 'https:', hostname: url.hostname, path: '/', headers: { ...headers, host: url.host }, body },
@@ -75,9 +82,15 @@ describe('signPost', () => {
 
 describe('endpointFor', () => {
   it("takes the region and partition from the secret's ARN, and the SDK's endpoint override", () => {
-    expect(endpointFor('arn:aws:secretsmanager:eu-west-1:123456789012:secret:a', {}).url.href).toBe('https://secretsmanager.eu-west-1.amazonaws.com/');
-    expect(endpointFor('arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:a', {}).url.href).toBe('https://secretsmanager.cn-north-1.amazonaws.com.cn/');
-    expect(endpointFor('arn:aws:secretsmanager:eu-west-1:1:secret:a', { AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:4566' }).region).toBe('eu-west-1');
+    expect(endpointFor('arn:aws:secretsmanager:eu-west-1:123456789012:secret:a', {}).url.href).toBe(
+      'https://secretsmanager.eu-west-1.amazonaws.com/',
+    );
+    expect(endpointFor('arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:a', {}).url.href).toBe(
+      'https://secretsmanager.cn-north-1.amazonaws.com.cn/',
+    );
+    expect(
+      endpointFor('arn:aws:secretsmanager:eu-west-1:1:secret:a', { AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:4566' }).region,
+    ).toBe('eu-west-1');
   });
 });
 
@@ -97,7 +110,12 @@ describe('getSecretString', () => {
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${port}/`, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' };
+    env = {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${port}/`,
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'token',
+    };
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -109,7 +127,9 @@ describe('getSecretString', () => {
     expect(headers['x-amz-target']).toBe('secretsmanager.GetSecretValue');
     expect(headers['content-type']).toBe('application/x-amz-json-1.1');
     expect(headers['x-amz-security-token']).toBe('token');
-    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$/);
+    expect(headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/secretsmanager\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$/,
+    );
   });
 
   it("throws the error's type, not its message", async () => {
@@ -121,6 +141,8 @@ describe('getSecretString', () => {
   });
 
   it('needs credentials', async () => {
-    await expect(getSecretString(ARN, { env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: env.AWS_ENDPOINT_URL_SECRETS_MANAGER } })).rejects.toThrow(/no AWS credentials/);
+    await expect(getSecretString(ARN, { env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: env.AWS_ENDPOINT_URL_SECRETS_MANAGER } })).rejects.toThrow(
+      /no AWS credentials/,
+    );
   });
 });

@@ -34,8 +34,12 @@ describe('judgeResponse (partial batch response, as the event-source mapping rea
     expect(judgeResponse(batch, { batchItemFailures: [{ itemIdentifier: 'orders-0' }] }).kind).toBe('invalid-response');
     expect(judgeResponse(batch, { batchItemFailures: 'all' }).kind).toBe('invalid-response');
     expect(judgeResponse(batch, { batchItemFailures: [null] }).kind).toBe('invalid-response');
-    expect(judgeResponse(batch, { batchItemFailures: [{ itemIdentifier: { partition: 'orders-0', offset: 'eleven' } }] }).kind).toBe('invalid-response');
-    expect(judgeResponse(batch, { batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'orders-0', offset: 11 } }] }).kind).toBe('invalid-response');
+    expect(judgeResponse(batch, { batchItemFailures: [{ itemIdentifier: { partition: 'orders-0', offset: 'eleven' } }] }).kind).toBe(
+      'invalid-response',
+    );
+    expect(judgeResponse(batch, { batchItemFailures: [{ itemIdentifier: { 'topic-partition': 'orders-0', offset: 11 } }] }).kind).toBe(
+      'invalid-response',
+    );
   });
 });
 

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../local/emulators/esm/batch.js';
 import { commitPositions } from '../../local/emulators/esm/committer.js';
 
-const record = (partition: number, offset: number): SourceRecord => ({ topic: 'orders', partition, offset, timestamp: 0, key: null, value: null, headers: {} });
+const record = (partition: number, offset: number): SourceRecord => ({
+  topic: 'orders',
+  partition,
+  offset,
+  timestamp: 0,
+  key: null,
+  value: null,
+  headers: {},
+});
 
 describe('commitPositions (offsets are committed only past settled records)', () => {
   it('commits each partition up to the record before its first unsettled one, as the next offset to read', () => {

@@ -49,19 +49,47 @@ describe('dlqEntries (DLQ records as the tools read them)', () => {
   });
 
   it('writes what it reads: a failed record in the envelope Lambda writes, metadata and record intact', () => {
-    const record = { topic: 'orders', partition: 4, offset: 42, timestamp: 1763144164835, key: Buffer.from('k-7'), value: Buffer.from('{"order_uid"'), headers: { traceparent: Buffer.from('00-1') } };
-    const source = { functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:ingest', eventSourceArn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/local/x', bootstrapServers: '127.0.0.1:9092' };
+    const record = {
+      topic: 'orders',
+      partition: 4,
+      offset: 42,
+      timestamp: 1763144164835,
+      key: Buffer.from('k-7'),
+      value: Buffer.from('{"order_uid"'),
+      headers: { traceparent: Buffer.from('00-1') },
+    };
+    const source = {
+      functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:ingest',
+      eventSourceArn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/local/x',
+      bootstrapServers: '127.0.0.1:9092',
+    };
     const written = toDlqMessage(record, { condition: 'RetriesExhausted', attempts: 11, functionError: false }, source, 3);
     expect(written.key).toEqual(Buffer.from('k-7'));
     const document = JSON.parse(String(written.value)) as Record<string, Record<string, unknown>>;
-    expect(Object.keys(document).sort()).toEqual(['KafkaBatchInfo', 'payload', 'requestContext', 'responseContext', 'timestamp', 'version']);
-    expect(document.requestContext).toMatchObject({ functionArn: `${source.functionArn}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 11 });
+    expect(Object.keys(document).sort()).toEqual([
+      'KafkaBatchInfo',
+      'payload',
+      'requestContext',
+      'responseContext',
+      'timestamp',
+      'version',
+    ]);
+    expect(document.requestContext).toMatchObject({
+      functionArn: `${source.functionArn}:$LATEST`,
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: 11,
+    });
     expect(document.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST' });
     expect(document.KafkaBatchInfo).toMatchObject({ batchSize: 3, recordInfo: { offset: '42', timestamp: '2025-11-14T18:16:04.835Z' } });
 
     const [entry, ...others] = dlqEntries(0, { offset: '9', key: written.key as Buffer, value: Buffer.from(String(written.value)) });
     expect(others).toEqual([]);
-    expect(entry).toMatchObject({ condition: 'RetriesExhausted', attempts: 11, reason: undefined, source: { topic: 'orders', partition: 4, offset: 42 } });
+    expect(entry).toMatchObject({
+      condition: 'RetriesExhausted',
+      attempts: 11,
+      reason: undefined,
+      source: { topic: 'orders', partition: 4, offset: 42 },
+    });
     expect(entry!.value).toEqual(record.value);
     expect(entry!.key).toEqual(record.key);
     expect(entry!.originalHeaders).toEqual({ traceparent: Buffer.from('00-1') });

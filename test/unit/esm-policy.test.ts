@@ -47,11 +47,21 @@ const baseSettings: RetrySettings & { maxRecordAgeMs: number } = {
   maxRecordAgeMs: -1,
 };
 
-async function run(records: SourceRecord[], script: Answer[], settings: Partial<typeof baseSettings> = {}, extra: { functionTimeoutMs?: number; signal?: AbortSignal } = {}) {
+async function run(
+  records: SourceRecord[],
+  script: Answer[],
+  settings: Partial<typeof baseSettings> = {},
+  extra: { functionTimeoutMs?: number; signal?: AbortSignal } = {},
+) {
   const { handler, seen } = scriptedHandler(script);
   const dlq: DlqBatch[] = [];
   const stats: ProcessorStats = { invocations: 0, functionErrors: 0, partialFailures: 0, recordsToDlq: 0 };
-  const invoke = createInvoker({ handler, functionName: 'test', functionTimeoutMs: extra.functionTimeoutMs ?? 5_000, bootstrapServers: 'local:9092' });
+  const invoke = createInvoker({
+    handler,
+    functionName: 'test',
+    functionTimeoutMs: extra.functionTimeoutMs ?? 5_000,
+    bootstrapServers: 'local:9092',
+  });
   const result = await processBatch(records, {
     invoke,
     writeDlq: async (batch) => {
@@ -70,7 +80,10 @@ describe('event-source mapping retry policy', () => {
   // "Lambda uses the record with the lowest sequence number as the checkpoint. Lambda then retries all records starting from that checkpoint."
   it('partial batch response: retries each partition from its lowest failed offset, later successful records included, and keeps the records before it', async () => {
     const batch = [record(0, 10), record(0, 11), record(0, 12), record(1, 5), record(1, 6)];
-    const { seen, dlq, settled, stats } = await run(batch, [{ batchItemFailures: [failure(0, 12), failure(0, 11), failure(1, 6)] }, { batchItemFailures: [] }]);
+    const { seen, dlq, settled, stats } = await run(batch, [
+      { batchItemFailures: [failure(0, 12), failure(0, 11), failure(1, 6)] },
+      { batchItemFailures: [] },
+    ]);
     expect(seen).toEqual([
       ['0@10', '0@11', '0@12', '1@5', '1@6'],
       ['0@11', '0@12', '1@6'],
@@ -81,11 +94,14 @@ describe('event-source mapping retry policy', () => {
   });
 
   // services-kinesis-batchfailurereporting.html: an empty or null batchItemFailures list, or an empty or null response, is a complete success.
-  it.each([undefined, null, {}, { batchItemFailures: [] }, { batchItemFailures: null }])('partial batch response: %j is a complete success', async (answer) => {
-    const { seen, settled } = await run([record(0, 1), record(0, 2)], [answer]);
-    expect(seen).toHaveLength(1);
-    expect(settled).toEqual(['0@1', '0@2']);
-  });
+  it.each([undefined, null, {}, { batchItemFailures: [] }, { batchItemFailures: null }])(
+    'partial batch response: %j is a complete success',
+    async (answer) => {
+      const { seen, settled } = await run([record(0, 1), record(0, 2)], [answer]);
+      expect(seen).toHaveLength(1);
+      expect(settled).toEqual(['0@1', '0@2']);
+    },
+  );
 
   // kafka-retry-configurations.html: MaximumRetryAttempts counts the retries "when your function returns an error"; it does not count the first invocation.
   it('function error: retries the whole batch, up to MaximumRetryAttempts retries after the first invocation', async () => {
@@ -125,7 +141,11 @@ describe('event-source mapping retry policy', () => {
   it('on-failure destination: gets only the records reported failed once retries are exhausted, not their successful neighbours', async () => {
     const batch = [record(0, 1), record(0, 2), record(0, 3)];
     const { seen, dlq, settled } = await run(batch, [{ batchItemFailures: [failure(0, 2)] }], { maxRetryAttempts: 2 });
-    expect(seen).toEqual([['0@1', '0@2', '0@3'], ['0@2', '0@3'], ['0@2', '0@3']]);
+    expect(seen).toEqual([
+      ['0@1', '0@2', '0@3'],
+      ['0@2', '0@3'],
+      ['0@2', '0@3'],
+    ]);
     expect(dlq).toHaveLength(1);
     expect(positions(dlq[0]!.records)).toEqual(['0@2']);
     expect(dlq[0]).toMatchObject({ condition: 'RetriesExhausted', attempts: 3 });
@@ -139,7 +159,10 @@ describe('event-source mapping retry policy', () => {
   it('MaximumRetryAttempts -1: retries without end and never sends to the DLQ', () => {
     const settings = { ...baseSettings, maxRetryAttempts: -1 };
     const attempt = { ...firstAttempt([record(0, 1)]), retries: 10_000, invocations: 10_001 };
-    for (const outcome of [{ ok: false as const, error: new Error('down') }, { ok: true as const, response: { batchItemFailures: [failure(0, 1)] } }]) {
+    for (const outcome of [
+      { ok: false as const, error: new Error('down') },
+      { ok: true as const, response: { batchItemFailures: [failure(0, 1)] } },
+    ]) {
       const step = decide(attempt, outcome, settings);
       expect(step.dlq).toBeUndefined();
       expect(step.next).toMatchObject([{ retries: 10_001 }]);
@@ -198,10 +221,19 @@ describe('event-source mapping retry policy', () => {
 });
 
 describe('retry spacing (AWS documents none; the emulator chooses)', () => {
-  const defaults = { ...baseSettings, errorBackoff: ESM_DEFAULTS.backoff, partialBackoff: ESM_DEFAULTS.partialBackoff, maxRetryAttempts: ESM_DEFAULTS.maxRetryAttempts };
+  const defaults = {
+    ...baseSettings,
+    errorBackoff: ESM_DEFAULTS.backoff,
+    partialBackoff: ESM_DEFAULTS.partialBackoff,
+    maxRetryAttempts: ESM_DEFAULTS.maxRetryAttempts,
+  };
 
   it('retries a partial batch failure at once by default, so a poison record reaches the DLQ without waiting', () => {
-    const step = decide({ ...firstAttempt([record(0, 1)]), invocations: 1 }, { ok: true, response: { batchItemFailures: [failure(0, 1)] } }, defaults);
+    const step = decide(
+      { ...firstAttempt([record(0, 1)]), invocations: 1 },
+      { ok: true, response: { batchItemFailures: [failure(0, 1)] } },
+      defaults,
+    );
     expect(step.delayMs).toBe(0);
     expect(totalBackoff(ESM_DEFAULTS.maxRetryAttempts, ESM_DEFAULTS.partialBackoff)).toBe(0);
   });
@@ -215,7 +247,9 @@ describe('retry spacing (AWS documents none; the emulator chooses)', () => {
   it('backs off exponentially after a function error: 0.5 s doubling to 10 s, about a minute over the 10 default retries', () => {
     const step = decide({ ...firstAttempt([record(0, 1)]), invocations: 1 }, { ok: false, error: new Error('down') }, defaults);
     expect(step.delayMs).toBe(500);
-    expect([1, 2, 3, 4, 5, 6, 7].map((retry) => backoffDelay(retry, ESM_DEFAULTS.backoff))).toEqual([500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((retry) => backoffDelay(retry, ESM_DEFAULTS.backoff))).toEqual([
+      500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000,
+    ]);
     expect(totalBackoff(ESM_DEFAULTS.maxRetryAttempts, ESM_DEFAULTS.backoff)).toBe(65_500);
   });
 });

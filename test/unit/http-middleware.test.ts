@@ -53,14 +53,20 @@ describe('httpHandler: the error renderer', () => {
   it('sends a 503 with retry-after and its own message, and logs the cause (name, message, code) only', async () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const { call, logged } = stackAround(async () => {
-      throw apiError(503, 'service_unavailable', 'the database is unavailable; try again shortly', { headers: { 'retry-after': '5' }, cause });
+      throw apiError(503, 'service_unavailable', 'the database is unavailable; try again shortly', {
+        headers: { 'retry-after': '5' },
+        cause,
+      });
     });
     const response = await call();
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
     const detail = 'the database is unavailable; try again shortly';
     expect(body(response)).toEqual(problem(503, 'service_unavailable', detail, { instance: INSTANCE }));
-    expect(logged).toHaveBeenCalledWith('dependency unavailable', { status: 503, error: { name: 'Error', message: cause.message, code: 'ECONNREFUSED' } });
+    expect(logged).toHaveBeenCalledWith('dependency unavailable', {
+      status: 503,
+      error: { name: 'Error', message: cause.message, code: 'ECONNREFUSED' },
+    });
   });
 
   it('answers a bug with a bare 500 that says nothing of it, and logs it', async () => {
@@ -71,7 +77,10 @@ describe('httpHandler: the error renderer', () => {
     expect(response.statusCode).toBe(500);
     expect(body(response)).toEqual(problem(500, 'internal_error', 'internal error', { instance: INSTANCE }));
     expect(response.body).not.toMatch(/secret|42703|Testov|stack/);
-    expect(logged).toHaveBeenCalledWith('request failed', { status: 500, error: { name: 'Error', message: 'column "secret" does not exist', code: '42703' } });
+    expect(logged).toHaveBeenCalledWith('request failed', {
+      status: 500,
+      error: { name: 'Error', message: 'column "secret" does not exist', code: '42703' },
+    });
   });
 
   it('counts metrics from the outcome: the rendered error, or the answer', async () => {

@@ -17,7 +17,7 @@ describe('published contract files', () => {
 });
 
 describe('the OpenAPI document', () => {
-  it('is valid OpenAPI 3.1 (the specification\'s own schema)', async () => {
+  it("is valid OpenAPI 3.1 (the specification's own schema)", async () => {
     const result = await new Validator().validate(openApiDocument());
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
@@ -40,7 +40,7 @@ describe('the OpenAPI document', () => {
     expect(Object.values(doc.paths).flatMap((item) => Object.keys(item).filter((method) => method !== 'head'))).toHaveLength(ROUTES.length);
   });
 
-  it('names HEAD where the read function answers it, with $default\'s read scope, and not on the admin route', () => {
+  it("names HEAD where the read function answers it, with $default's read scope, and not on the admin route", () => {
     expect(doc.paths['/orders/{order_uid}']!.head!.security).toEqual([{ jwt: ['orders/read'] }]);
     expect(doc.paths['/']!.head).toBeDefined();
     expect(doc.paths['/cache/stats']!.head).toBeUndefined();

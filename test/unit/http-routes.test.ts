@@ -42,7 +42,7 @@ describe('HEAD', () => {
     expect(matchRoute('HEAD', '/').route).toBe(DEFAULT_ROUTE);
   });
 
-  it('is served only where $default\'s authorization covers the GET route', () => {
+  it("is served only where $default's authorization covers the GET route", () => {
     const served = ROUTES.filter(headServes).map((route) => route.key);
     expect(served).toContain('GET /orders/{order_uid}');
     expect(served).toContain('GET /');

@@ -91,7 +91,7 @@ describe('retryDatabase', () => {
     expect(refused.attempt).toHaveBeenCalledTimes(3);
   });
 
-  it('handles the error of the caller\'s own first attempt as if the attempt had thrown it', async () => {
+  it("handles the error of the caller's own first attempt as if the attempt had thrown it", async () => {
     const attempt = vi.fn(async () => 'stored');
     const delays: number[] = [];
     const onRetry: OutagePolicy['onRetry'] = ({ delayMs }) => void delays.push(delayMs);

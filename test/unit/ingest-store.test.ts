@@ -77,7 +77,9 @@ describe('OrderWriter', () => {
     const orders = fakeOrders(250, 6);
     const bad = orders[240]!.order_uid;
     const { store, stored } = memoryStore((batch) =>
-      batch.some((order) => order.order_uid === bad) ? Object.assign(serverError('22P02', '"Zelda Quix"'), { constraint: 'c1' }) : undefined,
+      batch.some((order) => order.order_uid === bad)
+        ? Object.assign(serverError('22P02', '"Zelda Quix"'), { constraint: 'c1' })
+        : undefined,
     );
     const { records, verdicts } = await writeAll(store, orders);
     expect(records.filter((record) => verdicts.get(record)?.status === 'rejected').map((record) => record.order.order_uid)).toEqual([bad]);

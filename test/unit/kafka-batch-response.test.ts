@@ -23,6 +23,8 @@ describe('Kafka batch response', () => {
   });
 
   it('keeps dashes of topic names', () => {
-    expect(kafkaBatchResponse([{ topic: 'orders-v2', partition: 4, offset: 1 }]).batchItemFailures[0]?.itemIdentifier.partition).toBe('orders-v2-4');
+    expect(kafkaBatchResponse([{ topic: 'orders-v2', partition: 4, offset: 1 }]).batchItemFailures[0]?.itemIdentifier.partition).toBe(
+      'orders-v2-4',
+    );
   });
 });

@@ -40,7 +40,9 @@ describe("kafkajs's negative timeout warning", () => {
 
   it('still lets the same warning from elsewhere, and every other warning, through', async () => {
     ignoreKafkajsNegativeTimeoutWarning();
-    expect(await warningsOf(() => process.emitWarning('-5 is a negative number.', 'TimeoutNegativeWarning'))).toEqual(['TimeoutNegativeWarning']);
+    expect(await warningsOf(() => process.emitWarning('-5 is a negative number.', 'TimeoutNegativeWarning'))).toEqual([
+      'TimeoutNegativeWarning',
+    ]);
     expect(await warningsOf(() => process.emitWarning('something else', 'DeprecationWarning'))).toEqual(['DeprecationWarning']);
   });
 });

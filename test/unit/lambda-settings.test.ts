@@ -5,10 +5,20 @@ const endpoints = { databaseUrl: 'postgres://u:p@127.0.0.1:5432/orders', kafkaBr
 
 describe('local function settings', () => {
   it('take memory, timeout, reserved concurrency and pool sizes from the stack configuration', () => {
-    const config = deployedConfig({ ingestMemoryMiB: 1769, ingestReservedConcurrency: 4, ingestDbPoolMax: 3, ingestOutageBudgetSeconds: 60 });
+    const config = deployedConfig({
+      ingestMemoryMiB: 1769,
+      ingestReservedConcurrency: 4,
+      ingestDbPoolMax: 3,
+      ingestOutageBudgetSeconds: 60,
+    });
     const { ingest, api, submit } = localFunctionSettings(endpoints, config);
     expect(ingest).toMatchObject({ memoryMiB: 1769, timeoutSeconds: 120, reservedConcurrency: 4 });
-    expect(ingest.environment).toMatchObject({ DATABASE_URL: endpoints.databaseUrl, DB_POOL_MAX: '3', INGEST_OUTAGE_BUDGET_SECONDS: '60', POWERTOOLS_SERVICE_NAME: 'ingest' });
+    expect(ingest.environment).toMatchObject({
+      DATABASE_URL: endpoints.databaseUrl,
+      DB_POOL_MAX: '3',
+      INGEST_OUTAGE_BUDGET_SECONDS: '60',
+      POWERTOOLS_SERVICE_NAME: 'ingest',
+    });
     expect(api).toMatchObject({ memoryMiB: 512, timeoutSeconds: 10, reservedConcurrency: 10 });
     expect(submit.reservedConcurrency).toBeUndefined();
     expect(submit.environment).toMatchObject({ KAFKA_BROKERS: endpoints.kafkaBrokers, KAFKA_TOPIC: 'orders', KAFKA_AUTH: 'none' });

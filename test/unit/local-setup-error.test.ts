@@ -15,12 +15,14 @@ describe('renderSetupError', () => {
 
 describe('telltaleLine', () => {
   it('picks the last error line of a tool output', () => {
-    const output = 'LOG:  starting PostgreSQL 18\nFATAL:  could not bind IPv4 address "127.0.0.1": Address already in use\nLOG:  database system is shut down\n';
+    const output =
+      'LOG:  starting PostgreSQL 18\nFATAL:  could not bind IPv4 address "127.0.0.1": Address already in use\nLOG:  database system is shut down\n';
     expect(telltaleLine(output)).toBe('FATAL:  could not bind IPv4 address "127.0.0.1": Address already in use');
   });
 
   it('picks the first error line of a tool that prints its cause first (Maven)', () => {
-    const output = "[ERROR] No plugin found for prefix 'dependency' in the current project\n[ERROR] \n[ERROR] [Help 1] http://cwiki.apache.org/confluence/display/MAVEN/NoPluginFoundForPrefixException\n";
+    const output =
+      "[ERROR] No plugin found for prefix 'dependency' in the current project\n[ERROR] \n[ERROR] [Help 1] http://cwiki.apache.org/confluence/display/MAVEN/NoPluginFoundForPrefixException\n";
     expect(telltaleLine(output, 'first')).toBe("[ERROR] No plugin found for prefix 'dependency' in the current project");
   });
 
@@ -38,6 +40,12 @@ describe('portFromEnv', () => {
   });
 
   it('names the variable when it is not a port', () => {
-    expect(() => portFromEnv('KAFKA_PORT', 9092, 'Kafka', { KAFKA_PORT: '70000' })).toThrow(new LocalSetupError('Kafka', 'KAFKA_PORT="70000" is not a port number', 'set KAFKA_PORT to a number from 1 to 65535 (0 picks a free port), or unset it'));
+    expect(() => portFromEnv('KAFKA_PORT', 9092, 'Kafka', { KAFKA_PORT: '70000' })).toThrow(
+      new LocalSetupError(
+        'Kafka',
+        'KAFKA_PORT="70000" is not a port number',
+        'set KAFKA_PORT to a number from 1 to 65535 (0 picks a free port), or unset it',
+      ),
+    );
   });
 });

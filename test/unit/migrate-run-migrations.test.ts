@@ -48,7 +48,10 @@ describe('readRolePasswords', () => {
 
   it("reads each role's current password, bypassing the cache", async () => {
     readSecret.mockClear();
-    expect(await readRolePasswords(readDatabaseConfig(aws), readSecret)).toEqual({ orders_writer: 'w-password', orders_reader: 'r-password' });
+    expect(await readRolePasswords(readDatabaseConfig(aws), readSecret)).toEqual({
+      orders_writer: 'w-password',
+      orders_reader: 'r-password',
+    });
     expect(readSecret.mock.calls).toEqual([
       [arn('writer'), 'DB_WRITER_SECRET_ARN', { refresh: true }],
       [arn('reader'), 'DB_READER_SECRET_ARN', { refresh: true }],

@@ -26,24 +26,71 @@ const NAMED_RULE_MESSAGES = [
 const isNamedRule = ({ message }: Violation) => NAMED_RULE_MESSAGES.some((pattern) => pattern.test(message));
 
 const LEAVES = [
-  ['order_uid'], ['track_number'], ['entry'], ['locale'], ['internal_signature'], ['customer_id'], ['delivery_service'],
-  ['shardkey'], ['sm_id'], ['date_created'], ['oof_shard'], ['delivery', 'name'], ['delivery', 'phone'], ['delivery', 'zip'],
-  ['delivery', 'email'], ['payment', 'currency'], ['payment', 'amount'], ['payment', 'goods_total'], ['payment', 'request_id'],
-  ['items', 0, 'price'], ['items', 0, 'total_price'], ['items', 0, 'sale'], ['items', 0, 'name'], ['items'], ['delivery'], ['payment'],
+  ['order_uid'],
+  ['track_number'],
+  ['entry'],
+  ['locale'],
+  ['internal_signature'],
+  ['customer_id'],
+  ['delivery_service'],
+  ['shardkey'],
+  ['sm_id'],
+  ['date_created'],
+  ['oof_shard'],
+  ['delivery', 'name'],
+  ['delivery', 'phone'],
+  ['delivery', 'zip'],
+  ['delivery', 'email'],
+  ['payment', 'currency'],
+  ['payment', 'amount'],
+  ['payment', 'goods_total'],
+  ['payment', 'request_id'],
+  ['items', 0, 'price'],
+  ['items', 0, 'total_price'],
+  ['items', 0, 'sale'],
+  ['items', 0, 'name'],
+  ['items'],
+  ['delivery'],
+  ['payment'],
 ] as const;
 
 const json = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 300 }),
   fc.string({ unit: 'grapheme', maxLength: 260 }),
-  fc.constantFrom('', 'USD', 'usd', '+15550100', 'a@b.co', 'not an email', '2024-03-01T10:00:00Z', '0000-01-01T00:00:00Z',
-    '2024-03-01T10:00:00+16:00', '2024-03-01', 'x'.repeat(255), 'x'.repeat(256), '\u0000', '\ud800', '😀'.repeat(200)),
-  fc.integer(), fc.double(), fc.constantFrom(-1, 0, 2 ** 31, 2 ** 53, Number.MAX_SAFE_INTEGER),
-  fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }),
+  fc.constantFrom(
+    '',
+    'USD',
+    'usd',
+    '+15550100',
+    'a@b.co',
+    'not an email',
+    '2024-03-01T10:00:00Z',
+    '0000-01-01T00:00:00Z',
+    '2024-03-01T10:00:00+16:00',
+    '2024-03-01',
+    'x'.repeat(255),
+    'x'.repeat(256),
+    '\u0000',
+    '\ud800',
+    '😀'.repeat(200),
+  ),
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(-1, 0, 2 ** 31, 2 ** 53, Number.MAX_SAFE_INTEGER),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 2 }),
+  fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }),
 );
 
 type Path = readonly (string | number)[];
 type Mutation = { kind: 'set'; path: Path; value: unknown } | { kind: 'delete'; path: Path } | { kind: 'extra'; name: string };
-const MONEY = [['payment', 'amount'], ['payment', 'goods_total'], ['payment', 'delivery_cost'], ['items', 0, 'total_price']] as const;
+const MONEY = [
+  ['payment', 'amount'],
+  ['payment', 'goods_total'],
+  ['payment', 'delivery_cost'],
+  ['items', 0, 'total_price'],
+] as const;
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), path: fc.constantFrom(...LEAVES), value: json }),
   // Well-typed money that no longer adds up: only the sums (named rules) are broken.

@@ -33,7 +33,9 @@ describe('validateOrder (the order contract)', () => {
   });
 
   it('accepts 500 generated orders (the generator obeys the contract)', () => {
-    const rejected = fakeOrders(500, 7).map(validateOrder).filter((result) => !result.ok);
+    const rejected = fakeOrders(500, 7)
+      .map(validateOrder)
+      .filter((result) => !result.ok);
     expect(rejected).toEqual([]);
   });
 
@@ -84,7 +86,15 @@ describe('validateOrder (the order contract)', () => {
       o.date_created = 'yesterday';
     });
     expect(paths(violations).sort()).toEqual(
-      ['$.order_uid', '$.delivery.email', '$.delivery.phone', '$.payment.currency', '$.items[0].price', '$.payment.amount', '$.date_created'].sort(),
+      [
+        '$.order_uid',
+        '$.delivery.email',
+        '$.delivery.phone',
+        '$.payment.currency',
+        '$.items[0].price',
+        '$.payment.amount',
+        '$.date_created',
+      ].sort(),
     );
   });
 
@@ -96,7 +106,7 @@ describe('validateOrder (the order contract)', () => {
     expect(paths(violations)).toEqual(expect.arrayContaining(['$.delivery.email', '$.payment.goods_total', '$.payment.amount']));
   });
 
-  it('counts unknown fields in the message without naming them (a field name is the sender\'s text: it can be personal data)', () => {
+  it("counts unknown fields in the message without naming them (a field name is the sender's text: it can be personal data)", () => {
     const [violation] = violationsOf((o) => {
       o.delivery.fax = '123';
       (o.delivery as Record<string, unknown>)['Zelda Quix'] = 1;
@@ -119,11 +129,14 @@ describe('validateOrder (the order contract)', () => {
     },
   );
 
-  it.each(['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2024-01-01T00:00:00+15:59', '2024-01-01T00:00:00-15:59'])('accepts date_created %s', (date) => {
-    const order = clone(sample);
-    order.date_created = date;
-    expect(validateOrder(order).ok).toBe(true);
-  });
+  it.each(['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2024-01-01T00:00:00+15:59', '2024-01-01T00:00:00-15:59'])(
+    'accepts date_created %s',
+    (date) => {
+      const order = clone(sample);
+      order.date_created = date;
+      expect(validateOrder(order).ok).toBe(true);
+    },
+  );
 
   it.each([null, 5, 'x', []])('reports payment %j as a violation rather than throwing', (payment) => {
     expect(paths(violationsOf((o) => (o.payment = payment)))).toEqual(['$.payment']);

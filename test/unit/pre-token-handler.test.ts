@@ -12,7 +12,11 @@ function event(groups: string[]): PreTokenGenerationV2TriggerEvent {
     userPoolId: 'eu-west-1_example',
     userName: 'alice',
     callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: 'page-client' },
-    request: { userAttributes: { email: 'alice@example.com' }, groupConfiguration: { groupsToOverride: groups, iamRolesToOverride: [] }, scopes: ['openid', SCOPES.read] },
+    request: {
+      userAttributes: { email: 'alice@example.com' },
+      groupConfiguration: { groupsToOverride: groups, iamRolesToOverride: [] },
+      scopes: ['openid', SCOPES.read],
+    },
     response: { claimsAndScopeOverrideDetails: {} },
   } as PreTokenGenerationV2TriggerEvent;
 }
@@ -34,7 +38,9 @@ describe('pre-token-generation trigger', () => {
   });
 
   it('adds orders/admin to members of orders-admin and orders/write to members of orders-writer', async () => {
-    expect((await handler(event(['orders-admin']))).response.claimsAndScopeOverrideDetails.accessTokenGeneration?.scopesToAdd).toEqual([SCOPES.admin]);
+    expect((await handler(event(['orders-admin']))).response.claimsAndScopeOverrideDetails.accessTokenGeneration?.scopesToAdd).toEqual([
+      SCOPES.admin,
+    ]);
     expect(scopesForGroups(['orders-writer', 'orders-admin'])).toEqual([SCOPES.write, SCOPES.admin]);
   });
 

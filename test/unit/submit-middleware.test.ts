@@ -5,7 +5,10 @@ import { bodyByteLength, bodySizeLimit, declaredCharset, jsonBody, utf8Body } fr
 import { apiGatewayEvent } from '../support/api-events.js';
 
 /** Runs one middleware's `before` on a POST /orders with `body`, as middy would, and returns what it threw. */
-async function refusal(middleware: { before?: (request: never) => unknown }, { headers, body }: { headers?: Record<string, string>; body: string }) {
+async function refusal(
+  middleware: { before?: (request: never) => unknown },
+  { headers, body }: { headers?: Record<string, string>; body: string },
+) {
   const event = apiGatewayEvent({ method: 'POST', path: '/orders', body, isBase64Encoded: false, ...(headers ? { headers } : {}) });
   const request = { event, context: {}, response: undefined, error: undefined, internal: {} };
   try {
@@ -52,10 +55,13 @@ describe('utf8Body', () => {
 
   it('passes every well-formed UTF-8 text without U+FFFD, as text or base64, and refuses any byte string that is not UTF-8', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'grapheme' }).filter((text) => !text.includes('\uFFFD')), async (text) => {
-        expect((await run(text, false)).error).toBeUndefined();
-        expect((await run(Buffer.from(text).toString('base64'), true)).event.body).toBe(text);
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'grapheme' }).filter((text) => !text.includes('\uFFFD')),
+        async (text) => {
+          expect((await run(text, false)).error).toBeUndefined();
+          expect((await run(Buffer.from(text).toString('base64'), true)).event.body).toBe(text);
+        },
+      ),
     );
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 40 }), async (bytes) => {
@@ -78,7 +84,10 @@ describe('jsonBody', () => {
   it('turns the parser refusals into typed errors: 415 for another content type, 400 invalid_json for a body that is not JSON', async () => {
     const wrongType = await refusal(jsonBody(), { headers: { 'content-type': 'text/plain' }, body: '{}' });
     expect(wrongType.error).toMatchObject({ statusCode: 415, code: 'unsupported_media_type' });
-    const notJson = await refusal(jsonBody(), { headers: { 'content-type': 'application/json' }, body: '{"delivery":{"name":"Test Testov"' });
+    const notJson = await refusal(jsonBody(), {
+      headers: { 'content-type': 'application/json' },
+      body: '{"delivery":{"name":"Test Testov"',
+    });
     expect(notJson.error).toMatchObject({ statusCode: 400, code: 'invalid_json', message: expect.stringContaining('JSON') });
     expect(notJson.error!.message).not.toContain('Testov');
   });

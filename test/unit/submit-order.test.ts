@@ -22,7 +22,11 @@ function recordingProducer(failWith?: Error): RecordProducer & { sent: KeyedReco
   };
 }
 
-const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as ApiError);
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as ApiError,
+  );
 
 const order = () => clone(readFixture<Record<string, unknown>>('orders/seed-wildberries-b563feb7b2b84b6test.json'));
 

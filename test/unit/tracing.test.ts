@@ -18,7 +18,9 @@ afterEach(() => vi.unstubAllEnvs());
 
 function tracedHandler(env: NodeJS.ProcessEnv, work: () => Promise<string> = async () => 'ok') {
   const documents: SubsegmentDocument[] = [];
-  const handler = middy<unknown, string>(work, { timeoutEarlyInMillis: 0 }).use(tracing('api', { sink: (document) => documents.push(document), env }));
+  const handler = middy<unknown, string>(work, { timeoutEarlyInMillis: 0 }).use(
+    tracing('api', { sink: (document) => documents.push(document), env }),
+  );
   return { documents, invoke: () => handler({}, lambdaContext() as Context) };
 }
 
@@ -67,7 +69,16 @@ describe('tracing', () => {
     await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
     const { port } = daemon.address() as AddressInfo;
     const received = new Promise<string>((resolve) => daemon.once('message', (message) => resolve(message.toString('utf8'))));
-    const document = { name: '## index.handler', id: 'a'.repeat(16), trace_id: '1-x', parent_id: 'b', start_time: 1, end_time: 2, type: 'subsegment', annotations: {} } as const;
+    const document = {
+      name: '## index.handler',
+      id: 'a'.repeat(16),
+      trace_id: '1-x',
+      parent_id: 'b',
+      start_time: 1,
+      end_time: 2,
+      type: 'subsegment',
+      annotations: {},
+    } as const;
     daemonSink({ AWS_XRAY_DAEMON_ADDRESS: `tcp:127.0.0.1:${port} udp:127.0.0.1:${port}` })(document);
     const [header, body] = (await received).split('\n');
     daemon.close();

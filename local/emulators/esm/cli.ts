@@ -80,7 +80,13 @@ async function main() {
   // Fails now, naming each bad DB_* variable, rather than at the first batch (`npm start` sets them).
   readDatabaseConfig();
   const connection = kafkaConnection(values);
-  const emulator = await startEmulator({ ...emulatorOptions(values), brokers: connection.brokers, topic: connection.topic, client: connection.client, handler });
+  const emulator = await startEmulator({
+    ...emulatorOptions(values),
+    brokers: connection.brokers,
+    topic: connection.topic,
+    client: connection.client,
+    handler,
+  });
   process.stdout.write(`esm: consuming "${connection.topic}" from ${connection.brokers.join(',')} as group "${emulator.groupId}"\n`);
 
   let last = '';

@@ -16,7 +16,10 @@ export interface CommitPosition {
 }
 
 /** Positions to commit and how many records they cover. */
-export function commitPositions(batch: readonly SourceRecord[], settled: ReadonlySet<SourceRecord>): { positions: CommitPosition[]; records: number } {
+export function commitPositions(
+  batch: readonly SourceRecord[],
+  settled: ReadonlySet<SourceRecord>,
+): { positions: CommitPosition[]; records: number } {
   const next = new Map<string, CommitPosition>();
   const stuck = new Set<string>();
   let records = 0;

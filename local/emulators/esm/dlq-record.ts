@@ -46,7 +46,11 @@ export function diagnoseRecord(record: Pick<SourceRecord, 'value'> & { key?: Buf
 }
 
 export function toDlqMessage(record: SourceRecord, failure: DlqFailure, source: DlqSource, batchSize: number): Message {
-  const payload = buildKafkaEvent([record], { eventSource: 'aws:kafka', eventSourceArn: source.eventSourceArn, bootstrapServers: source.bootstrapServers });
+  const payload = buildKafkaEvent([record], {
+    eventSource: 'aws:kafka',
+    eventSourceArn: source.eventSourceArn,
+    bootstrapServers: source.bootstrapServers,
+  });
   const document = {
     requestContext: {
       requestId: randomUUID(),
@@ -113,7 +117,9 @@ function parseAwsFailureRecord(value: Buffer | null): AwsFailureRecord | undefin
   try {
     const parsed = JSON.parse(value.toString('utf8')) as Partial<AwsFailureRecord> | null;
     const records = parsed?.payload?.records;
-    return typeof parsed?.requestContext === 'object' && typeof records === 'object' && records !== null ? (parsed as AwsFailureRecord) : undefined;
+    return typeof parsed?.requestContext === 'object' && typeof records === 'object' && records !== null
+      ? (parsed as AwsFailureRecord)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -160,7 +166,17 @@ export function dlqEntries(partition: number, message: DlqMessage): DlqEntry[] {
   if (!failure) {
     const source = { topic: undefined, partition: undefined, offset: undefined };
     const unknown = { condition: undefined, reason: 'not an on-failure destination record', attempts: undefined, failedAt: undefined };
-    return [{ dlqPartition: partition, dlqOffset: Number(message.offset), ...unknown, source, key: message.key, value: message.value, originalHeaders: message.headers ?? {} }];
+    return [
+      {
+        dlqPartition: partition,
+        dlqOffset: Number(message.offset),
+        ...unknown,
+        source,
+        key: message.key,
+        value: message.value,
+        originalHeaders: message.headers ?? {},
+      },
+    ];
   }
   return Object.values(failure.payload.records)
     .flatMap((records) => (Array.isArray(records) ? records : []))

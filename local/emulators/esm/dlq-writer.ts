@@ -14,7 +14,11 @@ export type WriteDlq = (batch: DlqBatch) => Promise<void>;
 export function createDlqWriter(producer: Pick<Producer, 'send'>, dlqTopic: string, source: DlqSource, log: Log): WriteDlq {
   return async (batch) => {
     if (batch.records.length === 0) return;
-    const failure = { condition: batch.condition, attempts: batch.attempts, functionError: batch.condition === 'RetriesExhausted' && batch.reason !== undefined };
+    const failure = {
+      condition: batch.condition,
+      attempts: batch.attempts,
+      functionError: batch.condition === 'RetriesExhausted' && batch.reason !== undefined,
+    };
     const messages = batch.records.map((record) => toDlqMessage(record, failure, source, batch.records.length));
     await producer.send({ topic: dlqTopic, acks: -1, messages });
     log('warn', 'records sent to the DLQ', {

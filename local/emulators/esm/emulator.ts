@@ -70,7 +70,12 @@ function clients(kafka: Kafka, options: ResolvedOptions): { consumer: Consumer; 
     maxWaitTimeInMs: 250,
     allowAutoTopicCreation: false,
   });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   return { consumer, producer };
 }
 
@@ -126,7 +131,8 @@ async function waitForJoin(joined: Promise<unknown>, failed: Promise<never>, gro
   try {
     await Promise.race([joined, failed]);
   } catch (error) {
-    if ((error as Error).name === 'AbortError') throw new Error(`could not join consumer group "${groupId}" within ${JOIN_TIMEOUT_MS / 1000} s`);
+    if ((error as Error).name === 'AbortError')
+      throw new Error(`could not join consumer group "${groupId}" within ${JOIN_TIMEOUT_MS / 1000} s`);
     throw error;
   }
 }
@@ -142,10 +148,21 @@ export async function startEmulator(input: EmulatorOptions): Promise<RunningEmul
   const stats: EmulatorStats = { invocations: 0, functionErrors: 0, partialFailures: 0, recordsCommitted: 0, recordsToDlq: 0 };
 
   const life = lifecycle();
-  const batcher = new Batcher({ batchSize: options.batchSize, batchWindowMs: options.batchWindowMs, maxWaiting: Math.max(options.batchSize * options.concurrency * 4, 2_000) });
+  const batcher = new Batcher({
+    batchSize: options.batchSize,
+    batchWindowMs: options.batchWindowMs,
+    maxWaiting: Math.max(options.batchSize * options.concurrency * 4, 2_000),
+  });
   const invoke = createInvoker({ ...options, bootstrapServers: options.brokers.join(','), onInvoke: options.onInvoke });
   const settings = { ...options, errorBackoff: options.backoff };
-  const deps: ProcessorDeps = { invoke, writeDlq: createDlqWriter(producer, options.dlqTopic, dlqSource(options), log), settings, stats, log, signal: life.signal };
+  const deps: ProcessorDeps = {
+    invoke,
+    writeDlq: createDlqWriter(producer, options.dlqTopic, dlqSource(options), log),
+    settings,
+    stats,
+    log,
+    signal: life.signal,
+  };
   const run = batchRunner(deps, createCommitter(consumer, log), stats, life.fail);
 
   const disconnect = async () => {

@@ -76,11 +76,14 @@ export const ESM_DEFAULTS = {
   sessionTimeoutMs: 10_000,
 } as const;
 
-export type ResolvedOptions = Omit<Required<EmulatorOptions>, 'client' | 'onInvoke' | 'brokers'> & Pick<EmulatorOptions, 'client' | 'onInvoke'> & { brokers: string[] };
+export type ResolvedOptions = Omit<Required<EmulatorOptions>, 'client' | 'onInvoke' | 'brokers'> &
+  Pick<EmulatorOptions, 'client' | 'onInvoke'> & { brokers: string[] };
 
 const defaultLog: Log = (level, message, fields) => {
   if (level === 'info') return;
-  process.stderr.write(`${JSON.stringify({ level: level.toUpperCase(), source: 'esm', message, ...fields, timestamp: new Date().toISOString() })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ level: level.toUpperCase(), source: 'esm', message, ...fields, timestamp: new Date().toISOString() })}\n`,
+  );
 };
 
 /** Options left undefined take the defaults. */

@@ -88,7 +88,8 @@ export function totalBackoff(retries: number, backoff: BackoffOptions): number {
   return total;
 }
 
-const exhausted = (attempt: Attempt, settings: RetrySettings) => settings.maxRetryAttempts >= 0 && attempt.retries >= settings.maxRetryAttempts;
+const exhausted = (attempt: Attempt, settings: RetrySettings) =>
+  settings.maxRetryAttempts >= 0 && attempt.retries >= settings.maxRetryAttempts;
 
 /** MaximumRecordAgeInSeconds: splits records into those too old to send and the rest; -1 = off. */
 export function splitByAge(records: readonly SourceRecord[], now: number, maxRecordAgeMs: number) {
@@ -102,7 +103,9 @@ export function decide(attempt: Attempt, outcome: Outcome, settings: RetrySettin
   const verdict = outcome.ok ? judgeResponse(attempt.records, outcome.response) : undefined;
   if (verdict?.kind === 'success') return { verdict: 'success', settled: attempt.records, next: [], delayMs: 0 };
   if (verdict?.kind === 'partial') return afterPartialFailure(attempt, verdict, settings);
-  const reason = outcome.ok ? `invalid function response: ${verdict?.kind === 'invalid-response' ? verdict.reason : ''}` : `function error: ${outcome.error.message}`;
+  const reason = outcome.ok
+    ? `invalid function response: ${verdict?.kind === 'invalid-response' ? verdict.reason : ''}`
+    : `function error: ${outcome.error.message}`;
   return afterFunctionError(attempt, reason, settings);
 }
 
@@ -120,7 +123,11 @@ function afterFunctionError(attempt: Attempt, reason: string, settings: RetrySet
   return { ...base, settled: [], next: [{ ...attempt, retries }], delayMs: backoffDelay(retries, settings.errorBackoff) };
 }
 
-function afterPartialFailure(attempt: Attempt, verdict: Extract<ReturnType<typeof judgeResponse>, { kind: 'partial' }>, settings: RetrySettings): Step {
+function afterPartialFailure(
+  attempt: Attempt,
+  verdict: Extract<ReturnType<typeof judgeResponse>, { kind: 'partial' }>,
+  settings: RetrySettings,
+): Step {
   if (exhausted(attempt, settings)) {
     const failed = new Set(verdict.failed);
     const settled = attempt.records.filter((record) => !failed.has(record));

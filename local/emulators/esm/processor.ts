@@ -61,7 +61,12 @@ async function dropExpired(attempt: Attempt, deps: ProcessorDeps, settled: Set<S
   const maxRecordAgeMs = deps.settings.maxRecordAgeMs;
   const { expired, fresh } = splitByAge(attempt.records, (deps.now ?? Date.now)(), maxRecordAgeMs);
   if (expired.length === 0) return attempt;
-  await deps.writeDlq({ records: expired, condition: 'RecordAgeExceeded', reason: `older than ${maxRecordAgeMs} ms`, attempts: attempt.invocations });
+  await deps.writeDlq({
+    records: expired,
+    condition: 'RecordAgeExceeded',
+    reason: `older than ${maxRecordAgeMs} ms`,
+    attempts: attempt.invocations,
+  });
   deps.stats.recordsToDlq += expired.length;
   for (const record of expired) settled.add(record);
   return { ...attempt, records: fresh };

@@ -87,10 +87,15 @@ export class ExecutionEnvironment {
     nextRequested: Promise<void>,
     initFailed: Promise<FunctionErrorBody>,
   ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-      this.exitError = { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}` };
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.exitError = {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `Runtime exited with error: ${signal ? `signal: ${signal}` : `exit status ${code}`}`,
+        };
+        resolve();
+      }),
+    );
     const exitedFirst = this.exited.then(() => Promise.reject(new InitError(this.exitError!)));
     const initError = initFailed.then((error) => Promise.reject(new InitError(error)));
     this.ready = Promise.race([nextRequested.then(() => performance.now() - started), initError, exitedFirst]);
@@ -122,7 +127,9 @@ export class ExecutionEnvironment {
     let timer: NodeJS.Timeout | undefined;
     const deadlineMs = Date.now() + timeoutMs;
     const traceId = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`;
-    const answered = this.api.invoke({ requestId, payload, deadlineMs, functionArn, traceId }).then((answer): EnvironmentOutcome => ({ kind: 'answer', answer }));
+    const answered = this.api
+      .invoke({ requestId, payload, deadlineMs, functionArn, traceId })
+      .then((answer): EnvironmentOutcome => ({ kind: 'answer', answer }));
     const timedOut = new Promise<EnvironmentOutcome>((resolve) => {
       timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
     });

@@ -6,7 +6,10 @@ import type { FunctionErrorBody } from './runtime-api.js';
 
 export class FunctionError extends Error {
   readonly errorType: string;
-  constructor(readonly functionName: string, readonly body: FunctionErrorBody) {
+  constructor(
+    readonly functionName: string,
+    readonly body: FunctionErrorBody,
+  ) {
     super(body.errorMessage || body.errorType);
     this.name = 'FunctionError';
     this.errorType = body.errorType;
@@ -16,7 +19,10 @@ export class FunctionError extends Error {
 export class TooManyRequestsError extends Error {
   readonly statusCode = 429;
   readonly reason = 'ReservedFunctionConcurrentInvocationLimitExceeded';
-  constructor(readonly functionName: string, readonly concurrency: number) {
+  constructor(
+    readonly functionName: string,
+    readonly concurrency: number,
+  ) {
     super(`Rate Exceeded. (${functionName} runs its ${concurrency} concurrent executions)`);
     this.name = 'TooManyRequestsException';
   }

@@ -51,14 +51,27 @@ export class FunctionPool {
       acquired = await this.acquire();
     } catch (error) {
       if (!(error instanceof InitError)) throw error;
-      this.pool.log(reportLine({ requestId, durationMs: performance.now() - started, memoryMiB: settings.memoryMiB, status: 'error', errorType: error.body.errorType }));
+      this.pool.log(
+        reportLine({
+          requestId,
+          durationMs: performance.now() - started,
+          memoryMiB: settings.memoryMiB,
+          status: 'error',
+          errorType: error.body.errorType,
+        }),
+      );
       throw new FunctionError(name, error.body);
     }
     const { environment, initMs } = acquired;
     this.counts.invocations += 1;
     const invokeStarted = performance.now();
     const timeoutMs = settings.timeoutSeconds * 1000;
-    const outcome = await environment.invoke(requestId, JSON.stringify(event ?? null), timeoutMs, `arn:aws:lambda:eu-west-1:000000000000:function:${name}`);
+    const outcome = await environment.invoke(
+      requestId,
+      JSON.stringify(event ?? null),
+      timeoutMs,
+      `arn:aws:lambda:eu-west-1:000000000000:function:${name}`,
+    );
     const durationMs = performance.now() - invokeStarted;
     environment.busy = false;
     if (!environment.alive) this.ready.delete(environment);
@@ -79,7 +92,10 @@ export class FunctionPool {
   private answer(outcome: EnvironmentOutcome, timeoutMs: number): unknown {
     const { name } = this.pool;
     if (outcome.kind === 'timeout') {
-      throw new FunctionError(name, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` });
+      throw new FunctionError(name, {
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+      });
     }
     if (outcome.kind === 'exit') throw new FunctionError(name, outcome.error);
     if (!outcome.answer.ok) throw new FunctionError(name, outcome.answer.error);

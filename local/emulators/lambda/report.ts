@@ -27,7 +27,8 @@ export function reportLine(report: Report): string {
   return fields.join('\t');
 }
 
-const REPORT = /^REPORT RequestId: (\S+)\tDuration: ([\d.]+) ms\tBilled Duration: \d+ ms\tMemory Size: (\d+) MB\tMax Memory Used: (\d+) MB(?:\tInit Duration: ([\d.]+) ms)?/;
+const REPORT =
+  /^REPORT RequestId: (\S+)\tDuration: ([\d.]+) ms\tBilled Duration: \d+ ms\tMemory Size: (\d+) MB\tMax Memory Used: (\d+) MB(?:\tInit Duration: ([\d.]+) ms)?/;
 
 /** The fields of a REPORT line (the `[function]` prefix, if any, removed first), or undefined for another line. */
 export function parseReport(line: string): Report | undefined {

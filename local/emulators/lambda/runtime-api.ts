@@ -71,7 +71,9 @@ function accepted(response: http.ServerResponse): void {
 }
 
 function notFound(response: http.ServerResponse, message: string): void {
-  response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ errorType: 'InvalidRequestID', errorMessage: message }));
+  response
+    .writeHead(404, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ errorType: 'InvalidRequestID', errorMessage: message }));
 }
 
 function deliver(response: http.ServerResponse, invocation: RuntimeInvocation): void {
@@ -134,7 +136,12 @@ function answerOf(kind: string, body: string, request: http.IncomingMessage): Ru
   return { ok: false, error: { errorType: 'Function.ResponseSizeTooLarge', errorMessage } };
 }
 
-async function route(slot: InvocationSlot, events: RuntimeApiEvents, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+async function route(
+  slot: InvocationSlot,
+  events: RuntimeApiEvents,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://runtime').pathname;
   if (request.method === 'GET' && path === `${BASE}/invocation/next`) {
     events.onNext();

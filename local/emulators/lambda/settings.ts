@@ -68,7 +68,10 @@ function common(name: LocalFunctionName, endpoints: LocalEndpoints): Record<stri
   };
 }
 
-export function localFunctionSettings(endpoints: LocalEndpoints, config: PipelineConfig = deployedConfig()): Record<LocalFunctionName, FunctionSettings> {
+export function localFunctionSettings(
+  endpoints: LocalEndpoints,
+  config: PipelineConfig = deployedConfig(),
+): Record<LocalFunctionName, FunctionSettings> {
   const { consumer, api } = config;
   return {
     ingest: {
@@ -97,7 +100,12 @@ export function localFunctionSettings(endpoints: LocalEndpoints, config: Pipelin
     },
     submit: {
       ...HTTP_FUNCTIONS.submit,
-      environment: { ...common('submit', endpoints), KAFKA_BROKERS: endpoints.kafkaBrokers, KAFKA_TOPIC: endpoints.topic, KAFKA_AUTH: 'none' },
+      environment: {
+        ...common('submit', endpoints),
+        KAFKA_BROKERS: endpoints.kafkaBrokers,
+        KAFKA_TOPIC: endpoints.topic,
+        KAFKA_AUTH: 'none',
+      },
     },
   };
 }

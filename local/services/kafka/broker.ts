@@ -23,7 +23,8 @@ const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const DIST_DIR = join(ROOT, '.local', 'kafka-dist', KAFKA_VERSION);
 const PART = 'Kafka';
 const ALTERNATIVE = 'or run Kafka elsewhere (e.g. `docker compose -f docker-compose.localstack.yml up`) and set KAFKA_BROKERS';
-const PORT_REMEDY = 'set KAFKA_PORT to a free port (0 picks one), stop the program that uses it, or use the broker that runs there with KAFKA_BROKERS';
+const PORT_REMEDY =
+  'set KAFKA_PORT to a free port (0 picks one), stop the program that uses it, or use the broker that runs there with KAFKA_BROKERS';
 
 export interface LocalKafka {
   /** Bootstrap address, "127.0.0.1:PORT". */
@@ -44,7 +45,9 @@ export interface LocalKafkaOptions {
 function requireTool(command: string, args: string[], what: string, install: string): void {
   const probe = spawnSync(command, args, { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
-    const why = probe.error ? `"${command}" is not on the PATH` : `"${command} ${args.join(' ')}" failed: ${telltaleLine(`${probe.stdout}${probe.stderr}`)}`;
+    const why = probe.error
+      ? `"${command}" is not on the PATH`
+      : `"${command} ${args.join(' ')}" failed: ${telltaleLine(`${probe.stdout}${probe.stderr}`)}`;
     throw new LocalSetupError(PART, `the local broker needs ${what}, and ${why}`, `${install}, ${ALTERNATIVE}`);
   }
 }
@@ -56,7 +59,9 @@ async function run(command: string, args: string[], cwd: string, what: string, r
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
     await writeFile(logFile, output).catch(() => undefined);
     // Maven and the JVM tools print the cause first, then advice.
-    const why = result.error ? `could not run ${command}: ${(result.error as NodeJS.ErrnoException).code ?? result.error.message}` : telltaleLine(output, 'first');
+    const why = result.error
+      ? `could not run ${command}: ${(result.error as NodeJS.ErrnoException).code ?? result.error.message}`
+      : telltaleLine(output, 'first');
     throw new LocalSetupError(PART, `${what} failed (${why}; full output in ${logFile})`, remedy);
   }
 }
@@ -92,7 +97,12 @@ function requireJava17(): void {
   requireTool('java', ['-version'], 'Java 17 or newer', install);
   const banner = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
   const major = Number(/version "(?:1\.)?(\d+)/.exec(banner)?.[1] ?? 0);
-  if (major > 0 && major < 17) throw new LocalSetupError(PART, `the local broker needs Java 17 or newer, and "java" is Java ${major}`, `${install} and put it first on the PATH, ${ALTERNATIVE}`);
+  if (major > 0 && major < 17)
+    throw new LocalSetupError(
+      PART,
+      `the local broker needs Java 17 or newer, and "java" is Java ${major}`,
+      `${install} and put it first on the PATH, ${ALTERNATIVE}`,
+    );
 }
 
 async function ensureKafkaJars(): Promise<string> {
@@ -108,7 +118,14 @@ async function ensureKafkaJars(): Promise<string> {
     process.stderr.write(`[kafka] fetching Apache Kafka ${KAFKA_VERSION} jars with Maven (once)...\n`);
     const remedy = `check the network and Maven's proxy or mirror settings (~/.m2/settings.xml) and try again, ${ALTERNATIVE}`;
     const log = join(DIST_DIR, 'download.log');
-    await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=libs'], work, 'downloading the Kafka jars with Maven', remedy, log);
+    await run(
+      'mvn',
+      ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=libs'],
+      work,
+      'downloading the Kafka jars with Maven',
+      remedy,
+      log,
+    );
     await rename(join(work, 'libs'), libs).catch((error: NodeJS.ErrnoException) => {
       if (!existsSync(libs)) throw error;
     });
@@ -193,7 +210,12 @@ async function waitForBroker(brokers: string, isAlive: () => boolean, output: ()
       } catch {
         // not ready yet
       }
-      if (Date.now() > deadline) throw new LocalSetupError(PART, `the broker did not become ready within 90 s (${telltaleLine(output())})`, `the machine may be overloaded: try again, ${ALTERNATIVE}`);
+      if (Date.now() > deadline)
+        throw new LocalSetupError(
+          PART,
+          `the broker did not become ready within 90 s (${telltaleLine(output())})`,
+          `the machine may be overloaded: try again, ${ALTERNATIVE}`,
+        );
       await delay(250);
     }
   } finally {
@@ -203,8 +225,13 @@ async function waitForBroker(brokers: string, isAlive: () => boolean, output: ()
 
 function startFailure(output: string): LocalSetupError {
   const line = telltaleLine(output);
-  if (/BindException|Address already in use/i.test(output)) return new LocalSetupError(PART, `a port of the broker is taken (${line})`, PORT_REMEDY);
-  return new LocalSetupError(PART, `the broker exited while starting (${line})`, `if its data in .local/kafka is disposable, delete it and try again, ${ALTERNATIVE}`);
+  if (/BindException|Address already in use/i.test(output))
+    return new LocalSetupError(PART, `a port of the broker is taken (${line})`, PORT_REMEDY);
+  return new LocalSetupError(
+    PART,
+    `the broker exited while starting (${line})`,
+    `if its data in .local/kafka is disposable, delete it and try again, ${ALTERNATIVE}`,
+  );
 }
 
 export async function startLocalKafka({ dataDir, port = 0, onLog }: LocalKafkaOptions): Promise<LocalKafka> {
@@ -230,7 +257,14 @@ export async function startLocalKafka({ dataDir, port = 0, onLog }: LocalKafkaOp
   ];
 
   if (!existsSync(join(dataDir, 'logs', 'meta.properties'))) {
-    await run('java', java('kafka.tools.StorageTool', ['format', '-t', clusterId(), '-c', config, '--ignore-formatted']), dataDir, 'formatting the broker storage', `delete ${dataDir} and try again, ${ALTERNATIVE}`, join(dataDir, 'format.log'));
+    await run(
+      'java',
+      java('kafka.tools.StorageTool', ['format', '-t', clusterId(), '-c', config, '--ignore-formatted']),
+      dataDir,
+      'formatting the broker storage',
+      `delete ${dataDir} and try again, ${ALTERNATIVE}`,
+      join(dataDir, 'format.log'),
+    );
   }
 
   const brokers = `127.0.0.1:${chosenPort}`;
@@ -238,10 +272,20 @@ export async function startLocalKafka({ dataDir, port = 0, onLog }: LocalKafkaOp
 
   const start = async (): Promise<void> => {
     if (broker?.isAlive()) return;
-    const running = spawnGuarded({ command: 'java', args: java('kafka.Kafka', [config]), cwd: dataDir, stopSignal: 'TERM', ...(onLog ? { onLine: onLog } : {}) });
+    const running = spawnGuarded({
+      command: 'java',
+      args: java('kafka.Kafka', [config]),
+      cwd: dataDir,
+      stopSignal: 'TERM',
+      ...(onLog ? { onLine: onLog } : {}),
+    });
     broker = running;
     try {
-      await waitForBroker(brokers, () => running.isAlive(), () => running.output());
+      await waitForBroker(
+        brokers,
+        () => running.isAlive(),
+        () => running.output(),
+      );
     } catch (error) {
       await stop();
       throw error;
@@ -277,11 +321,20 @@ export async function createTopic(brokers: string, topic: string, partitions: nu
         .catch(() => undefined);
       if (metadata && metadata.partitions.length > 0 && metadata.partitions.every((partition) => partition.leader >= 0)) {
         if (metadata.partitions.length !== partitions) {
-          throw new LocalSetupError(PART, `topic "${topic}" exists with ${metadata.partitions.length} partitions, not ${partitions}`, `delete the topic (or the broker's data in .local/kafka), or use another KAFKA_TOPIC`);
+          throw new LocalSetupError(
+            PART,
+            `topic "${topic}" exists with ${metadata.partitions.length} partitions, not ${partitions}`,
+            `delete the topic (or the broker's data in .local/kafka), or use another KAFKA_TOPIC`,
+          );
         }
         return;
       }
-      if (Date.now() > deadline) throw new LocalSetupError(PART, `topic "${topic}" has no leader for every partition after 30 s`, 'the machine may be overloaded: try again');
+      if (Date.now() > deadline)
+        throw new LocalSetupError(
+          PART,
+          `topic "${topic}" has no leader for every partition after 30 s`,
+          'the machine may be overloaded: try again',
+        );
       await delay(200);
     }
   } finally {

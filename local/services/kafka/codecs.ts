@@ -15,7 +15,13 @@ import { compressFrame, decompressFrame } from 'lz4-napi';
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 /** What `--compression` accepts, as kafkajs names the codecs. */
-export const COMPRESSIONS = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4, zstd: CompressionTypes.ZSTD } as const;
+export const COMPRESSIONS = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+} as const;
 export type CompressionName = keyof typeof COMPRESSIONS;
 
 const zstd = { compress: promisify(zstdCompress), decompress: promisify(zstdDecompress) };

@@ -50,9 +50,8 @@ export function smokeOutputs(stackName: string, outputs: Readonly<Record<string,
     throw new Error(`stack ${stackName}: output SubmitAuth is "${submitAuth}", expected iam or jwt`);
   }
   const { UserPoolId: userPoolId, SignInDomain: domain, SmokeClientId: smokeClientId } = outputs;
-  const cognito = userPoolId && domain && smokeClientId
-    ? { userPoolId, signInDomain: domain.replace(/\/$/, ''), smokeClientId }
-    : undefined;
+  const cognito =
+    userPoolId && domain && smokeClientId ? { userPoolId, signInDomain: domain.replace(/\/$/, ''), smokeClientId } : undefined;
   return {
     apiUrl: outputs.ApiUrl!.replace(/\/$/, ''),
     submitAuth,
