@@ -18,6 +18,7 @@ import { runSmoke, type CheckOutcome } from '../../local/tools/smoke/checks.js';
 import { localTarget } from '../../local/tools/smoke/local-target.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/topics.js';
+import { nonBlankLines, runToEnd } from '../support/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BOOTSTRAP = join(ROOT, 'local', 'services', 'bootstrap.mjs');
@@ -82,18 +83,11 @@ interface SmokeRun {
 }
 
 async function smoke(env: Record<string, string> = {}): Promise<SmokeRun> {
-  const child = spawn(process.execPath, [BOOTSTRAP, 'tsx', 'local/tools/smoke/cli.ts'], {
+  const { code, stdout, stderr } = await runToEnd(process.execPath, [BOOTSTRAP, 'tsx', 'local/tools/smoke/cli.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...ports, KAFKA_BROKERS: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
-  return { code, stdoutLines: lines(stdout), stderrLines: lines(stderr) };
+  return { code, stdoutLines: nonBlankLines(stdout), stderrLines: nonBlankLines(stderr) };
 }
 
 describe('npm run smoke against npm start', () => {

@@ -4,14 +4,14 @@
  * installed (a PATH without `java`). Each must end with exactly one line naming the part, the
  * cause and the fix, exit 1, and leave nothing running.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataFolderName } from '../../local/services/postgres-layout.js';
+import { nonBlankLines, runToEnd } from '../support/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -58,19 +58,12 @@ interface Outcome {
 }
 
 async function run(script: string, env: Record<string, string>): Promise<Outcome> {
-  const child = spawn(TSX, [script], {
+  const { code, stdout, stderr } = await runToEnd(TSX, [script], {
     cwd: ROOT,
     // Nothing reachable is given, so that no test touches a real broker or database by accident.
     env: { ...process.env, DATABASE_URL: '', KAFKA_BROKERS: '', LOCAL_DATA_DIR: join(scratch, 'never-used'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  // once() rejects on an 'error' event (tsx not runnable), so a failed spawn fails the test plainly.
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderrLines: stderr.split('\n').filter((line) => line.trim() !== '') };
+  return { code, stdout, stderrLines: nonBlankLines(stderr) };
 }
 
 function processesMentioning(text: string): string[] {

@@ -3,8 +3,6 @@
  * AUTH_PORT, and the client credentials grant it uses (local/tools/client-credentials.ts) at the
  * issuer's real token endpoint. The printed token is judged by the gateway's JWT authorizer.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +11,7 @@ import { type LocalIssuer, LOCAL_SCRIPTS_CLIENT, startLocalIssuer } from '../../
 import { freePort } from '../../local/services/postgres.js';
 import { clientCredentialsToken, TokenRequestError } from '../../local/tools/client-credentials.js';
 import { matchRoute, SCOPES } from '../../shared/http/routes.js';
+import { nonBlankLines, runToEnd } from '../support/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -35,17 +34,11 @@ interface TokenRun {
 }
 
 async function token(args: string[], env: Record<string, string> = {}): Promise<TokenRun> {
-  const child = spawn(TSX, ['local/tools/token.ts', ...args], {
+  const { code, stdout, stderr } = await runToEnd(TSX, ['local/tools/token.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, AUTH_PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderrLines: stderr.split('\n').filter((line) => line.trim() !== '' && !line.includes('TimeoutNegativeWarning')) };
+  return { code, stdout, stderrLines: nonBlankLines(stderr).filter((line) => !line.includes('TimeoutNegativeWarning')) };
 }
 
 // Each run starts a process (tsx, oidc-provider): slow on a busy machine, so one at a time and with room.
