@@ -1,22 +1,22 @@
 /**
  * The whole write path, locally: POST /orders on the local gateway → submit function → real Kafka
  * broker → event-source-mapping emulator → ingest function → PostgreSQL → GET /orders/{order_uid}.
- * One partition, so records are delivered in the order they were produced.
+ * One partition, so records are delivered in the order they were produced. The three functions run as their
+ * bundles in execution environments of the local Lambda service, as `npm start` runs them.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { handler as ingestHandler } from '../../functions/ingest/handler.js';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../local/emulators/esm/emulator.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { startGateway, type Gateway } from '../../local/emulators/gateway.js';
 import { createTopic, type LocalKafka, startLocalKafka } from '../../local/services/kafka/broker.js';
-import { closePool } from '../../shared/db/pool.js';
-import type { EsmFunction } from '../../local/emulators/esm/emulator.js';
 import { createTestDatabase } from '../support/database.js';
+import { startLocalFunctions } from '../support/lambda.js';
 
 const TOPIC = `orders-pipeline-${process.pid}`;
 const DLQ_TOPIC = `${TOPIC}.dlq`;
@@ -26,6 +26,7 @@ let broker: LocalKafka;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let emulator: RunningEmulator;
 let gateway: Gateway;
+let functions: Awaited<ReturnType<typeof startLocalFunctions>>;
 
 const [first, second] = fakeOrders(2, 6, { minItems: 1, maxItems: 3 });
 
@@ -50,28 +51,26 @@ beforeAll(async () => {
   await createTopic(broker.brokers, TOPIC, 1);
   await createTopic(broker.brokers, DLQ_TOPIC, 1);
   database = await createTestDatabase();
-  vi.stubEnv('DATABASE_URL', database.url);
-  vi.stubEnv('KAFKA_BROKERS', broker.brokers);
-  vi.stubEnv('KAFKA_TOPIC', TOPIC);
+  functions = await startLocalFunctions(database.url, broker.brokers, { names: ['ingest', 'api', 'submit'], topic: TOPIC });
   emulator = await startEmulator({
     brokers: broker.brokers,
-    handler: ingestHandler as unknown as EsmFunction,
+    handler: functions.service.handler('ingest'),
     topic: TOPIC,
     dlqTopic: DLQ_TOPIC,
     groupId: `submit-pipeline-${process.pid}`,
     batchWindowMs: 100,
   });
-  gateway = await startGateway();
+  const invoke = (name: 'api' | 'submit') => functions.service.handler<APIGatewayProxyResultV2>(name);
+  gateway = await startGateway({ functions: { api: invoke('api'), submit: invoke('submit') } });
 });
 
 afterAll(async () => {
   await gateway?.close();
   await emulator?.stop();
-  await closePool();
+  await functions?.service.close();
   await database?.drop();
   await broker?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  vi.unstubAllEnvs();
 });
 
 describe('POST /orders through the local pipeline', () => {
