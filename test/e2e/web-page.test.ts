@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as ingestHandler } from '../../functions/ingest/handler.js';
@@ -19,7 +20,7 @@ import type { Order } from '../../shared/order/schema.js';
 import { createTestDatabase } from '../support/database.js';
 import { readFixture } from '../support/fixtures.js';
 import { ordersEvent } from '../support/kafka-events.js';
-import { lambdaContext } from '../support/lambda.js';
+import { lambdaContext, startLocalFunctions } from '../support/lambda.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium-headless-shell';
 const SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'web-page.png');
@@ -27,6 +28,7 @@ const SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'web-page.png')
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let issuer: LocalIssuer;
 let gateway: Gateway;
+let functions: Awaited<ReturnType<typeof startLocalFunctions>>;
 let browser: Browser;
 let page: Page;
 const seed = readFixture<Order>('orders/seed-wildberries-b563feb7b2b84b6test.json');
@@ -45,8 +47,11 @@ beforeAll(async () => {
   expect(response.batchItemFailures).toEqual([]);
   const port = await freePort();
   issuer = await startLocalIssuer({ redirectUris: [`http://127.0.0.1:${port}/`] });
-  for (const [name, value] of Object.entries(issuer.env)) vi.stubEnv(name, value);
-  gateway = await startGateway({ port, auth: issuer.authorizer });
+  // The read function runs as its bundle in an execution environment, with the issuer's AUTH_* as its environment.
+  // The page never submits: the submit function's broker address is a closed port.
+  functions = await startLocalFunctions(database.url, '127.0.0.1:9', { names: ['api', 'submit'], auth: issuer.env });
+  const invoke = (name: 'api' | 'submit') => functions.service.handler<APIGatewayProxyResultV2>(name);
+  gateway = await startGateway({ port, auth: issuer.authorizer, functions: { api: invoke('api'), submit: invoke('submit') } });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -75,6 +80,7 @@ afterAll(async () => {
   await browser?.close();
   await gateway?.close();
   await issuer?.close();
+  await functions?.service.close();
   await closePool();
   await database?.drop();
   vi.unstubAllEnvs();

@@ -30,12 +30,13 @@ export async function startLocalFunctions(
     names = ['ingest'],
     logLevel = 'WARN',
     topic = 'orders',
-  }: { names?: Array<'ingest' | 'api' | 'submit'>; logLevel?: string; topic?: string } = {},
+    auth,
+  }: { names?: Array<'ingest' | 'api' | 'submit'>; logLevel?: string; topic?: string; auth?: Record<string, string> } = {},
 ) {
   const { startLambdaService } = await import('../../local/emulators/lambda/service.js');
   const { localFunctionSettings } = await import('../../local/emulators/lambda/settings.js');
   const lines: string[] = [];
-  const settings = localFunctionSettings({ databaseUrl, kafkaBrokers: brokers, topic, logLevel });
+  const settings = localFunctionSettings({ databaseUrl, kafkaBrokers: brokers, topic, logLevel, ...(auth ? { auth } : {}) });
   const functions = Object.fromEntries(names.map((name) => [name, settings[name]]));
   const service = await startLambdaService({ functions, onLog: (name, line) => lines.push(`[${name}] ${line}`) });
   return { service, lines };
