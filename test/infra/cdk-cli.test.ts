@@ -91,15 +91,10 @@ describe('function bundles', () => {
     expect(bytes).toBeLessThanOrEqual(limit);
   });
 
-  /**
-   * Packages the bundle still imports (import, import(), require with a literal): what it expects
-   * the Lambda runtime to provide. esbuild parses the bundle, so module names inside strings (the
-   * SDK's error messages mention optional packages) do not count.
-   */
-  const fromRuntime = async (service: string): Promise<string[]> => {
-    const entry = join(bundleDir(service), 'index.mjs');
+  /** What the bundle of `service` imports, as esbuild's metafile lists it (the bundle itself parsed, its packages left out). */
+  const importsOf = async (service: string) => {
     const result = await build({
-      entryPoints: [entry],
+      entryPoints: [join(bundleDir(service), 'index.mjs')],
       bundle: true,
       write: false,
       metafile: true,
@@ -108,9 +103,16 @@ describe('function bundles', () => {
       packages: 'external',
       logLevel: 'silent',
     });
-    const imports = Object.values(result.metafile.inputs).flatMap((input) =>
-      input.imports.filter((item) => item.external).map((item) => item.path),
-    );
+    return Object.values(result.metafile.inputs).flatMap((input) => input.imports);
+  };
+
+  /**
+   * Packages the bundle still imports (import, import(), require with a literal): what it expects
+   * the Lambda runtime to provide. esbuild parses the bundle, so module names inside strings (the
+   * SDK's error messages mention optional packages) do not count.
+   */
+  const fromRuntime = async (service: string): Promise<string[]> => {
+    const imports = (await importsOf(service)).filter((item) => item.external).map((item) => item.path);
     return [...new Set(imports.filter((name) => !name.startsWith('node:') && !BUILTINS.has(name.split('/')[0]!)))].sort();
   };
 
@@ -130,18 +132,7 @@ describe('function bundles', () => {
   // Its ES module facade reads every export, the lazy WebSocket getters included, which load Node's
   // bundled undici at init (~30 ms of a cold start); infra/esbuild/node-http.cjs stands in for it.
   it.each(Object.keys(BUNDLE_LIMITS))('%s imports node:http only without an ES module facade (no undici at init)', async (service) => {
-    const entry = join(bundleDir(service), 'index.mjs');
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      logLevel: 'silent',
-    });
-    const imports = Object.values(result.metafile.inputs).flatMap((input) => input.imports);
+    const imports = await importsOf(service);
     expect(imports.filter((item) => /^(node:)?http$/.test(item.path) && item.kind !== 'require-call')).toEqual([]);
   });
 

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bisect, judgeResponse, type SourceRecord } from '../../local/emulators/esm/batch.js';
+import { sourceRecord } from '../support/source-records.js';
 
-const record = (partition: number, offset: number): SourceRecord => ({
-  topic: 'orders',
-  partition,
-  offset,
-  timestamp: 0,
-  key: null,
-  value: Buffer.from('{}'),
-  headers: {},
-});
+const record = sourceRecord;
 const failure = (partition: string, offset: number | string) => ({ itemIdentifier: { partition, offset } });
 const positions = (records: SourceRecord[]) => records.map((r) => `${r.partition}@${r.offset}`);
 

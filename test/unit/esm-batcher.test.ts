@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../local/emulators/esm/batch.js';
 import { Batcher } from '../../local/emulators/esm/batcher.js';
+import { sourceRecord } from '../support/source-records.js';
 
-const record = (partition: number, offset: number): SourceRecord => ({
-  topic: 'orders',
-  partition,
-  offset,
-  timestamp: 0,
-  key: null,
-  value: Buffer.from('{}'),
-  headers: {},
-});
+const record = sourceRecord;
 const positions = (records: readonly SourceRecord[]) => records.map((r) => `${r.partition}@${r.offset}`);
 const batchOf = (next: ReturnType<Batcher['next']>) => {
   if (!('batch' in next)) throw new Error(`no batch ready (wait ${next.waitMs} ms)`);

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { SourceRecord } from '../../local/emulators/esm/batch.js';
 import { commitPositions } from '../../local/emulators/esm/committer.js';
+import { sourceRecord } from '../support/source-records.js';
 
-const record = (partition: number, offset: number): SourceRecord => ({
-  topic: 'orders',
-  partition,
-  offset,
-  timestamp: 0,
-  key: null,
-  value: null,
-  headers: {},
-});
+const record = sourceRecord;
 
 describe('commitPositions (offsets are committed only past settled records)', () => {
   it('commits each partition up to the record before its first unsettled one, as the next offset to read', () => {
