@@ -1,6 +1,6 @@
 /**
- * Orders in PostgreSQL: storing a batch of contract-valid orders (one statement, or one
- * transaction of pipelined chunks), reading one order back as its canonical JSON, listing the
+ * Orders in PostgreSQL: storing a batch of contract-valid orders (one statement; ingest's
+ * store sends a large batch as a few such statements), reading one order back as its canonical JSON, listing the
  * newest, and a liveness check. The SQL lives in order-sql.ts, the parameters in order-rows.ts;
  * queries run on the container's database (pool.ts) unless a caller passes its own.
  */
@@ -15,7 +15,7 @@ import {
   SELECT_ORDERS_AFTER,
   SELECT_STORED_ORDER,
 } from './order-sql.js';
-import { connect, containerDatabase, type Database, query } from './pool.js';
+import { containerDatabase, type Database, query } from './pool.js';
 
 /** What storing did to one order: new, harmless repeat, or a different order under a stored order_uid. */
 export type StoreOutcome = 'inserted' | 'duplicate' | 'conflict';
@@ -45,78 +45,6 @@ export async function storeOrders(
 ): Promise<Map<string, StoreOutcome>> {
   if (orders.length === 0) return new Map();
   return toOutcomes((await database.query<OutcomeRow>(insertOrders(orders))).rows);
-}
-
-/**
- * One transaction that takes a large batch in a few chunks, so that the database inserts one
- * chunk while the caller validates the next: BEGIN, one INSERT statement per chunk, COMMIT.
- * The caller keeps the number of chunks small and fixed. order_uids must be distinct across
- * chunks; a later chunk sees the earlier chunks' rows, so outcomes stay exact.
- */
-export interface OrderTransaction {
-  /** Waits for the previous chunk's statement (which ran meanwhile), then sends this chunk. */
-  write(orders: readonly Order[]): Promise<void>;
-  /** Waits for the last chunk, commits, and returns the outcome per order_uid. Rolls back and rejects on any error. */
-  commit(): Promise<Map<string, StoreOutcome>>;
-  /** Abandons the transaction (e.g. the caller failed before committing). */
-  rollback(): Promise<void>;
-}
-
-export async function beginOrderTransaction(): Promise<OrderTransaction> {
-  const client = await connect();
-  const outcomes = new Map<string, StoreOutcome>();
-  let inFlight: Promise<pg.QueryResult<OutcomeRow>> | undefined;
-  let open = true;
-  const end = async (error?: Error) => {
-    if (!open) return;
-    open = false;
-    // After a failed statement the connection is still good once rolled back; if even the
-    // rollback fails, the connection is broken and pg must discard it.
-    const broken = error
-      ? await client.query('ROLLBACK').then(
-          () => undefined,
-          (rollbackError: Error) => rollbackError,
-        )
-      : undefined;
-    client.release(broken);
-  };
-  const settle = async () => {
-    const sent = inFlight;
-    inFlight = undefined;
-    if (sent) toOutcomes((await sent).rows, outcomes);
-  };
-  const failing = async (work: () => Promise<void>) => {
-    try {
-      await work();
-    } catch (error) {
-      await end(error as Error);
-      throw error;
-    }
-  };
-  // The statement's generic plan is known good (an index lookup per order_uid for `existing`);
-  // planning its 42 parameters afresh costs about as much as inserting a few hundred rows, and
-  // PostgreSQL would re-plan it after every invalidation (autovacuum's ANALYZE of orders).
-  await failing(async () => void (await client.query('BEGIN; SET LOCAL plan_cache_mode = force_generic_plan')));
-  return {
-    write: (orders) =>
-      failing(async () => {
-        // Encode while the previous chunk's statement is still running, then wait for it.
-        const statement = orders.length > 0 ? insertOrders(orders) : undefined;
-        await settle();
-        if (!statement) return;
-        inFlight = client.query<OutcomeRow>(statement);
-        inFlight.catch(() => undefined); // settled by the next write or commit; avoids an unhandled rejection meanwhile
-      }),
-    async commit() {
-      await failing(async () => {
-        await settle();
-        await client.query('COMMIT');
-      });
-      await end();
-      return outcomes;
-    },
-    rollback: () => end(new Error('order transaction abandoned')),
-  };
 }
 
 /** The order's canonical JSON text exactly as the contract defines it, or undefined if unknown. */
