@@ -3,11 +3,9 @@
  * of its own; two of them in one account and region must not collide on a physical name.
  * Bundling is skipped: names and settings are the concern here.
  */
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, readConfig } from '../../infra/config.js';
-import { resourcesOf, synthPipeline, variablesOf } from './synth.js';
+import { contextErrorMessage, readContext, resourcesOf, synthPipeline, variablesOf } from './synth.js';
 
 const ZONES = ['eu-west-1a', 'eu-west-1b'];
 const STAGES = {
@@ -26,16 +24,8 @@ const STAGES = {
 };
 const shared = { stages: STAGES, useRdsProxy: 'true', alarmEmail: 'oncall@example.com' };
 
-const read = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
-const message = (context: Record<string, unknown>): string => {
-  try {
-    read(context);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('no ConfigError');
-};
+const read = readContext;
+const message = contextErrorMessage;
 
 describe('stages from context', () => {
   it('pins each stage to its account and region, and leaves dev environment-agnostic', () => {

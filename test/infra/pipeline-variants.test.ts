@@ -5,12 +5,11 @@
  * migration run. Bundling is skipped (the code is the dev test's and the CLI test's concern).
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, kafkaResourceArns, readConfig } from '../../infra/config.js';
+import { kafkaResourceArns } from '../../infra/config.js';
 import { SCOPES } from '../../shared/http/routes.js';
 import { AwsSolutionsChecks } from '../../infra/nag.js';
-import { dependencyCycle, functionByService, resourcesOf, synthPipeline, variablesOf } from './synth.js';
+import { contextErrorMessage, dependencyCycle, functionByService, readContext, resourcesOf, synthPipeline, variablesOf } from './synth.js';
 
 const CLUSTER_ARN = 'arn:aws:kafka:us-east-1:210987654321:cluster/prod-orders/abcd1234-0123-abcd-5678-1234abcd-1';
 const PROD_CONTEXT = {
@@ -189,16 +188,8 @@ describe('alarms e-mail and forced migration run', () => {
 });
 
 describe('context validation (one zod schema)', () => {
-  const read = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
-  const message = (context: Record<string, unknown>): string => {
-    try {
-      read(context);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      return (error as Error).message;
-    }
-    throw new Error('no ConfigError');
-  };
+  const read = readContext;
+  const message = contextErrorMessage;
 
   it('names every bad key in one error', () => {
     const text = message({ batchSize: '0', stage: 'staging', logRetentionDays: 10, alarmEmail: 'nobody', useRdsProxy: 'yes' });

@@ -2,8 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { App } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
+import { expect } from 'vitest';
 import { buildApp } from '../../infra/app-builder.js';
+import { ConfigError, readConfig } from '../../infra/config.js';
 import type { DeployRoleStack } from '../../infra/deploy-role-stack.js';
 import type { PipelineStack } from '../../infra/pipeline-stack.js';
 
@@ -86,4 +88,18 @@ export function dependencyCycle(template: Template): string[] {
     if (cycle.length > 0) return cycle;
   }
   return [];
+}
+
+/** The deployment configuration read from `context` alone, as `cdk synth` reads it (no synth). */
+export const readContext = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
+
+/** The ConfigError message that `context` gets (throws when it gets none). */
+export function contextErrorMessage(context: Record<string, unknown>): string {
+  try {
+    readContext(context);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('no ConfigError');
 }
