@@ -1,9 +1,11 @@
 /**
- * The consumer's work for one Kafka event, in one pass over its records:
- *  - triage (triage.ts) each record on its own, pure, to its RecordResult (result.ts): remembered
- *    records keep their verdict, the rest are `rejected` or `valid`;
- *  - each `valid` record goes to the store's writer (store.ts) as it is found, which writes the
- *    orders in pipelined chunks and answers with a verdict for every record it was given;
+ * The consumer's work for one Kafka event:
+ *  - triage (triage.ts) each record on its own, pure, to its RecordResult (result.ts): read every
+ *    record (remembered records keep their verdict, undecodable and non-JSON ones are `rejected`),
+ *    then judge the parsed ones in lock order (sorted by the order_uid they claim, a uid's records
+ *    in event order) to `rejected` or `valid`;
+ *  - each `valid` record goes to the store's writer (store.ts) as it is judged, which writes the
+ *    orders in pipelined chunks of one transaction and answers with a verdict for every record it was given;
  *  - every record must then have exactly one final result, or the invocation fails (an
  *    IngestDefect): a record is never acknowledged without having been stored;
  *  - the container remembers the fresh results (memo.ts); report (report.ts) gives the batch
@@ -17,8 +19,8 @@ import type { RecordMemo } from './memo.js';
 import type { OutagePolicy } from './outage.js';
 import { batchResponse, type IngestLogger, type IngestSummary, logResults, summarize } from './report.js';
 import { assertFinal, type FinalResult, type RecordResult } from './result.js';
-import { type OrderStore, OrderWriter } from './store.js';
-import { createTriage } from './triage.js';
+import { compareOrderUids, type OrderStore, OrderWriter } from './store.js';
+import { createTriage, type ParsedRecord } from './triage.js';
 
 export interface IngestBatchDependencies {
   store: OrderStore;
@@ -36,11 +38,12 @@ export interface IngestResult {
 export async function ingestKafkaEvent(event: unknown, { store, memo, logger, outage }: IngestBatchDependencies): Promise<IngestResult> {
   const { size, records } = readKafkaEvent(event);
   const triage = createTriage(memo);
-  const writer = new OrderWriter(store, outage, size);
-  const results: RecordResult[] = [];
-  for (const raw of records) {
-    const result = triage(raw);
-    results.push(result);
+  const results: Array<RecordResult | ParsedRecord> = Array.from(records, (raw) => triage.read(raw));
+  const lockOrder = parsedInLockOrder(results);
+  const writer = new OrderWriter(store, outage, lockOrder.length);
+  for (const index of lockOrder) {
+    const result = triage.judge(results[index] as ParsedRecord);
+    results[index] = result;
     if (result.status !== 'valid') continue;
     const sent = writer.add(result);
     if (sent) await sent;
@@ -56,4 +59,14 @@ export async function ingestKafkaEvent(event: unknown, { store, memo, logger, ou
   const summary = summarize(final);
   logResults(final, summary, logger);
   return { response: batchResponse(final), summary, results: final };
+}
+
+/** The indexes of the parsed records, sorted by the order_uid they claim (stable: a uid's records stay in event order). */
+function parsedInLockOrder(results: ReadonlyArray<RecordResult | ParsedRecord>): number[] {
+  const indexes: number[] = [];
+  results.forEach((result, index) => {
+    if (result.status === 'parsed') indexes.push(index);
+  });
+  const uid = (index: number) => (results[index] as ParsedRecord).claimedUid;
+  return indexes.sort((a, b) => compareOrderUids(uid(a), uid(b)) || a - b);
 }

@@ -14,7 +14,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { classifyError, describeError } from '../../shared/db/errors.js';
-import { storeOrders } from '../../shared/db/orders.js';
+import { orderStore } from '../../shared/db/orders.js';
 import { containerDatabase, type Database } from '../../shared/db/pool.js';
 import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
@@ -32,9 +32,9 @@ export interface IngestDependencies {
   observability: Observability;
 }
 
-/** What the function uses in AWS: storeOrders on `database` (the container's, unless given), Powertools logger and metrics. */
+/** What the function uses in AWS: the order store of `database` (the container's, unless given), Powertools logger and metrics. */
 export function ingestDependencies(database: Database = containerDatabase): IngestDependencies {
-  return { store: { storeOrders: (orders) => storeOrders(orders, database) }, observability: createObservability(SERVICES.ingest) };
+  return { store: orderStore(database), observability: createObservability(SERVICES.ingest) };
 }
 
 export function createIngestHandler(config: IngestConfig, { store, observability }: IngestDependencies) {

@@ -30,15 +30,17 @@ export class IngestDefect extends Error {
   override name = 'IngestDefect';
 }
 
+const FINAL_STATUSES: ReadonlySet<string> = new Set<FinalResult['status']>(['stored', 'duplicate', 'rejected']);
+
 /**
  * The results of all `size` records of the event, each final; throws an IngestDefect when a
  * record has no result or is still `valid` (the store gave no verdict for it), so that a record
  * is never acknowledged without having been stored.
  */
-export function assertFinal(size: number, results: ReadonlyArray<RecordResult | undefined>): FinalResult[] {
+export function assertFinal(size: number, results: ReadonlyArray<{ status: string } | undefined>): FinalResult[] {
   if (results.length !== size) throw new IngestDefect(`${results.length} results for the ${size} records of the event`);
   results.forEach((result, index) => {
-    if (result === undefined || result.status === 'valid') {
+    if (result === undefined || !FINAL_STATUSES.has(result.status)) {
       throw new IngestDefect(`record ${index} of the event has no result from the store`);
     }
   });

@@ -1,41 +1,74 @@
 /**
  * Triage: one record of the event on its own, without I/O, to its first `RecordResult`
- * (result.ts). A record this container already decided (memo.ts) keeps its verdict; a new one is
- * decoded and classified (shared/order/classify.ts): `rejected`, or `valid` with its order. A
- * later record of the batch with a valid order under an order_uid seen before is `valid` too when
- * its content is the same (the store writes the order once and answers for both), and rejected as
- * a conflict when it differs (the first is kept).
+ * (result.ts), in two steps, so that the handler can judge the parsed records in lock order
+ * (store.ts):
+ *  - `read`: a record this container already decided (memo.ts) keeps its verdict; a new one is
+ *    decoded and parsed as JSON (shared/order/classify.ts): `rejected`, or a `ParsedRecord`;
+ *  - `judge`: a parsed record against the order contract: `rejected`, or `valid` with its order.
+ *    A later record with a valid order under an order_uid judged before is `valid` too when its
+ *    content is the same (the store writes the order once and answers for both), and rejected
+ *    as a conflict when it differs (the first judged is kept).
  */
 import { decodeRecord, type RawRecord } from '../../shared/kafka/event.js';
-import { classifyText, reject } from '../../shared/order/classify.js';
+import { classifyParsed, parseText, reject } from '../../shared/order/classify.js';
 import { asOrderUid } from '../../shared/order/order-uid.js';
 import type { Order } from '../../shared/order/schema.js';
 import { digestOf, type RecordMemo } from './memo.js';
 import type { RecordResult } from './result.js';
 
-/** Triage of the records of one event, in order (it keeps the first order of each order_uid). */
-export function createTriage(memo: RecordMemo): (raw: RawRecord) => RecordResult {
-  const firstByUid = new Map<string, Order>();
-  return (raw) => {
-    const { position } = raw;
-    const digest = digestOf(raw.record.value);
-    const verdict = memo.lookup(position, digest);
-    if (verdict) return { position, digest, remembered: true, ...verdict };
-    const decoded = decodeRecord(raw);
-    if (!decoded.value.ok) {
-      const rejection = reject('undecodable', asOrderUid(decoded.key), decoded.value.reason);
-      return { position, digest, remembered: false, status: 'rejected', rejection };
-    }
-    const classified = classifyText(decoded.value.text, decoded.key);
-    if (!classified.ok) {
-      const { ok: _ok, ...rejection } = classified;
-      return { position, digest, remembered: false, status: 'rejected', rejection };
-    }
-    return ordered(classified.order, { position, digest, remembered: false }, firstByUid);
-  };
+type Base = Pick<RecordResult, 'position' | 'digest' | 'remembered'>;
+
+/** A record read as far as its JSON value, not judged yet. */
+export interface ParsedRecord extends Base {
+  status: 'parsed';
+  key: string | undefined;
+  parsed: unknown;
+  /** The order_uid the value claims ('' if none): where the record goes in lock order. */
+  claimedUid: string;
 }
 
-type Base = Pick<RecordResult, 'position' | 'digest' | 'remembered'>;
+export interface Triage {
+  read(raw: RawRecord): RecordResult | ParsedRecord;
+  judge(record: ParsedRecord): RecordResult;
+}
+
+const claimedUid = (parsed: unknown): string => {
+  const uid = typeof parsed === 'object' && parsed !== null ? (parsed as { order_uid?: unknown }).order_uid : undefined;
+  return typeof uid === 'string' ? uid : '';
+};
+
+/** Triage of the records of one event (it keeps the first order judged of each order_uid). */
+export function createTriage(memo: RecordMemo): Triage {
+  const firstByUid = new Map<string, Order>();
+  return {
+    read(raw) {
+      const { position } = raw;
+      const digest = digestOf(raw.record.value);
+      const verdict = memo.lookup(position, digest);
+      if (verdict) return { position, digest, remembered: true, ...verdict };
+      const base = { position, digest, remembered: false };
+      const decoded = decodeRecord(raw);
+      if (!decoded.value.ok) {
+        return { ...base, status: 'rejected', rejection: reject('undecodable', asOrderUid(decoded.key), decoded.value.reason) };
+      }
+      const text = parseText(decoded.value.text, decoded.key);
+      if (!text.ok) {
+        const { ok: _ok, ...rejection } = text;
+        return { ...base, status: 'rejected', rejection };
+      }
+      return { ...base, status: 'parsed', key: decoded.key, parsed: text.parsed, claimedUid: claimedUid(text.parsed) };
+    },
+    judge({ position, digest, remembered, key, parsed }) {
+      const base = { position, digest, remembered };
+      const classified = classifyParsed(parsed, key);
+      if (!classified.ok) {
+        const { ok: _ok, ...rejection } = classified;
+        return { ...base, status: 'rejected', rejection };
+      }
+      return ordered(classified.order, base, firstByUid);
+    },
+  };
+}
 
 function ordered(order: Order, base: Base, firstByUid: Map<string, Order>): RecordResult {
   const earlier = firstByUid.get(order.order_uid);

@@ -1,6 +1,7 @@
 /**
- * Orders in PostgreSQL: storing a batch of contract-valid orders (one statement; ingest's
- * store sends a large batch as a few such statements), reading one order back as its canonical JSON, listing the
+ * Orders in PostgreSQL: storing a batch of contract-valid orders (one statement, on its own or
+ * as one of the statements of a transaction: ingest's store sends a batch as a few such
+ * statements in one transaction), reading one order back as its canonical JSON, listing the
  * newest, and a liveness check. The SQL lives in order-sql.ts, the parameters in order-rows.ts;
  * queries run on the container's database (pool.ts) unless a caller passes its own.
  */
@@ -46,6 +47,81 @@ export async function storeOrders(
   if (orders.length === 0) return new Map();
   return toOutcomes((await database.query<OutcomeRow>(insertOrders(orders))).rows);
 }
+
+/** Storing in one transaction on one connection: the statements run in the order they are given. */
+export interface OrderTransaction {
+  /** Resolves once BEGIN is done (rejects if it failed): give the first statement after it. */
+  readonly ready: Promise<void>;
+  /**
+   * storeOrders inside the transaction. The statement is written to the connection before this
+   * returns when the connection is idle (else right after the previous one), so PostgreSQL
+   * works on it while the caller goes on. Its outcomes hold once `commit` has resolved.
+   */
+  storeOrders(orders: readonly Order[]): Promise<Map<string, StoreOutcome>>;
+  /** Commits and gives the connection back (drops it if the commit failed). */
+  commit(): Promise<void>;
+  /** Rolls back and gives the connection back, or drops it if that fails; never throws. Nothing was stored. */
+  abandon(): Promise<void>;
+}
+
+/** COMMIT answered ROLLBACK: a statement of the transaction failed unnoticed (a bug, so a defect). */
+export class TransactionRolledBack extends Error {
+  override name = 'TransactionRolledBack';
+}
+
+/**
+ * Opens a transaction on a connection of `database` (by default the container's). Resolves
+ * once the connection is taken and BEGIN is sent; BEGIN's round trip overlaps the caller's work.
+ */
+export async function beginOrderTransaction(database: Pick<Database, 'connect'> = containerDatabase): Promise<OrderTransaction> {
+  const client = await database.connect();
+  let released = false;
+  const release = (error?: Error) => {
+    if (released) return;
+    released = true;
+    client.release(error);
+  };
+  const failed = (error: Error): never => {
+    release(error);
+    throw error;
+  };
+  const ready = client.query('BEGIN').then(() => undefined, failed);
+  // Whoever gives the first statement awaits `ready`; until then a failure is not unhandled.
+  ready.catch(() => undefined);
+  return {
+    ready,
+    // No await before client.query: the statement must be on the wire when this returns.
+    storeOrders: (orders) =>
+      orders.length === 0
+        ? Promise.resolve(new Map())
+        : client.query<OutcomeRow>(insertOrders(orders)).then((result) => toOutcomes(result.rows)),
+    async commit() {
+      const result = await client.query('COMMIT').catch(failed);
+      release();
+      if (result.command !== 'COMMIT') throw new TransactionRolledBack(`COMMIT answered ${result.command}`);
+    },
+    async abandon() {
+      if (released) return;
+      await client.query('ROLLBACK').then(
+        () => release(),
+        (error: Error) => release(error),
+      );
+    },
+  };
+}
+
+/** What ingest's store needs of the database: single statements, and transactions. */
+export interface OrderStore {
+  /** One statement, its own transaction. */
+  storeOrders(orders: readonly Order[]): Promise<ReadonlyMap<string, StoreOutcome>>;
+  transaction(): Promise<OrderTransaction>;
+}
+
+/** The OrderStore of `database` (by default the container's). */
+export const orderStore = (database: Pick<Database, 'query' | 'connect'> = containerDatabase): OrderStore => ({
+  storeOrders: (orders) => storeOrders(orders, database),
+  transaction: () => beginOrderTransaction(database),
+});
 
 /** The order's canonical JSON text exactly as the contract defines it, or undefined if unknown. */
 export async function findOrderJson(orderUid: string): Promise<string | undefined> {

@@ -73,14 +73,20 @@ function jsonErrorKind(error: unknown, text: string): string {
   return `${JSON_SYNTAX_KINDS.has(kind) ? kind.charAt(0).toLowerCase() + kind.slice(1) : 'syntax error'} at position ${at[1]}`;
 }
 
-/** A record whose value is already text (the Kafka event decoder read base64 and UTF-8). */
-export function classifyText(text: string, key?: string): Classification {
-  let parsed: unknown;
+/** The JSON value of a record's text, or why it is not JSON. */
+export type ParsedText = { ok: true; parsed: unknown } | ({ ok: false } & Rejection);
+
+/** Parses a record's text (the Kafka event decoder read base64 and UTF-8); a refusal never quotes the text. */
+export function parseText(text: string, key?: string): ParsedText {
   try {
-    parsed = JSON.parse(text);
+    return { ok: true, parsed: JSON.parse(text) };
   } catch (error) {
     return { ok: false, ...reject('not_json', asOrderUid(key), `not JSON: ${jsonErrorKind(error, text)}`) };
   }
+}
+
+/** Judges a parsed JSON value against the order contract. */
+export function classifyParsed(parsed: unknown, key?: string): Classification {
   let result: ReturnType<typeof validateOrder>;
   try {
     result = validateOrder(parsed);
@@ -91,6 +97,12 @@ export function classifyText(text: string, key?: string): Classification {
   }
   if (result.ok) return result;
   return { ok: false, reason: 'invalid_order', orderUid: readableOrderUid(parsed, key), violations: result.violations };
+}
+
+/** A record whose value is already text (the Kafka event decoder read base64 and UTF-8). */
+export function classifyText(text: string, key?: string): Classification {
+  const parsed = parseText(text, key);
+  return parsed.ok ? classifyParsed(parsed.parsed, key) : parsed;
 }
 
 /** A record as raw bytes (what a Kafka client reads, e.g. from the DLQ topic). */

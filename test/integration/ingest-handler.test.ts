@@ -150,7 +150,7 @@ describe('ingest handler', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
-  it('writes a small batch in one statement and a large one in a fixed number of statements, whatever its size', async () => {
+  it('writes a small batch in one statement and a large one in one transaction of at most five statements, whatever its size', async () => {
     const statements: string[] = [];
     const poolQuery = vi.spyOn(pg.Pool.prototype, 'query');
     const clientQuery = vi.spyOn(pg.Client.prototype, 'query');
@@ -172,12 +172,13 @@ describe('ingest handler', () => {
             .join(', ')}`,
         );
       }
+      const transaction = (chunks: number) => ['BEGIN', ...Array.from({ length: chunks }, () => 'insert-orders'), 'COMMIT'].join(', ');
       expect(statements).toEqual([
         '1: insert-orders',
-        '150: insert-orders',
-        '200: insert-orders, insert-orders, insert-orders, insert-orders, insert-orders',
-        '1000: insert-orders, insert-orders, insert-orders, insert-orders, insert-orders',
-        '3000: insert-orders, insert-orders, insert-orders, insert-orders, insert-orders',
+        `150: ${transaction(4)}`,
+        `200: ${transaction(5)}`,
+        `1000: ${transaction(5)}`,
+        `3000: ${transaction(5)}`,
       ]);
       expect((await tableCounts()).orders).toBe(sizes.reduce((a, b) => a + b, 0));
     } finally {

@@ -2,12 +2,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '../../functions/ingest/ingest-handler.js';
-import type { OrderStore } from '../../functions/ingest/store.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
-import type { StoreOutcome } from '../../shared/db/orders.js';
+import type { OrderStore } from '../../shared/db/orders.js';
 import { METRIC } from '../../shared/metrics.js';
 import { lambdaContext } from '../support/lambda.js';
 import { buildKafkaEvent, ordersEvent } from '../support/kafka-events.js';
+import { memoryOrderStore } from '../support/order-store.js';
 
 // The store is a stand-in (the SQL runs in test/integration): what is tested is the handler's
 // promise that no record is acknowledged without a result from the store.
@@ -21,11 +21,7 @@ function instance(store: OrderStore) {
   return { handler: createIngestHandler(config, { store, observability: { logger, metrics } }), addMetric };
 }
 
-const answering = (drop = 0): OrderStore => ({
-  async storeOrders(orders) {
-    return new Map(orders.slice(drop).map((order) => [order.order_uid, 'inserted' as StoreOutcome]));
-  },
-});
+const answering = (drop = 0): OrderStore => memoryOrderStore({ answered: (orders) => orders.slice(drop) }).store;
 
 describe('createIngestHandler', () => {
   it('acknowledges the records the store answered for and reports the rest', async () => {
@@ -45,20 +41,21 @@ describe('createIngestHandler', () => {
 
   it('fails at once on a programming error of the store, counted as a defect', async () => {
     const storeOrders = vi.fn(async () => Promise.reject(new TypeError('x is undefined')));
-    const { handler, addMetric } = instance({ storeOrders });
+    const { handler, addMetric } = instance({ ...answering(), storeOrders });
     await expect(handler(ordersEvent(fakeOrders(2, 33)), lambdaContext())).rejects.toThrow(TypeError);
     expect(storeOrders).toHaveBeenCalledTimes(1);
     expect(addMetric).toHaveBeenCalledWith(METRIC.IngestDefects, 'Count', 1);
   });
 
   it('remembers per instance: a second instance judges a re-delivery afresh', async () => {
-    const storeOrders = vi.fn(answering().storeOrders);
+    const store = answering();
+    const storeOrders = vi.spyOn(store, 'storeOrders');
     const event = ordersEvent(fakeOrders(2, 34));
-    const first = instance({ storeOrders }).handler;
+    const first = instance(store).handler;
     await first(event, lambdaContext());
     await first(event, lambdaContext());
     expect(storeOrders).toHaveBeenCalledTimes(1);
-    await instance({ storeOrders }).handler(event, lambdaContext());
+    await instance(store).handler(event, lambdaContext());
     expect(storeOrders).toHaveBeenCalledTimes(2);
   });
 });

@@ -21,9 +21,13 @@ const event = buildKafkaEvent([
   record(5, null),
 ]);
 
-const triageAll = (memo: RecordMemo) => {
+/** Reads every record, then judges the parsed ones in event order (the handler judges them in lock order). */
+const triageAll = (memo: RecordMemo, kafkaEvent = event) => {
   const triage = createTriage(memo);
-  return [...readKafkaEvent(event).records].map(triage);
+  return [...readKafkaEvent(kafkaEvent).records].map((raw) => {
+    const read = triage.read(raw);
+    return read.status === 'parsed' ? triage.judge(read) : read;
+  });
 };
 const label = (result: { status: string; rejection?: { reason: string } }) => result.rejection?.reason ?? result.status;
 
@@ -45,10 +49,10 @@ describe('triage', () => {
 
   it('says where a value is not JSON and never quotes it', () => {
     const secret = buildKafkaEvent([record(0, '{"name":"Zelda Quix","phone":+15550100}'), record(1, 'Zelda Quix')]);
-    const results = [...readKafkaEvent(secret).records].map(createTriage(new RecordMemo(0)));
+    const results = triageAll(new RecordMemo(0), secret);
     const messages = results.map((result) => (result.status === 'rejected' ? result.rejection.violations[0]!.message : ''));
     expect(messages).toEqual(['not JSON: unexpected character', 'not JSON: unexpected character']);
-    const truncated = [...readKafkaEvent(buildKafkaEvent([record(0, '{"name" "Zelda"}')])).records].map(createTriage(new RecordMemo(0)));
+    const truncated = triageAll(new RecordMemo(0), buildKafkaEvent([record(0, '{"name" "Zelda"}')]));
     const message = "not JSON: expected ':' after property name at position 8";
     expect(truncated[0]).toMatchObject({ rejection: { violations: [{ message }] } });
   });
