@@ -31,6 +31,11 @@ export class RecordMemo {
     this.#entries.clear();
   }
 
+  /** Whether anything is remembered at `position` (so that a caller digests a value only when there is something to compare). */
+  knows(position: RecordPosition): boolean {
+    return this.#entries.has(keyOf(position));
+  }
+
   /**
    * `digest`: digestOf(the record's value), computed once per record by the caller. A record
    * remembered as acknowledged comes back as `duplicate` (a re-delivery writes nothing).

@@ -18,9 +18,11 @@ import type { RecordResult } from './result.js';
 
 type Base = Pick<RecordResult, 'position' | 'digest' | 'remembered'>;
 
-/** A record read as far as its JSON value, not judged yet. */
-export interface ParsedRecord extends Base {
+/** A record read as far as its JSON value, not judged yet (its digest is left for `judge`, which PostgreSQL's work hides). */
+export interface ParsedRecord extends Pick<Base, 'position'> {
   status: 'parsed';
+  /** The value as the event carries it (what the memo digests). */
+  value: unknown;
   key: string | undefined;
   parsed: unknown;
   /** The order_uid the value claims ('' if none): where the record goes in lock order. */
@@ -43,23 +45,23 @@ export function createTriage(memo: RecordMemo): Triage {
   return {
     read(raw) {
       const { position } = raw;
-      const digest = digestOf(raw.record.value);
-      const verdict = memo.lookup(position, digest);
-      if (verdict) return { position, digest, remembered: true, ...verdict };
-      const base = { position, digest, remembered: false };
+      const { value } = raw.record;
+      const remembered = memo.knows(position) ? recall(memo, raw) : undefined;
+      if (remembered) return remembered;
       const decoded = decodeRecord(raw);
       if (!decoded.value.ok) {
-        return { ...base, status: 'rejected', rejection: reject('undecodable', asOrderUid(decoded.key), decoded.value.reason) };
+        const rejection = reject('undecodable', asOrderUid(decoded.key), decoded.value.reason);
+        return { position, digest: digestOf(value), remembered: false, status: 'rejected', rejection };
       }
       const text = parseText(decoded.value.text, decoded.key);
       if (!text.ok) {
         const { ok: _ok, ...rejection } = text;
-        return { ...base, status: 'rejected', rejection };
+        return { position, digest: digestOf(value), remembered: false, status: 'rejected', rejection };
       }
-      return { ...base, status: 'parsed', key: decoded.key, parsed: text.parsed, claimedUid: claimedUid(text.parsed) };
+      return { position, value, status: 'parsed', key: decoded.key, parsed: text.parsed, claimedUid: claimedUid(text.parsed) };
     },
-    judge({ position, digest, remembered, key, parsed }) {
-      const base = { position, digest, remembered };
+    judge({ position, value, key, parsed }) {
+      const base = { position, digest: digestOf(value), remembered: false };
       const classified = classifyParsed(parsed, key);
       if (!classified.ok) {
         const { ok: _ok, ...rejection } = classified;
@@ -68,6 +70,12 @@ export function createTriage(memo: RecordMemo): Triage {
       return ordered(classified.order, base, firstByUid);
     },
   };
+}
+
+function recall(memo: RecordMemo, { position, record }: RawRecord): RecordResult | undefined {
+  const digest = digestOf(record.value);
+  const verdict = memo.lookup(position, digest);
+  return verdict && { position, digest, remembered: true, ...verdict };
 }
 
 function ordered(order: Order, base: Base, firstByUid: Map<string, Order>): RecordResult {

@@ -14,15 +14,15 @@ import { ITEM_PARAMS, ORDER_PARAMS, unnestOf } from './order-rows.js';
  *  - inserts deliveries, payments and items only for the orders it actually inserted;
  *  - returns one row per input order: 'inserted', 'duplicate' (already stored with the same
  *    content fingerprint) or 'conflict' (already stored with different content).
- * CTEs of one statement share one snapshot: `existing` sees only rows committed before it, never
- * the rows this statement inserts. An order_uid committed concurrently by another transaction
- * after that snapshot is skipped by ON CONFLICT and reported as 'duplicate'.
+ * The stored fingerprint is looked up only for an order the statement did not insert (CASE
+ * evaluates lazily), so a batch of new orders costs no lookup. The statement's parts share one
+ * snapshot: the lookup sees only rows committed before it, never the rows this statement
+ * inserts. An order_uid committed concurrently by another transaction after that snapshot is
+ * skipped by ON CONFLICT, not seen by the lookup, and reported as 'duplicate'.
  */
 export const INSERT_ORDERS = /* sql */ `
 WITH input AS (
   SELECT * FROM ${unnestOf(ORDER_PARAMS, 1, 'o')}
-), existing AS (
-  SELECT o.order_uid, o.content_sha256 FROM orders o JOIN input i USING (order_uid)
 ), inserted AS (
   INSERT INTO orders (order_uid, track_number, entry, locale, internal_signature, customer_id,
                       delivery_service, shardkey, sm_id, date_created, date_created_text, oof_shard,
@@ -55,11 +55,11 @@ WITH input AS (
 )
 SELECT i.order_uid,
        CASE WHEN n.id IS NOT NULL THEN 'inserted'
-            WHEN e.content_sha256 IS DISTINCT FROM i.content_sha256 AND e.order_uid IS NOT NULL THEN 'conflict'
+            -- NULL (no visible row) falls through to 'duplicate'.
+            WHEN (SELECT e.content_sha256 <> i.content_sha256 FROM orders e WHERE e.order_uid = i.order_uid) THEN 'conflict'
             ELSE 'duplicate' END AS outcome
 FROM input i
-LEFT JOIN inserted n USING (order_uid)
-LEFT JOIN existing e USING (order_uid)`;
+LEFT JOIN inserted n USING (order_uid)`;
 
 /**
  * The canonical JSON of one order, built by PostgreSQL in one query: the contract's field
