@@ -59,18 +59,26 @@ export const JSON_SYNTAX_KINDS: ReadonlySet<string> = new Set([
   'Unterminated fractional number',
 ]);
 
+/** The rest of the fixed wording of a not_json rejection (the tests of personal data allow exactly this text). */
+export const JSON_ERROR_WORDING = {
+  tooDeep: 'nested too deeply for the parser',
+  truncated: 'the text ends before the value does',
+  unexpected: 'unexpected character',
+  other: 'syntax error',
+} as const;
+
 /**
  * Why JSON.parse refused `text`, as a kind and a position, never the message itself: V8 quotes
  * the input around an unexpected token (`Unexpected token 'Z', "Zelda Quix"... is not valid JSON`).
  */
 function jsonErrorKind(error: unknown, text: string): string {
   // A RangeError: nesting too deep for the parser.
-  if (!(error instanceof SyntaxError)) return 'nested too deeply for the parser';
-  if (error.message.startsWith('Unexpected end of JSON input')) return `the text ends before the value does (at position ${text.length})`;
+  if (!(error instanceof SyntaxError)) return JSON_ERROR_WORDING.tooDeep;
+  if (error.message.startsWith('Unexpected end of JSON input')) return `${JSON_ERROR_WORDING.truncated} (at position ${text.length})`;
   const at = / in JSON at position (\d+)/.exec(error.message);
-  if (!at) return 'unexpected character';
+  if (!at) return JSON_ERROR_WORDING.unexpected;
   const kind = error.message.slice(0, at.index);
-  return `${JSON_SYNTAX_KINDS.has(kind) ? kind.charAt(0).toLowerCase() + kind.slice(1) : 'syntax error'} at position ${at[1]}`;
+  return `${JSON_SYNTAX_KINDS.has(kind) ? kind.charAt(0).toLowerCase() + kind.slice(1) : JSON_ERROR_WORDING.other} at position ${at[1]}`;
 }
 
 /** The JSON value of a record's text, or why it is not JSON. */

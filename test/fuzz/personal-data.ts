@@ -16,7 +16,7 @@ import type { Context } from 'aws-lambda';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
 import { type KafkaEvent, type KafkaEventRecord, partitionName } from '../../shared/kafka/event.js';
-import { classifyBytes, describeRejection, JSON_SYNTAX_KINDS } from '../../shared/order/classify.js';
+import { classifyBytes, describeRejection, JSON_ERROR_WORDING, JSON_SYNTAX_KINDS } from '../../shared/order/classify.js';
 import { buildKafkaEvent } from '../support/kafka-events.js';
 import { PropertyViolation } from './ingest-check.js';
 
@@ -254,7 +254,11 @@ export class PersonalDataChecker {
     );
     const first = await this.#run([...pairs.flat(), record('valid', long, 0)]);
     const second = await this.#run([record('conflict', short, 0)]);
-    const wording = [...JSON_SYNTAX_KINDS].map((kind) => kind.charAt(0).toLowerCase() + kind.slice(1));
+    const wording = [
+      ...[...JSON_SYNTAX_KINDS].map((kind) => kind.charAt(0).toLowerCase() + kind.slice(1)),
+      ...Object.values(JSON_ERROR_WORDING),
+      'at position',
+    ];
     this.#allowed = ngrams([first, second, ...jsonPaths(BASE[0], '$'), ...wording].join('\n'));
   }
 
