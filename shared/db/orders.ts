@@ -75,10 +75,16 @@ export class TransactionRolledBack extends Error {
  */
 export async function beginOrderTransaction(database: Pick<Database, 'connect'> = containerDatabase): Promise<OrderTransaction> {
   const client = await database.connect();
+  // A connection the server ends between two statements (a shutdown, a failover) emits 'error' on
+  // the client, which pg-pool listens to only while the client is idle in the pool: without this
+  // listener the process would crash. The next statement fails with a connection error instead.
+  const lost = () => undefined;
+  client.on('error', lost);
   let released = false;
   const release = (error?: Error) => {
     if (released) return;
     released = true;
+    client.off('error', lost);
     client.release(error);
   };
   const failed = (error: Error): never => {

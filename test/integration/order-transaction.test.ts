@@ -55,6 +55,20 @@ describe('beginOrderTransaction', () => {
     expect(await count(uids)).toBe(30);
   });
 
+  it('fails its next statement as unavailable, without crashing the process, when the server ends the connection between statements', async () => {
+    const orders = byOrderUid(fakeOrders(10, 64));
+    const { transaction, client } = await open();
+    await transaction.ready;
+    await transaction.storeOrders(orders.slice(0, 5));
+    const ended = new Promise((resolve) => client.once('end', resolve));
+    await database.sql.query('SELECT pg_terminate_backend($1)', [(client as unknown as { processID: number }).processID]);
+    await ended;
+    const error = await transaction.storeOrders(orders.slice(5)).catch((failure: unknown) => failure);
+    expect(classifyError(error)).toBe('unavailable');
+    await transaction.abandon();
+    expect(await count(orders.map((order) => order.order_uid))).toBe(0);
+  });
+
   it('stores nothing when abandoned, also after a failed statement, and gives a working connection back', async () => {
     const orders = byOrderUid(fakeOrders(12, 63));
     const uids = orders.map((order) => order.order_uid);
