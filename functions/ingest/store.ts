@@ -1,13 +1,13 @@
 /**
  * How the valid records of a batch reach PostgreSQL; the rest of ingest does not know. The
- * handler gives each `valid` record to an OrderWriter as triage finds it, in lock order (below),
+ * handler gives each `valid` record to an OrderWriter as triage judges it, in lock order (below),
  * and `finish` returns a verdict for every record it was given.
  *
- * One transaction per batch, on one connection, in a fixed number of statements: batches under
- * PIPELINE_MIN_RECORDS in one INSERT statement, larger ones in chunks of growing size, each sent
- * the moment triage has found its orders, so that PostgreSQL inserts one chunk while the handler
- * triages the next (the handler waits for PostgreSQL only where PostgreSQL is behind). The
- * verdicts hold once the transaction commits.
+ * One transaction per batch in a fixed number of statements: a batch under PIPELINE_MIN_RECORDS
+ * in one INSERT statement (its own transaction); a larger one on one connection, BEGIN, chunks of
+ * growing size, COMMIT, each chunk sent the moment triage has judged its orders, so that
+ * PostgreSQL inserts one chunk while the handler judges the next (the handler waits for
+ * PostgreSQL only where PostgreSQL is behind). The verdicts hold once the transaction commits.
  *
  * Lock order: the handler gives the orders sorted by order_uid across the whole batch (it sorts
  * the parsed records before judging them), and the writer refuses any other order. Every writer
