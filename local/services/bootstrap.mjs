@@ -4,7 +4,8 @@
 // machine has (Node 20 here) before anything is installed.
 //   node local/services/bootstrap.mjs <command> [args...]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,8 +20,8 @@ function log(message) {
   process.stderr.write(`[bootstrap] ${message}\n`);
 }
 
-function run(command, args, env) {
-  const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+function run(command, args, env, cwd = root) {
+  const result = spawnSync(command, args, { cwd, env, stdio: 'inherit' });
   if (result.error) {
     log(`could not run "${command}" (${result.error.code ?? result.error.message}): install Node.js with npm and try again`);
     process.exit(1);
@@ -50,8 +51,40 @@ function ensureDependencies(env) {
   const installed = join(root, 'node_modules', '.package-lock.json');
   const fresh = existsSync(installed) && (!existsSync(lock) || statSync(installed).mtimeMs >= statSync(lock).mtimeMs);
   if (fresh) return;
-  log('installing dependencies (npm ci)');
-  run('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'], env);
+  const install = [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'];
+  if (!/\s/.test(root)) {
+    log('installing dependencies (npm ci)');
+    run('npm', install, env);
+    return;
+  }
+  // libtool, which aws-lambda-ric's native build uses, cannot build under a path with whitespace:
+  // install without install scripts, run the others in place and build that one elsewhere.
+  log('installing dependencies (npm ci); the path has whitespace, so aws-lambda-ric is built in a temporary folder');
+  run('npm', [...install, '--ignore-scripts'], env);
+  const scripted = Object.entries(JSON.parse(readFileSync(lock, 'utf8')).packages ?? {})
+    .filter(([path, entry]) => entry.hasInstallScript && path !== 'node_modules/aws-lambda-ric' && existsSync(join(root, path)))
+    .map(([path]) => path.replace(/^node_modules\//, ''));
+  if (scripted.length > 0) run('npm', ['rebuild', ...scripted], env);
+  buildLambdaRicOutside(env);
+}
+
+/** Builds aws-lambda-ric's native client (rapid-client.node) in a temporary folder and copies it into node_modules. */
+function buildLambdaRicOutside(env) {
+  const installed = join(root, 'node_modules', 'aws-lambda-ric');
+  if (!existsSync(installed)) return;
+  const work = mkdtempSync(join(tmpdir(), 'aws-lambda-ric-'));
+  if (/\s/.test(work)) {
+    log(`the temporary folder ${work} has whitespace too: set TMPDIR to a folder without and try again`);
+    process.exit(1);
+  }
+  const copy = join(work, 'aws-lambda-ric');
+  cpSync(installed, copy, { recursive: true });
+  // The headers its binding.gyp requires, copied too: a path to them would have the whitespace again.
+  cpSync(join(root, 'node_modules', 'node-addon-api'), join(work, 'node_modules', 'node-addon-api'), { recursive: true });
+  run('sh', ['scripts/preinstall.sh'], env, copy);
+  run('sh', ['scripts/postinstall.sh'], env, copy);
+  copyFileSync(join(copy, 'rapid-client.node'), join(installed, 'rapid-client.node'));
+  rmSync(work, { recursive: true, force: true });
 }
 
 const [command, ...args] = process.argv.slice(2);
