@@ -34,7 +34,7 @@ const FINAL_STATUSES: ReadonlySet<string> = new Set<FinalResult['status']>(['sto
 
 /**
  * The results of all `size` records of the event, each final; throws an IngestDefect when a
- * record has no result or is still `valid` (the store gave no verdict for it), so that a record
+ * record has no result or none final (still `valid`: the store gave no verdict; or never judged), so that a record
  * is never acknowledged without having been stored.
  */
 export function assertFinal(size: number, results: ReadonlyArray<{ status: string } | undefined>): FinalResult[] {
