@@ -116,7 +116,7 @@ export class OrderWriter {
     const last = this.#orders.at(-1)?.order_uid;
     if (last !== undefined && compareOrderUids(order.order_uid, last) <= 0) {
       // A repeat of the previous order_uid (same content: triage rejected any other) is written once.
-      if (order.order_uid !== last) this.#failure ??= { error: new IngestDefect('orders reached the writer out of lock order') };
+      if (order.order_uid !== last) this.#fail(new IngestDefect('orders reached the writer out of lock order'));
       return undefined;
     }
     this.#orders.push(order);
@@ -130,11 +130,9 @@ export class OrderWriter {
     this.#transaction = this.store.transaction();
     try {
       const { ready } = await this.#transaction;
-      this.#inFlight = ready.catch((error: unknown) => {
-        this.#failure ??= { error };
-      });
+      this.#inFlight = ready.catch((error: unknown) => this.#fail(error));
     } catch (error) {
-      this.#failure ??= { error };
+      this.#fail(error);
     }
   }
 
@@ -146,11 +144,19 @@ export class OrderWriter {
     if (this.#failure || chunk.length === 0 || !this.#transaction) return;
     const open = await this.#transaction;
     // Not awaited: PostgreSQL works on this chunk while the handler judges the next.
-    this.#inFlight = open.storeOrders(chunk).then(
-      (outcomes) => this.#note(outcomes, this.#pending),
-      (error: unknown) => {
-        this.#failure ??= { error };
-      },
+    this.#inFlight = this.#settle(open.storeOrders(chunk), this.#pending);
+  }
+
+  /** The first failure is the one the writer acts on. */
+  #fail(error: unknown): void {
+    this.#failure ??= { error };
+  }
+
+  /** Notes a statement's outcomes into `into`, or its error as the writer's failure. */
+  #settle(statement: Promise<ReadonlyMap<string, StoreOutcome>>, into: Map<string, Verdict>): Promise<void> {
+    return statement.then(
+      (outcomes) => this.#note(outcomes, into),
+      (error: unknown) => this.#fail(error),
     );
   }
 
@@ -165,7 +171,7 @@ export class OrderWriter {
       await (await this.#transaction).commit();
       for (const [orderUid, verdict] of this.#pending) this.#verdicts.set(orderUid, verdict);
     } catch (error) {
-      this.#failure = { error };
+      this.#fail(error);
     }
   }
 
@@ -202,12 +208,7 @@ export class OrderWriter {
       await this.#inFlight;
       if (!this.#failure) await this.#commit();
     } else if (!this.#failure && this.#orders.length > 0) {
-      await this.store.storeOrders(this.#orders).then(
-        (outcomes) => this.#note(outcomes, this.#verdicts),
-        (error: unknown) => {
-          this.#failure = { error };
-        },
-      );
+      await this.#settle(this.store.storeOrders(this.#orders), this.#verdicts);
     }
     const failed = this.#failure;
     if (failed) {

@@ -10,7 +10,7 @@
  *    as a conflict when it differs (the first judged is kept).
  */
 import { decodeRecord, type RawRecord } from '../../shared/kafka/event.js';
-import { classifyParsed, parseText, reject } from '../../shared/order/classify.js';
+import { classifyParsed, parseText, type Rejection, reject } from '../../shared/order/classify.js';
 import { asOrderUid } from '../../shared/order/order-uid.js';
 import type { Order } from '../../shared/order/schema.js';
 import { digestOf, type RecordMemo } from './memo.js';
@@ -48,15 +48,20 @@ export function createTriage(memo: RecordMemo): Triage {
       const { value } = raw.record;
       const remembered = memo.knows(position) ? recall(memo, raw) : undefined;
       if (remembered) return remembered;
+      // Rejected before judging: final, so digested now.
+      const rejected = (rejection: Rejection): RecordResult => ({
+        position,
+        digest: digestOf(value),
+        remembered: false,
+        status: 'rejected',
+        rejection,
+      });
       const decoded = decodeRecord(raw);
-      if (!decoded.value.ok) {
-        const rejection = reject('undecodable', asOrderUid(decoded.key), decoded.value.reason);
-        return { position, digest: digestOf(value), remembered: false, status: 'rejected', rejection };
-      }
+      if (!decoded.value.ok) return rejected(reject('undecodable', asOrderUid(decoded.key), decoded.value.reason));
       const text = parseText(decoded.value.text, decoded.key);
       if (!text.ok) {
         const { ok: _ok, ...rejection } = text;
-        return { position, digest: digestOf(value), remembered: false, status: 'rejected', rejection };
+        return rejected(rejection);
       }
       return { position, value, status: 'parsed', key: decoded.key, parsed: text.parsed, claimedUid: claimedUid(text.parsed) };
     },
