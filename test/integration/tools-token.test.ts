@@ -86,6 +86,9 @@ describe('client credentials grant at the local issuer', () => {
         `token endpoint ${issuer.issuer}/token answered 401 invalid_client: client authentication failed for client order-scripts`,
       ),
     );
+    await expect(clientCredentialsToken({ ...issuer.scriptsClient, clientSecret: 'wrong' }, [SCOPES.read])).rejects.toMatchObject({
+      kind: 'credentials',
+    });
     const pageClient = { ...issuer.scriptsClient, clientId: issuer.clientId };
     await expect(clientCredentialsToken(pageClient, [SCOPES.read])).rejects.toThrow(/answered 401 invalid_client/);
   });
