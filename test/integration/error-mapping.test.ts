@@ -176,40 +176,36 @@ describe('AWS SDK errors (Secrets Manager), as the SDK builds them from the answ
       }).send(new GetSecretValueCommand({ SecretId: 'orders/db' })),
     );
 
+  const answeredWith = (status: number, type: string) => {
+    answer = { status, type };
+    return read();
+  };
+
   it('unavailable: InternalServiceError ($fault server), a ThrottlingException, a TimeoutError, a refused connection', async () => {
-    answer = { status: 500, type: 'InternalServiceError' };
-    const internal = await read();
+    const internal = await answeredWith(500, 'InternalServiceError');
     expect(internal).toBeInstanceOf(InternalServiceError);
-    expect(toPipelineError(internal)).toMatchObject({ kind: 'unavailable', retryable: true });
-
-    answer = { status: 400, type: 'ThrottlingException' };
-    const throttled = await read();
+    const throttled = await answeredWith(400, 'ThrottlingException');
     expect(throttled).toMatchObject({ name: 'ThrottlingException', $fault: 'client' });
-    expect(classifyError(throttled)).toBe('unavailable');
-
     answer = undefined;
     const timedOut = await read(endpoint, 100);
     expect(timedOut).toMatchObject({ name: 'TimeoutError' });
-    expect(classifyError(timedOut)).toBe('unavailable');
-
     const refused = await read(`http://127.0.0.1:${await freePort()}`);
     expect(refused).toMatchObject({ code: 'ECONNREFUSED' });
-    expect(classifyError(refused)).toBe('unavailable');
+    for (const error of [internal, throttled, timedOut, refused]) {
+      expect(toPipelineError(error)).toMatchObject({ kind: 'unavailable', retryable: true });
+    }
   });
 
   it('defect: ResourceNotFoundException, DecryptionFailure, AccessDeniedException (misconfigurations a retry does not mend)', async () => {
-    for (const [type, exception] of [
-      ['ResourceNotFoundException', ResourceNotFoundException],
-      ['DecryptionFailure', DecryptionFailure],
-    ] as const) {
-      answer = { status: 400, type };
-      const error = await read();
-      expect(error).toBeInstanceOf(exception);
+    const notFound = await answeredWith(400, 'ResourceNotFoundException');
+    expect(notFound).toBeInstanceOf(ResourceNotFoundException);
+    const undecryptable = await answeredWith(400, 'DecryptionFailure');
+    expect(undecryptable).toBeInstanceOf(DecryptionFailure);
+    const denied = await answeredWith(400, 'AccessDeniedException');
+    expect(denied).toMatchObject({ name: 'AccessDeniedException', $fault: 'client' });
+    for (const error of [notFound, undecryptable, denied]) {
       expect(toPipelineError(error)).toMatchObject({ kind: 'defect', retryable: false });
     }
-    answer = { status: 400, type: 'AccessDeniedException' };
-    const denied = await read();
-    expect(denied).toMatchObject({ name: 'AccessDeniedException', $fault: 'client' });
     expect(describeError(denied)).toEqual({ error_kind: 'defect', error_name: 'AccessDeniedException' });
   });
 });
