@@ -23,6 +23,8 @@
  * client fault is a `defect`: AccessDeniedException (an IAM policy), ResourceNotFoundException (a
  * secret ARN), DecryptionFailure (a KMS key policy) are misconfigurations that a retry does not
  * mend and an operator must hear of; `credentials` stays the database's refused password.
+ * (The SDK's classification reads two fixed messages of its own, a fetch failure and an expired
+ * signature; this module reads none.)
  *
  * kafkajs: KafkaJSConnectionError (and ConnectionClosed), KafkaJSRequestTimeoutError and
  * KafkaJSNumberOfRetriesExceeded are `unavailable`, any other kafkajs error by its `retriable`
@@ -84,6 +86,7 @@ function kindOf(error: Error): ErrorKind {
   const sdkError = error as SdkError;
   if (isThrottlingError(sdkError) || isTransientError(sdkError) || $fault === 'server') return 'unavailable';
   if ($fault === 'client') return 'defect';
+  // pg and pg-pool raise their own connection failures as plain Errors; any subclass is someone's bug.
   return Object.getPrototypeOf(error) === Error.prototype ? 'unavailable' : 'defect';
 }
 
