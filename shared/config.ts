@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PipelineError } from './errors.js';
 
 /**
  * Configuration from environment variables, the same way for every concern (database, Kafka,
@@ -7,8 +8,11 @@ import * as z from 'zod';
  * variable at fault and what it got, except the values of secret variables (a database URL holds
  * a password), which are never printed.
  */
-export class ConfigError extends Error {
+export class ConfigError extends PipelineError {
   override readonly name = 'ConfigError';
+  constructor(message: string) {
+    super('defect', message);
+  }
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;

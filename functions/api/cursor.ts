@@ -3,12 +3,17 @@
  * internal id of the last order of the previous page (shared/db/order-sql.ts SELECT_ORDERS_AFTER).
  * Clients must treat it as opaque; anything that does not decode to this exact shape is rejected.
  */
+import { PipelineError } from '../../shared/errors.js';
+
 const CURSOR_VERSION = 1;
 const ID_PATTERN = /^[1-9][0-9]{0,18}$/;
 const BASE64URL_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
 
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
+export class InvalidCursorError extends PipelineError {
+  override readonly name = 'InvalidCursorError';
+  constructor(message: string) {
+    super('data', message);
+  }
 }
 
 export function encodeCursor(afterId: string): string {

@@ -11,6 +11,7 @@
 import type { RecordPosition } from '../../shared/kafka/event.js';
 import type { Rejection } from '../../shared/order/classify.js';
 import type { Order } from '../../shared/order/schema.js';
+import { PipelineError } from '../../shared/errors.js';
 
 export type Verdict = { status: 'stored' } | { status: 'duplicate' } | { status: 'rejected'; rejection: Rejection };
 
@@ -26,8 +27,11 @@ export type ValidRecord = Extract<RecordResult, { status: 'valid' }>;
 export type FinalResult = Exclude<RecordResult, { status: 'valid' }>;
 
 /** A broken promise of this code (e.g. the store gave no answer for a record): fails the invocation, counted as a defect. */
-export class IngestDefect extends Error {
-  override name = 'IngestDefect';
+export class IngestDefect extends PipelineError {
+  override readonly name = 'IngestDefect';
+  constructor(message: string) {
+    super('defect', message);
+  }
 }
 
 const FINAL_STATUSES: ReadonlySet<string> = new Set<FinalResult['status']>(['stored', 'duplicate', 'rejected']);

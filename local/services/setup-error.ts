@@ -1,12 +1,15 @@
 /**
  * The one error every local part (PostgreSQL, Kafka, the gateway, ...) throws when it cannot
  * start: which part, why, and what the user can do. `npm start`, `npm run kafka` and the test
- * setup render it as one line (renderSetupError), never as a stack trace.
+ * setup render it as one line (renderSetupError), never as a stack trace. Its kind is `defect`:
+ * a setup that cannot start (a taken port, a missing tool, a bad variable) is a misconfiguration
+ * that waiting does not mend; the remedy says what to change.
  */
 import net from 'node:net';
+import { PipelineError } from '../../shared/errors.js';
 
-export class LocalSetupError extends Error {
-  override name = 'LocalSetupError';
+export class LocalSetupError extends PipelineError {
+  override readonly name = 'LocalSetupError';
   constructor(
     /** The part that could not start, e.g. "PostgreSQL", "Kafka", "API gateway". */
     readonly part: string,
@@ -15,7 +18,7 @@ export class LocalSetupError extends Error {
     /** One line: what to do about it. */
     readonly remedy: string,
   ) {
-    super(`${part}: ${reason}. ${remedy}`);
+    super('defect', `${part}: ${reason}. ${remedy}`);
   }
 }
 

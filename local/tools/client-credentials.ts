@@ -4,6 +4,7 @@
  * authentication (section 2.3.1). The local issuer (local/emulators/oidc-issuer.ts) and Cognito's
  * `/oauth2/token` answer it alike; `npm run token` and `npm run smoke` use it.
  */
+import { PipelineError } from '../../shared/errors.js';
 
 export interface ClientCredentials {
   tokenUrl: string;
@@ -19,8 +20,12 @@ export interface ClientToken {
 }
 
 /** The token endpoint did not hand out a token with every scope asked for. */
-export class TokenRequestError extends Error {
-  override name = 'TokenRequestError';
+/** unavailable: the issuer did not answer; credentials: it refused the client; defect: a client or issuer set up wrong. */
+export class TokenRequestError extends PipelineError {
+  override readonly name = 'TokenRequestError';
+  constructor(kind: 'unavailable' | 'credentials' | 'defect', message: string) {
+    super(kind, message);
+  }
 }
 
 /** RFC 6749 section 2.3.1: id and secret are form-encoded before they are joined for Basic. */
@@ -34,20 +39,20 @@ export async function clientCredentialsToken(client: ClientCredentials, scopes: 
     body: new URLSearchParams({ grant_type: 'client_credentials', ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}) }).toString(),
     signal: AbortSignal.timeout(10_000),
   }).catch((error: unknown) => {
-    throw new TokenRequestError(`token endpoint ${client.tokenUrl} unreachable: ${causeOf(error)}`);
+    throw new TokenRequestError('unavailable', `token endpoint ${client.tokenUrl} unreachable: ${causeOf(error)}`);
   });
   type TokenAnswer = { access_token?: unknown; scope?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
   const body = (await response.json().catch(() => ({}))) as TokenAnswer;
   if (!response.ok || typeof body.access_token !== 'string') {
     const reason = [body.error, body.error_description].filter((part) => typeof part === 'string').join(': ');
     const answered = `${response.status}${reason ? ` ${reason}` : ''}`;
-    throw new TokenRequestError(`token endpoint ${client.tokenUrl} answered ${answered} for client ${client.clientId}`);
+    throw new TokenRequestError('credentials', `token endpoint ${client.tokenUrl} answered ${answered} for client ${client.clientId}`);
   }
   const granted = grantedScopes(body.scope, body.access_token, scopes);
   const missing = scopes.filter((scope) => !granted.includes(scope));
   if (missing.length > 0) {
     const grantedText = granted.join(' ') || 'nothing';
-    throw new TokenRequestError(`client ${client.clientId} was not granted ${missing.join(', ')} (granted: ${grantedText})`);
+    throw new TokenRequestError('defect', `client ${client.clientId} was not granted ${missing.join(', ')} (granted: ${grantedText})`);
   }
   const expiry = typeof body.expires_in === 'number' ? { expiresInSeconds: body.expires_in } : {};
   return { accessToken: body.access_token, scopes: granted, ...expiry };
@@ -72,11 +77,11 @@ function grantedScopes(answered: unknown, accessToken: string, asked: readonly s
 export async function discoverTokenUrl(issuer: string): Promise<string> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   const response = await fetch(url, { signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => {
-    throw new TokenRequestError(`issuer ${issuer} unreachable: ${causeOf(error)}`);
+    throw new TokenRequestError('unavailable', `issuer ${issuer} unreachable: ${causeOf(error)}`);
   });
   const body = (await response.json().catch(() => ({}))) as { token_endpoint?: unknown };
   if (!response.ok || typeof body.token_endpoint !== 'string') {
-    throw new TokenRequestError(`issuer ${issuer} has no discovery document (GET ${url}: ${response.status})`);
+    throw new TokenRequestError('defect', `issuer ${issuer} has no discovery document (GET ${url}: ${response.status})`);
   }
   return body.token_endpoint;
 }

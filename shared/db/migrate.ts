@@ -7,6 +7,7 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
+import { PipelineError } from '../errors.js';
 
 const MIGRATIONS_TABLE = 'pgmigrations';
 
@@ -40,8 +41,12 @@ export async function migrateUp({ connection, dir = 'migrations', log = () => {}
   return applied.map((migration) => migration.name);
 }
 
-export class RolePasswordError extends Error {
-  override name = 'RolePasswordError';
+/** A role password the migrations cannot set (a misconfigured secret). */
+export class RolePasswordError extends PipelineError {
+  override readonly name = 'RolePasswordError';
+  constructor(message: string) {
+    super('defect', message);
+  }
 }
 
 const SCRAM_ITERATIONS = 4096;

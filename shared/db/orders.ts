@@ -17,6 +17,8 @@ import {
   SELECT_STORED_ORDER,
 } from './order-sql.js';
 import { containerDatabase, type Database, query } from './pool.js';
+import { toPipelineError } from '../error-mapping.js';
+import { PipelineError } from '../errors.js';
 
 /** What storing did to one order: new, harmless repeat, or a different order under a stored order_uid. */
 export type StoreOutcome = 'inserted' | 'duplicate' | 'conflict';
@@ -65,8 +67,11 @@ export interface OrderTransaction {
 }
 
 /** COMMIT answered ROLLBACK: a statement of the transaction failed unnoticed (a bug, so a defect). */
-export class TransactionRolledBack extends Error {
-  override name = 'TransactionRolledBack';
+export class TransactionRolledBack extends PipelineError {
+  override readonly name = 'TransactionRolledBack';
+  constructor(message: string) {
+    super('defect', message);
+  }
 }
 
 /**
@@ -87,9 +92,10 @@ export async function beginOrderTransaction(database: Pick<Database, 'connect'> 
     client.off('error', lost);
     client.release(error);
   };
+  // pg's errors enter here (and in storeOrders) and leave as PipelineErrors.
   const failed = (error: Error): never => {
     release(error);
-    throw error;
+    throw toPipelineError(error);
   };
   const ready = client.query('BEGIN').then(() => undefined, failed);
   // Whoever gives the first statement awaits `ready`; until then a failure is not unhandled.
@@ -100,7 +106,12 @@ export async function beginOrderTransaction(database: Pick<Database, 'connect'> 
     storeOrders: (orders) =>
       orders.length === 0
         ? Promise.resolve(new Map())
-        : client.query<OutcomeRow>(insertOrders(orders)).then((result) => toOutcomes(result.rows)),
+        : client.query<OutcomeRow>(insertOrders(orders)).then(
+            (result) => toOutcomes(result.rows),
+            (error: unknown) => {
+              throw toPipelineError(error);
+            },
+          ),
     async commit() {
       const result = await client.query('COMMIT').catch(failed);
       release();

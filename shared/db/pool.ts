@@ -11,7 +11,7 @@
  */
 import pg from 'pg';
 import { poolSettings, readDatabaseConfig, resolveConnectionConfig } from './config.js';
-import { classifyError } from './errors.js';
+import { toPipelineError } from '../error-mapping.js';
 
 export interface Database {
   /** Runs one query on the pool. */
@@ -59,18 +59,28 @@ export function createDatabase(env: NodeJS.ProcessEnv = process.env): Database {
     if (pending) await (await pending.catch(() => undefined))?.end();
   };
 
-  /** A refused login (e.g. after a rotation) drops the pool, so the next call re-reads the secret. */
+  /**
+   * pg's and the secret read's errors enter here and leave as PipelineErrors (shared/error-mapping.ts).
+   * A refused login (e.g. after a rotation) drops the pool, so the next call re-reads the secret.
+   */
   const afterDatabaseError = async (error: unknown): Promise<never> => {
-    if (classifyError(error) === 'credentials') {
+    const mapped = toPipelineError(error);
+    if (mapped.kind === 'credentials') {
       refreshSecret = true;
       await close();
     }
-    throw error;
+    throw mapped;
   };
 
   return {
-    query: async <Row extends pg.QueryResultRow>(config: pg.QueryConfig) => (await pool()).query<Row>(config).catch(afterDatabaseError),
-    connect: async () => (await pool()).connect().catch(afterDatabaseError),
+    query: <Row extends pg.QueryResultRow>(config: pg.QueryConfig) =>
+      pool()
+        .then((ready) => ready.query<Row>(config))
+        .catch(afterDatabaseError),
+    connect: () =>
+      pool()
+        .then((ready) => ready.connect())
+        .catch(afterDatabaseError),
     pool,
     close,
   };

@@ -1,10 +1,12 @@
 /**
- * The one HTTP error model of both functions: domain code returns data or throws these
- * (http-errors objects with a stable `code`), and the error middleware (shared/http/middleware.ts)
- * renders every one of them as RFC 9457 problem details (`problemDetails`, served as
- * `application/problem+json`), with its headers.
+ * The HTTP side of the one error model (shared/errors.ts): domain code returns data or throws
+ * ApiErrors (PipelineErrors with a status and a stable `code`), and the error middleware
+ * (shared/http/middleware.ts) renders every thrown value with `toApiError` and `problemDetails`
+ * as RFC 9457 problem details (served as `application/problem+json`), with its headers.
  */
-import createError, { type HttpError } from 'http-errors';
+import createError from 'http-errors';
+import { toPipelineError } from '../error-mapping.js';
+import { type ErrorKind, PipelineError } from '../errors.js';
 import type { Violation } from '../order/validate.js';
 
 /** Each error code and its problem type's title (the same for every occurrence; `detail` says what happened). */
@@ -43,26 +45,52 @@ export interface ProblemDetails {
   violations?: Violation[];
 }
 
-export interface ApiError extends HttpError {
-  code: ErrorCode;
+export interface ApiErrorExtra {
+  headers?: Record<string, string>;
   violations?: Violation[];
+  /** What went wrong underneath (logged for 5xx, never sent). */
+  cause?: unknown;
 }
 
-/** `cause`: what went wrong underneath (logged for 5xx, never sent). */
-export function apiError(
-  status: number,
-  code: ErrorCode,
-  message: string,
-  extra: { headers?: Record<string, string>; violations?: Violation[]; cause?: unknown } = {},
-): ApiError {
-  const error = createError(status, message, { code }) as ApiError;
-  if (extra.headers) error.headers = extra.headers;
-  if (extra.violations) error.violations = extra.violations;
-  if (extra.cause !== undefined) error.cause = extra.cause;
-  // Ours: the message is written for clients, also for a 503.
-  error.expose = true;
-  return error;
+/** The kind of an HTTP status: a client's error is `data`, 503 `unavailable`, any other 5xx a `defect`. */
+const kindOfStatus = (status: number): ErrorKind => (status < 500 ? 'data' : status === 503 ? 'unavailable' : 'defect');
+
+/**
+ * An HTTP problem: its status, its `code` and a message written for clients (also for a 503).
+ * It has the fields of an http-errors error (`statusCode`, `status`, `expose`, `headers`), so
+ * that middy's middlewares recognize it.
+ */
+export class ApiError extends PipelineError {
+  override readonly name = 'ApiError';
+  readonly statusCode: number;
+  readonly status: number;
+  readonly expose = true;
+  readonly headers?: Record<string, string>;
+  readonly violations?: Violation[];
+
+  constructor(
+    status: number,
+    readonly code: ErrorCode,
+    message: string,
+    extra: ApiErrorExtra = {},
+  ) {
+    super(kindOfStatus(status), message, { cause: extra.cause });
+    this.statusCode = this.status = status;
+    if (extra.headers) this.headers = extra.headers;
+    if (extra.violations) this.violations = extra.violations;
+  }
 }
+
+/**
+ * An ApiError (the functions' way to say an HTTP problem).
+ *
+ * @example
+ * ```ts
+ * throw apiError(404, 'not_found', `order ${orderUid} not found`);
+ * ```
+ */
+export const apiError = (status: number, code: ErrorCode, message: string, extra: ApiErrorExtra = {}): ApiError =>
+  new ApiError(status, code, message, extra);
 
 /** The one rendering of an error's body; `instance`: the request's path (the occurrence). */
 export function problemDetails(error: ApiError, instance?: string): ProblemDetails {
@@ -77,8 +105,7 @@ export function problemDetails(error: ApiError, instance?: string): ProblemDetai
   };
 }
 
-export const isApiError = (error: unknown): error is ApiError =>
-  createError.isHttpError(error) && typeof (error as { code?: unknown }).code === 'string' && error.expose;
+export const isApiError = (error: unknown): error is ApiError => error instanceof ApiError;
 
 const DEFAULT_CODES: Readonly<Record<number, ErrorCode>> = {
   400: 'bad_request',
@@ -89,14 +116,32 @@ const DEFAULT_CODES: Readonly<Record<number, ErrorCode>> = {
   503: 'service_unavailable',
 };
 
+/** Retry-After (seconds) of a 503 rendered from an error's kind. */
+export const RETRY_AFTER_SECONDS = 5;
+
 /**
- * Any thrown value as an ApiError: ours as they are; another middleware's 4xx http error with a
- * code for its status; everything else (a bug) as a bare 500 that says nothing about the cause.
+ * Any thrown value as an ApiError, the one mapping of errors to statuses: ours as they are;
+ * another middleware's 4xx http error with a code for its status; any other error by its kind
+ * (shared/error-mapping.ts): one a retry can help (`unavailable`, `conflict`, `credentials`) as a
+ * 503 with Retry-After, everything else (a bug, a misconfiguration) as a bare 500 that says
+ * nothing about the cause.
+ *
+ * @example
+ * ```ts
+ * toApiError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+ * // 503 service_unavailable, headers { 'retry-after': '5' }
+ * ```
  */
 export function toApiError(error: unknown): ApiError {
   if (isApiError(error)) return error;
   if (createError.isHttpError(error) && error.expose && error.statusCode < 500) {
     return apiError(error.statusCode, DEFAULT_CODES[error.statusCode] ?? 'bad_request', error.message, { cause: error });
+  }
+  if (!createError.isHttpError(error) && toPipelineError(error).retryable) {
+    return apiError(503, 'service_unavailable', 'a service the request needs is unavailable; try again shortly', {
+      headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
+      cause: error,
+    });
   }
   return apiError(500, 'internal_error', 'internal error', { cause: error });
 }

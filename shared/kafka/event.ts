@@ -10,6 +10,7 @@
  * The map key is "<topic>-<partition>"; topic names may themselves contain "-", so the
  * record's own `topic` and `partition` fields are authoritative.
  */
+import { PipelineError } from '../errors.js';
 
 export type KafkaEventSource = 'aws:kafka' | 'SelfManagedKafka';
 
@@ -48,8 +49,12 @@ export interface DecodedRecord {
   value: { ok: true; text: string } | { ok: false; reason: string };
 }
 
-export class InvalidKafkaEventError extends Error {
-  override name = 'InvalidKafkaEventError';
+/** The event is not a Kafka event at all (a wrong trigger): a misconfiguration, not a bad record. */
+export class InvalidKafkaEventError extends PipelineError {
+  override readonly name = 'InvalidKafkaEventError';
+  constructor(message: string) {
+    super('defect', message);
+  }
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

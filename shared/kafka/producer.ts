@@ -4,10 +4,15 @@
  * request either lands whole or not at all ("nothing half-sent").
  */
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { toPipelineError } from '../error-mapping.js';
+import { PipelineError } from '../errors.js';
 
 /** The broker could not take the record (unreachable, timed out, refused): answer 503, client retries. */
-export class BrokerUnavailableError extends Error {
+export class BrokerUnavailableError extends PipelineError {
   override readonly name = 'BrokerUnavailableError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('unavailable', message, options);
+  }
 }
 
 export interface KeyedRecord {
@@ -88,7 +93,7 @@ export function createLazyProducer(topic: string, createClient: () => Kafka, dea
           return producer.send({ topic, acks: -1, timeout: ACK_TIMEOUT_MS, messages: [{ key, value }] });
         })();
         const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no acknowledgement within ${deadlineMs} ms`)), deadlineMs);
+          timer = setTimeout(() => reject(new PipelineError('unavailable', `no acknowledgement within ${deadlineMs} ms`)), deadlineMs);
         });
         sending.catch(() => undefined); // it may settle after the deadline has answered
         const [metadata] = await Promise.race([sending, deadline]);
@@ -96,9 +101,10 @@ export function createLazyProducer(topic: string, createClient: () => Kafka, dea
       } catch (error) {
         // Not awaited: a connect still hanging must not hold up the 503.
         void reset();
-        throw new BrokerUnavailableError(`could not write to topic "${topic}": ${(error as Error).message}`, {
-          cause: error,
-        });
+        // kafkajs' error enters here: a retry can help (unreachable, timed out) or not (refused login: a defect, 500).
+        const mapped = toPipelineError(error);
+        if (!mapped.retryable) throw mapped;
+        throw new BrokerUnavailableError(`could not write to topic "${topic}": ${(error as Error).message}`, { cause: error });
       } finally {
         clearTimeout(timer);
       }

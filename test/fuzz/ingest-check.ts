@@ -19,9 +19,13 @@ import type { Order } from '../../shared/order/schema.js';
 import { validateOrder } from '../../shared/order/validate.js';
 import type { HostileRecord } from './hostile-records.js';
 import { buildKafkaEvent } from '../support/kafka-events.js';
+import { PipelineError } from '../../shared/errors.js';
 
-export class PropertyViolation extends Error {
-  override name = 'PropertyViolation';
+export class PropertyViolation extends PipelineError {
+  override readonly name = 'PropertyViolation';
+  constructor(message: string) {
+    super('defect', message);
+  }
 }
 
 type IngestHandler = (event: KafkaEvent, context: Context) => Promise<KafkaBatchResponse>;

@@ -1,8 +1,8 @@
 /**
  * The local PostgreSQL started from a checkout that lives inside a mode 0700 folder whose path
  * has a space (like /root or a `mktemp -d` folder), as a new user would have it. The checkout
- * is a copy of what the start needs: local/services, package.json and the PostgreSQL binaries
- * package in its node_modules. As root the server must run as `postgres`, which cannot enter the
+ * is a copy of what the start needs: local/services, the error model (shared/errors.ts),
+ * package.json and the PostgreSQL binaries package in its node_modules. As root the server must run as `postgres`, which cannot enter the
  * folder: the test checks that it really cannot, that the server answers SQL anyway, and that
  * the folder's permissions are unchanged. Runs as an ordinary user too (then the data stays in
  * the checkout).
@@ -49,6 +49,7 @@ beforeAll(async () => {
   checkout = join(privateFolder, 'my orders');
   await mkdir(join(checkout, 'local'), { recursive: true });
   await cp(join(ROOT, 'local', 'services'), join(checkout, 'local', 'services'), { recursive: true });
+  await cp(join(ROOT, 'shared', 'errors.ts'), join(checkout, 'shared', 'errors.ts'));
   await cp(join(ROOT, 'package.json'), join(checkout, 'package.json'));
   await cp(join(ROOT, NATIVE_PACKAGE), join(checkout, NATIVE_PACKAGE), { recursive: true, verbatimSymlinks: true });
   await writeFile(join(checkout, 'start-postgres.mts'), STARTER);

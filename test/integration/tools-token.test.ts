@@ -82,9 +82,13 @@ describe('client credentials grant at the local issuer', () => {
   it('refuses a wrong secret and the page client (it has no secret and no client credentials grant)', async () => {
     await expect(clientCredentialsToken({ ...issuer.scriptsClient, clientSecret: 'wrong' }, [SCOPES.read])).rejects.toThrow(
       new TokenRequestError(
+        'credentials',
         `token endpoint ${issuer.issuer}/token answered 401 invalid_client: client authentication failed for client order-scripts`,
       ),
     );
+    await expect(clientCredentialsToken({ ...issuer.scriptsClient, clientSecret: 'wrong' }, [SCOPES.read])).rejects.toMatchObject({
+      kind: 'credentials',
+    });
     const pageClient = { ...issuer.scriptsClient, clientId: issuer.clientId };
     await expect(clientCredentialsToken(pageClient, [SCOPES.read])).rejects.toThrow(/answered 401 invalid_client/);
   });

@@ -2,6 +2,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/config.js';
 import { classifyError, describeError, isDatabaseUnavailable, isLoginRefused } from '../../shared/db/errors.js';
+import { toPipelineError } from '../../shared/error-mapping.js';
+import { PipelineError } from '../../shared/errors.js';
 
 const serverError = (code: string, message = 'server says no') => Object.assign(new pg.DatabaseError(message, 0, 'error'), { code });
 const systemError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, syscall: 'connect' });
@@ -87,5 +89,27 @@ describe('describeError', () => {
     const described = describeError(error);
     expect(described).toEqual({ error_kind: 'data', error_name: 'error', code: '22P02', constraint: 'items_price_check' });
     expect(JSON.stringify(described)).not.toContain('Zelda');
+  });
+});
+
+describe('mapped errors (toPipelineError) read as their originals', () => {
+  it.each([
+    ['28P01', serverError('28P01')],
+    ['23505 with its constraint', Object.assign(serverError('23505'), { constraint: 'orders_pkey' })],
+    ['ECONNREFUSED', systemError('ECONNREFUSED')],
+    ['a TypeError', new TypeError('x is undefined')],
+  ])('%s: the same kind, login probe and description', (_case, error) => {
+    const mapped = toPipelineError(error);
+    expect(mapped).toBeInstanceOf(PipelineError);
+    expect(mapped.cause).toBe(error);
+    expect(classifyError(mapped)).toBe(classifyError(error));
+    expect(isLoginRefused(mapped)).toBe(isLoginRefused(error));
+    expect(describeError(mapped)).toEqual(describeError(error));
+  });
+
+  it('an error of ours is read by its kind, whatever else it carries', () => {
+    const ours = Object.assign(new PipelineError('conflict', 'ours'), { code: '23505' });
+    expect(classifyError(ours)).toBe('conflict');
+    expect(describeError(ours)).toEqual({ error_kind: 'conflict', error_name: 'PipelineError', code: '23505' });
   });
 });

@@ -7,6 +7,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Context } from 'aws-lambda';
 import type { KafkaEvent } from '../../../shared/kafka/event.js';
+import { PipelineError } from '../../../shared/errors.js';
 import { buildKafkaEvent, LOCAL_CLUSTER_ARN } from '../kafka-event.js';
 import { localLambdaContext } from '../lambda-context.js';
 import type { SourceRecord } from './batch.js';
@@ -34,10 +35,11 @@ export type Invoke = (records: readonly SourceRecord[]) => Promise<Outcome>;
 
 const TIMED_OUT = Symbol('timed out');
 
-class FunctionTimeoutError extends Error {
+/** The function did not answer in time: `unavailable`, the event source retries the batch. */
+class FunctionTimeoutError extends PipelineError {
+  override readonly name = 'FunctionTimeoutError';
   constructor(timeoutMs: number) {
-    super(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
-    this.name = 'FunctionTimeoutError';
+    super('unavailable', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
   }
 }
 

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { type FunctionErrorBody, type RuntimeAnswer, type RuntimeApi, startRuntimeApi } from './runtime-api.js';
+import { PipelineError } from '../../../shared/errors.js';
 
 export interface EnvironmentSpec {
   functionName: string;
@@ -153,9 +154,9 @@ export class ExecutionEnvironment {
 }
 
 /** The handler could not be loaded (Runtime.ImportModuleError and the like) or the runtime exited during init. */
-export class InitError extends Error {
+export class InitError extends PipelineError {
+  override readonly name = 'InitError';
   constructor(readonly body: FunctionErrorBody) {
-    super(`${body.errorType}: ${body.errorMessage}`);
-    this.name = 'InitError';
+    super('defect', `${body.errorType}: ${body.errorMessage}`);
   }
 }

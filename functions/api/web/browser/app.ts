@@ -5,6 +5,7 @@
  * comes back to the same order. Orders are read with conditional GET (order-reader.ts); errors as problem details
  * or the older error body (problem.ts).
  */
+import { PipelineError } from '../../../../shared/errors.js';
 import { ORDER_UID_PATTERN } from '../../../../shared/order/order-uid.js';
 import type { Order } from '../../../../shared/order/schema.js';
 import { displayName } from './claims.js';
@@ -26,7 +27,13 @@ const PAGE_SIZE = 10;
 const SIGN_IN_KEY = 'order-page.sign-in';
 const INVALID_UID = 'Invalid order UID: use 1–64 letters, digits, “-” or “_”.';
 
-class SignInNeeded extends Error {}
+/** No token, or one the API refused: the page signs in again. */
+class SignInNeeded extends PipelineError {
+  override readonly name = 'SignInNeeded';
+  constructor() {
+    super('credentials', 'sign-in needed');
+  }
+}
 
 /** config: GET /auth/config (undefined: sign-in not configured). fresh: a token the API has not accepted yet. */
 const auth: { config?: SignInConfig; tokens?: Tokens; redirecting: boolean; fresh: boolean } = { redirecting: false, fresh: false };
