@@ -39,6 +39,17 @@ const orderUidSchema = z.string().regex(ORDER_UID_PATTERN, {
 // E.164-like: optional "+", 7 to 15 digits (the seeds use "+9720000000").
 const phoneSchema = z.string().regex(/^\+?[0-9]{7,15}$/, { error: 'must be a phone number: optional "+" and 7-15 digits' });
 
+/**
+ * E-mail address: zod's default local part, and a domain of RFC 1035 labels (letters, digits and
+ * inner hyphens, 1-63 characters) ending in a top-level label of 2-63 letters. The JSON Schema
+ * carries this pattern beside `format: email`; every address it matches is also an `email` to
+ * ajv-formats (full and fast mode), so a producer validating against the schema accepts exactly
+ * what zod accepts (test/unit/order-json-schema.test.ts). zod's own default lets a label end in
+ * "-" (`a@b-.example`), which `format: email` refuses.
+ */
+export const EMAIL_PATTERN =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+
 const deliverySchema = z.strictObject({
   name: nonEmptyText(),
   phone: phoneSchema,
@@ -46,7 +57,7 @@ const deliverySchema = z.strictObject({
   city: nonEmptyText(),
   address: nonEmptyText(),
   region: text(),
-  email: z.email({ error: 'must be an email address' }).max(TEXT_MAX),
+  email: z.email({ pattern: EMAIL_PATTERN, error: 'must be an email address' }).max(TEXT_MAX),
 });
 
 const paymentSchema = z.strictObject({
