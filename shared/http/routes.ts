@@ -137,7 +137,9 @@ export function routeMatcher(routes: readonly RouteSpec[], fallback: RouteSpec =
     },
     allowedMethods(path) {
       const got = path.split('/');
-      const served = templates.filter((candidate) => candidate.route.method !== 'ANY' && matchPath(candidate, got)).map(({ route: spec }) => spec);
+      const served = templates
+        .filter((candidate) => candidate.route.method !== 'ANY' && matchPath(candidate, got))
+        .map(({ route: spec }) => spec);
       const methods = served.flatMap((spec): AllowedMethod[] =>
         headServesThrough(spec, fallback) ? [spec.method as HttpMethod, 'HEAD'] : [spec.method as HttpMethod],
       );
