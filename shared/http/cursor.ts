@@ -10,11 +10,20 @@
 export const CURSOR_PATTERN = /^[0-9a-z]{0,12}$/;
 const RADIX = 36n;
 
+/** A cursor that is not one this API issues (decodeCursor); the read API answers 400. */
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }
 
-/** The cursor after the order with internal id `afterId` (a decimal bigint). */
+/**
+ * The cursor after the order with internal id `afterId` (a decimal bigint).
+ *
+ * @example
+ * ```ts
+ * encodeCursor('1296'); // '100'
+ * decodeCursor('100'); // '1296'
+ * ```
+ */
 export function encodeCursor(afterId: string): string {
   const cursor = BigInt(afterId).toString(36);
   if (!CURSOR_PATTERN.test(cursor)) throw new RangeError(`order id ${afterId} is beyond what a cursor holds`);

@@ -119,7 +119,16 @@ export interface RouteMatcher {
 /** A method a path may list in `Allow`: a declared one, or HEAD answered as its GET. */
 export type AllowedMethod = HttpMethod | 'HEAD';
 
-/** Route selection over a table (ROUTES here; tests pass their own). */
+/**
+ * Route selection over a table (ROUTES here; tests pass their own).
+ *
+ * @example
+ * ```ts
+ * const { matchRoute, allowedMethods } = routeMatcher(ROUTES);
+ * matchRoute('GET', '/orders/abc'); // { route: GET /orders/{order_uid}, params: { order_uid: 'abc' } }
+ * allowedMethods('/orders'); // ['GET', 'HEAD', 'POST']
+ * ```
+ */
 export function routeMatcher(routes: readonly RouteSpec[], fallback: RouteSpec = DEFAULT_ROUTE): RouteMatcher {
   const templates = routes.map(template);
   // Most specific first: a request takes the first that matches.
