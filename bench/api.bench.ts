@@ -12,6 +12,7 @@
  * Writes the table into docs/benchmarks.md (section "Read API"); BENCH_NO_WRITE=1 only prints it.
  */
 import http from 'node:http';
+import { cpus } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import type pg from 'pg';
@@ -175,7 +176,8 @@ const table = [
   markdownTable([`over HTTP (autocannon, ${CONNECTIONS} connections, ${DURATION_SECONDS} s)`, 'requests/s', 'vs ceiling'], httpRows),
   '',
   `Database round trips per miss: **${tripsPerMiss.toFixed(2)}** (ReadyForQuery messages counted on the pool's connections; ${tripsDuringHits} during ${HIT_SAMPLES} hits).`,
-  `Target: hit ≤ 20 µs median in process — ${hitMedian <= 20 ? 'met' : 'NOT met'} (${us(hitMedian)} µs). Measured with Powertools logging at ERROR and metrics disabled; the gateway and autocannon share one machine (2 cores).`,
+  `Target: hit ≤ 20 µs median in process — ${hitMedian <= 20 ? 'met' : 'NOT met'} (${us(hitMedian)} µs). Measured with Powertools logging at ERROR and metrics disabled; the gateway and autocannon share one machine (${cpus().length} cores).`,
+  `Latest run: ${new Date().toISOString().slice(0, 10)}. Run: \`npm run bench:api\` (bench/api.bench.ts).`,
 ].join('\n');
 
 console.log(table);

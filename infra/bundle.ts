@@ -56,7 +56,7 @@ const COMMON = {
   mainFields: ['module', 'main'],
   banner: { js: REQUIRE_SHIM },
   alias: { 'node:http': NODE_HTTP, http: NODE_HTTP },
-  // Node reads the mappings only; the sources' text would double the map for nothing (docs/benchmarks.md).
+  // Node reads the mappings only; the sources' text would only enlarge the map (docs/benchmarks.md, source maps).
   sourcemap: 'linked',
   sourcesContent: false,
   absWorkingDir: REPO_ROOT,

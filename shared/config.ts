@@ -30,7 +30,17 @@ export interface ReadEnvOptions {
   check?: (env: Env) => ConfigProblem[];
 }
 
-/** Parses `env` with `schema`; throws one ConfigError naming each bad variable. */
+/**
+ * Parses `env` with `schema`; throws one ConfigError naming each bad variable (with its value,
+ * unless `options.secret` names it).
+ *
+ * @example
+ * ```ts
+ * const schema = z.object({ CACHE_TTL_SECONDS: wholeNumber({ min: 0, fallback: 300 }) });
+ * const { CACHE_TTL_SECONDS } = readEnv('Cache', schema, process.env);
+ * // CACHE_TTL_SECONDS=abc → ConfigError: "Cache configuration: CACHE_TTL_SECONDS: must be a whole number, at least 0 (got "abc")"
+ * ```
+ */
 export function readEnv<Schema extends z.ZodType>(
   concern: string,
   schema: Schema,

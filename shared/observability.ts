@@ -20,6 +20,16 @@ export interface Observability {
   metrics: Metrics;
 }
 
+/**
+ * The logger and metrics of one function, under its Powertools `service` name (SERVICES in
+ * shared/metrics.ts). Create it once per module, outside the handler.
+ *
+ * @example
+ * ```ts
+ * const observability = createObservability(SERVICES.submit);
+ * observability.metrics.addMetric(METRIC.OrdersAccepted, MetricUnit.Count, 1);
+ * ```
+ */
 export function createObservability(serviceName: string): Observability {
   return {
     logger: new Logger({ serviceName }),

@@ -3,7 +3,7 @@ import type { OrderReader, OrderSummary } from '../../shared/db/orders.js';
 import { apiError } from '../../shared/http/errors.js';
 import { ORDER_UID_PATTERN } from '../../shared/order/order-uid.js';
 import { isDatabaseUnavailable } from '../../shared/db/errors.js';
-import { decodeCursor, encodeCursor, InvalidCursorError } from './cursor.js';
+import { decodeCursor, encodeCursor, InvalidCursorError } from '../../shared/http/cursor.js';
 import { type CachedRead, OrderCache, type OrderCacheConfig, type OrderCacheStats } from './order-cache.js';
 
 /** Seconds a client waits before retrying after a database outage. */
@@ -75,7 +75,7 @@ async function listOrders(reader: OrderReader, query: Readonly<Record<string, st
   };
 }
 
-function cursorPosition(cursor: string): string {
+function cursorPosition(cursor: string): string | undefined {
   try {
     return decodeCursor(cursor);
   } catch (error) {

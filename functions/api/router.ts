@@ -1,8 +1,9 @@
 /**
  * Dispatch on the shared route table (shared/http/routes.ts), the same one API Gateway's routes
  * are built from: the path is matched on `rawPath`, so the function answers the same whatever
- * route delivered the request (`$default` included). A path no route of this function declares →
- * 404; a declared path with another method → 405 with `allow`. HEAD reaches the function through
+ * route delivered the request (`$default` included). A path no route declares → 404; a declared
+ * path with a method this function does not serve there → 405 with `allow` listing every method
+ * the API serves at that path (POST /orders included, which the submit function answers). HEAD reaches the function through
  * `$default` (see `matchRoute`): it is answered as the GET route without a body where the table
  * says `$default`'s authorization covers that route (`headServes`), else 405.
  */
@@ -30,7 +31,7 @@ export const API_ROUTE_KEYS: readonly string[] = ROUTES.filter((route) => route.
 const withoutBody = (response: HttpResponse): HttpResponse => ({ ...response, body: '' });
 
 function refuse(method: string, path: string): Promise<never> {
-  const allow = allowedMethods(path, 'api');
+  const allow = allowedMethods(path);
   if (allow.length > 0) {
     return Promise.reject(
       apiError(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`, {

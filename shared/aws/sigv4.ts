@@ -3,7 +3,7 @@
  * and a presigned GET URL (the MSK IAM token, shared/kafka/msk-iam-token.ts). The SDK's signer and
  * its credential chain cost cold starts tens of milliseconds for two requests per container.
  * Algorithm: docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html;
- * test/unit/aws-sigv4.test.ts holds both against AWS's example key and the SDK's own signer.
+ * test/unit/db-secrets-manager.test.ts holds both against AWS's example key and the SDK's own signer.
  */
 import { createHash, createHmac } from 'node:crypto';
 

@@ -53,7 +53,15 @@ const authSchema = z
     }
   });
 
-/** The sign-in settings, or undefined when none are configured. Throws ConfigError naming each bad variable. */
+/**
+ * The sign-in settings, or undefined when none are configured. Throws ConfigError naming each bad variable.
+ *
+ * @example
+ * ```ts
+ * const auth = authConfigFromEnv(); // read once, at init
+ * if (!auth) throw apiError(404, 'not_found', 'sign-in is not configured');
+ * ```
+ */
 export function authConfigFromEnv(env: Env = process.env): AuthConfig | undefined {
   const parsed = readEnv('auth', authSchema, env);
   if (parsed.AUTH_ISSUER === undefined) return undefined;

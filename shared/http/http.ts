@@ -40,6 +40,16 @@ function contentSecurityPolicy(signIn?: SignInEndpoints): string {
   ].join('; ');
 }
 
+/**
+ * The headers every response of both functions carries (the middleware stack adds them): the
+ * content security policy above, and no sniffing, framing, referrer or cross-origin reads.
+ *
+ * @example
+ * ```ts
+ * const headers = securityHeaders(auth && { tokenUrl: auth.tokenUrl, authorizeUrl: auth.authorizeUrl });
+ * httpHandler(handler, observability, { headers: () => headers, metricsFor });
+ * ```
+ */
 export function securityHeaders(signIn?: SignInEndpoints): Readonly<Record<string, string>> {
   return Object.freeze({
     'content-security-policy': contentSecurityPolicy(signIn),
@@ -61,6 +71,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export const PRIVATE_ORDER = 'private, max-age=300';
 const NO_STORE = 'no-store';
 
+/** A response with exactly these headers (the page's assets; JSON goes through `json`). */
 export function respond(statusCode: number, body: string, headers: Record<string, string>): HttpResponse {
   return { statusCode, headers, body };
 }
@@ -70,6 +81,14 @@ export function jsonText(statusCode: number, body: string, headers: Record<strin
   return respond(statusCode, body, { 'content-type': JSON_TYPE, 'cache-control': NO_STORE, ...headers });
 }
 
+/**
+ * A JSON response, `no-store` unless `headers` says otherwise.
+ *
+ * @example
+ * ```ts
+ * return json(202, { order_uid: order.order_uid, status: 'accepted' }, { location: `/orders/${order.order_uid}` });
+ * ```
+ */
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return jsonText(statusCode, JSON.stringify(body), headers);
 }

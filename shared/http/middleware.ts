@@ -74,7 +74,16 @@ function outcomeMetrics<TEvent>(
   };
 }
 
-/** A middy handler for API Gateway with the whole stack; chain `.use(...)` for function-specific middlewares. */
+/**
+ * A middy handler for API Gateway with the whole stack; chain `.use(...)` for function-specific
+ * middlewares. The handler returns a response or throws an ApiError (shared/http/errors.ts); the
+ * stack renders either.
+ *
+ * @example
+ * ```ts
+ * export const handler = httpHandler(submitOrder, observability, stackOptions).use(httpJsonBodyParser());
+ * ```
+ */
 export function httpHandler<TEvent>(
   handler: (event: TEvent, context: Context) => Promise<HttpResponse>,
   observability: Observability,

@@ -13,6 +13,7 @@
  * a client which of the two answered.
  */
 import * as z from 'zod';
+import { CURSOR_PATTERN } from './cursor.js';
 import { orderSchema } from '../order/schema.js';
 import { ORDER_UID_PATTERN } from '../order/order-uid.js';
 import { ERROR_CODES, PROBLEM_CONTENT_TYPE } from './errors.js';
@@ -157,7 +158,13 @@ const OPERATIONS: Readonly<Record<RouteKey, OperationDoc>> = {
         description: 'Orders a page (default 20)',
         schema: { type: 'integer', minimum: 1, maximum: 100 },
       },
-      { name: 'cursor', in: 'query', required: false, description: 'next_cursor of the previous page', schema: { type: 'string' } },
+      {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        description: 'next_cursor of the previous page, unchanged (opaque); empty or absent: the first page',
+        schema: { type: 'string', pattern: CURSOR_PATTERN.source },
+      },
     ],
     responses: {
       200: jsonResponse('A page of order summaries', 'OrderPage'),

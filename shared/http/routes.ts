@@ -109,11 +109,26 @@ const methodMatches = (declared: RouteSpec['method'], wanted: string) => declare
 export interface RouteMatcher {
   /** The route an API Gateway would select for a request (see `moreSpecific`), else `fallback` (`$default`). */
   matchRoute(method: string, path: string): { route: RouteSpec; params: Record<string, string> };
-  /** The methods routes declare for `path` (of one function, if given): the `allow` of a 405. */
-  allowedMethods(path: string, fn?: RouteFunction): HttpMethod[];
+  /**
+   * The methods the API serves at `path`, whichever function answers each, with HEAD after GET
+   * where the read function answers it (`headServes`): the `Allow` of a 405 (RFC 9110, 15.5.6).
+   */
+  allowedMethods(path: string): AllowedMethod[];
 }
 
-/** Route selection over a table (ROUTES here; tests pass their own). */
+/** A method a path may list in `Allow`: a declared one, or HEAD answered as its GET. */
+export type AllowedMethod = HttpMethod | 'HEAD';
+
+/**
+ * Route selection over a table (ROUTES here; tests pass their own).
+ *
+ * @example
+ * ```ts
+ * const { matchRoute, allowedMethods } = routeMatcher(ROUTES);
+ * matchRoute('GET', '/orders/abc'); // { route: GET /orders/{order_uid}, params: { order_uid: 'abc' } }
+ * allowedMethods('/orders'); // ['GET', 'HEAD', 'POST']
+ * ```
+ */
 export function routeMatcher(routes: readonly RouteSpec[], fallback: RouteSpec = DEFAULT_ROUTE): RouteMatcher {
   const templates = routes.map(template);
   // Most specific first: a request takes the first that matches.
@@ -129,10 +144,15 @@ export function routeMatcher(routes: readonly RouteSpec[], fallback: RouteSpec =
       }
       return { route: fallback, params: {} };
     },
-    allowedMethods(path, fn) {
+    allowedMethods(path) {
       const got = path.split('/');
-      const matching = templates.filter((candidate) => (fn === undefined || candidate.route.function === fn) && matchPath(candidate, got));
-      return [...new Set(matching.map(({ route: spec }) => spec.method as HttpMethod))];
+      const served = templates
+        .filter((candidate) => candidate.route.method !== 'ANY' && matchPath(candidate, got))
+        .map(({ route: spec }) => spec);
+      const methods = served.flatMap((spec): AllowedMethod[] =>
+        headServesThrough(spec, fallback) ? [spec.method as HttpMethod, 'HEAD'] : [spec.method as HttpMethod],
+      );
+      return [...new Set(methods)];
     },
   };
 }
@@ -147,9 +167,14 @@ export const allowedMethods: RouteMatcher['allowedMethods'] = TABLE_MATCHER.allo
  * route to a token the route itself refuses (a read-only token and `/cache/stats`).
  */
 export function headServes(route: RouteSpec): boolean {
+  return headServesThrough(route, DEFAULT_ROUTE);
+}
+
+/** `headServes` for a HEAD that arrived through `fallback`. */
+function headServesThrough(route: RouteSpec, fallback: RouteSpec): boolean {
   if (route.method !== 'GET') return false;
   if (route.auth.kind === 'public') return true;
-  const admitted = DEFAULT_ROUTE.auth;
+  const admitted = fallback.auth;
   if (admitted.kind === 'public' || route.auth.kind !== 'jwt') return false;
   const { scopes } = route.auth;
   return admitted.scopes.length > 0 && admitted.scopes.every((scope) => scopes.includes(scope));

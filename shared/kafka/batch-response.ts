@@ -22,7 +22,16 @@ export interface KafkaBatchResponse {
   batchItemFailures: Array<{ itemIdentifier: KafkaItemIdentifier }>;
 }
 
-/** Failed records, sorted by partition then offset, in the shape Lambda reads. */
+/**
+ * Failed records, sorted by partition then offset, in the shape Lambda reads
+ * (ReportBatchItemFailures): the mapping retries each partition from its lowest failed offset.
+ *
+ * @example
+ * ```ts
+ * return kafkaBatchResponse([{ topic: 'orders', partition: 0, offset: 42 }]);
+ * // { batchItemFailures: [{ itemIdentifier: { partition: 'orders-0', offset: 42 } }] }
+ * ```
+ */
 export function kafkaBatchResponse(failed: readonly RecordPosition[]): KafkaBatchResponse {
   const identifiers = failed
     .map((position) => ({ partition: partitionName(position), offset: position.offset }))

@@ -35,12 +35,30 @@ export interface KafkaClientOptions {
   logLevel?: logLevel;
 }
 
+/**
+ * Bootstrap brokers from a comma list or an array, trimmed; throws when none is left.
+ *
+ * @example
+ * ```ts
+ * parseBrokers('b-1.example:9098, b-2.example:9098'); // ['b-1.example:9098', 'b-2.example:9098']
+ * ```
+ */
 export function parseBrokers(brokers: string[] | string): string[] {
   const list = (Array.isArray(brokers) ? brokers : brokers.split(',')).map((broker) => broker.trim()).filter((broker) => broker.length > 0);
   if (list.length === 0) throw new Error('Kafka brokers: at least one host:port is required');
   return list;
 }
 
+/**
+ * A kafkajs client with this project's TLS, IAM (SASL OAUTHBEARER) and logging.
+ *
+ * @example
+ * ```ts
+ * const config = kafkaConfigFromEnv();
+ * const kafka = createKafka({ ...kafkaClientOptions(config), clientId: 'order-tools' });
+ * const producer = kafka.producer();
+ * ```
+ */
 export function createKafka(options: KafkaClientOptions): Kafka {
   ignoreKafkajsNegativeTimeoutWarning();
   return new Kafka(kafkaClientConfig(options));
@@ -121,6 +139,12 @@ const kafkaSchema = z
  * Reads KAFKA_BROKERS (comma list, required), KAFKA_TOPIC (default `orders`), KAFKA_AUTH
  * (`iam` | `none`, default `none`), KAFKA_TLS (`true` | `false`; default true with iam) and
  * AWS_REGION (required with iam). Throws a ConfigError that names each variable at fault.
+ *
+ * @example
+ * ```ts
+ * const config = kafkaConfigFromEnv({ KAFKA_BROKERS: 'b-1.example:9098', KAFKA_AUTH: 'iam', AWS_REGION: 'eu-west-1' });
+ * // { brokers: ['b-1.example:9098'], topic: 'orders', auth: 'iam', tls: true, region: 'eu-west-1' }
+ * ```
  */
 export function kafkaConfigFromEnv(env: Env = process.env): KafkaEnvConfig {
   const parsed = readEnv('Kafka', kafkaSchema, env);

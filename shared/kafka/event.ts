@@ -168,7 +168,18 @@ function* iterateKafkaEvent(event: unknown): Generator<DecodedRecord> {
   for (const raw of iterateRawRecords(event)) yield decodeRecord(raw);
 }
 
-/** Every record of the event, decoded. */
+/**
+ * Every record of the event, decoded: its position, key and value as text (or why the value
+ * could not be read). Throws InvalidKafkaEventError for an event that is not a Kafka event.
+ *
+ * @example
+ * ```ts
+ * for (const { position, value } of decodeKafkaEvent(event)) {
+ *   if (!value.ok) failed.push(position);
+ *   else orders.push(JSON.parse(value.text));
+ * }
+ * ```
+ */
 export function decodeKafkaEvent(event: unknown): DecodedRecord[] {
   return [...iterateKafkaEvent(event)];
 }

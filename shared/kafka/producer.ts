@@ -54,6 +54,16 @@ const ACK_TIMEOUT_MS = 5_000;
  */
 const SEND_DEADLINE_MS = 6_000;
 
+/**
+ * An idempotent producer for `topic` that connects on its first send (not at init, so a cold start
+ * does not wait for the broker) and gives up after `deadlineMs` with BrokerUnavailableError.
+ *
+ * @example
+ * ```ts
+ * const producer = createLazyProducer('orders', () => createKafka({ ...kafkaClientOptions(config), clientId: 'submit', ...FAST_FAIL_CLIENT_SETTINGS }));
+ * await producer.send({ key: order.order_uid, value: JSON.stringify(order) });
+ * ```
+ */
 export function createLazyProducer(topic: string, createClient: () => Kafka, deadlineMs = SEND_DEADLINE_MS): RecordProducer {
   let connecting: Promise<Producer> | undefined;
 

@@ -9,6 +9,15 @@
 const KAFKAJS_FRAME = 'scheduleCheckPendingRequests';
 let installed = false;
 
+/**
+ * Drops exactly kafkajs's negative-timeout warning (above); idempotent, called by `createKafka`.
+ *
+ * @example
+ * ```ts
+ * ignoreKafkajsNegativeTimeoutWarning();
+ * const kafka = new Kafka(config); // no TimeoutNegativeWarning from its request queue
+ * ```
+ */
 export function ignoreKafkajsNegativeTimeoutWarning(): void {
   if (installed) return;
   installed = true;

@@ -36,6 +36,16 @@ function readableOrderUid(parsed: unknown, key: string | undefined): string | un
   return asOrderUid(candidate) ?? asOrderUid(key);
 }
 
+/**
+ * A rejection with one violation: the reason, the order_uid to name it by (a well-formed one, or
+ * none), and what is wrong where (`path`: a JSONPath, the whole value by default).
+ *
+ * @example
+ * ```ts
+ * reject('undecodable', undefined, 'record has no value');
+ * // { reason: 'undecodable', orderUid: undefined, violations: [{ path: '$', message: 'record has no value' }] }
+ * ```
+ */
 export function reject(reason: RejectionReason, orderUid: string | undefined, message: string, path = '$'): Rejection {
   return { reason, orderUid, violations: [{ path, message }] };
 }
@@ -107,13 +117,33 @@ export function classifyParsed(parsed: unknown, key?: string): Classification {
   return { ok: false, reason: 'invalid_order', orderUid: readableOrderUid(parsed, key), violations: result.violations };
 }
 
-/** A record whose value is already text (the Kafka event decoder read base64 and UTF-8). */
+/**
+ * A record whose value is already text (the Kafka event decoder read base64 and UTF-8): parsed,
+ * then judged against the order contract. The key names a rejected record when its value has no
+ * readable order_uid.
+ *
+ * @example
+ * ```ts
+ * const verdict = classifyText(record.value, record.key);
+ * if (verdict.ok) await store(verdict.order);
+ * else logger.warn('order rejected', { reason: verdict.reason, order_uid: verdict.orderUid });
+ * ```
+ */
 export function classifyText(text: string, key?: string): Classification {
   const parsed = parseText(text, key);
   return parsed.ok ? classifyParsed(parsed.parsed, key) : parsed;
 }
 
-/** A record as raw bytes (what a Kafka client reads, e.g. from the DLQ topic). */
+/**
+ * A record as raw bytes (what a Kafka client reads, e.g. from the DLQ topic): UTF-8 decoded, then
+ * as `classifyText`.
+ *
+ * @example
+ * ```ts
+ * const verdict = classifyBytes(message.value, message.key?.toString());
+ * if (!verdict.ok) console.log(describeRejection(verdict)); // "not_json: $: not JSON: …"
+ * ```
+ */
 export function classifyBytes(value: Uint8Array | null | undefined, key?: string): Classification {
   if (value === null || value === undefined) return { ok: false, ...reject('undecodable', asOrderUid(key), 'record has no value') };
   let text: string;

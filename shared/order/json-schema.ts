@@ -25,7 +25,18 @@ const DESCRIPTION = [
   ...RULES_BEYOND_JSON_SCHEMA.map((rule) => `- ${rule}.`),
 ].join('\n');
 
-/** The document, deterministic (the same text for the same contract). */
+/**
+ * The document, deterministic (the same text for the same contract).
+ *
+ * @example
+ * ```ts
+ * import { Ajv2020 } from 'ajv/dist/2020.js';
+ * import addFormats from 'ajv-formats';
+ * const ajv = new Ajv2020();
+ * addFormats.default(ajv);
+ * const isOrder = ajv.compile(orderJsonSchema()); // accepts what zod accepts, but for RULES_BEYOND_JSON_SCHEMA
+ * ```
+ */
 export function orderJsonSchema(): Record<string, unknown> {
   const generated = z.toJSONSchema(orderSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;

@@ -28,7 +28,16 @@ function toViolations(error: z.ZodError): Violation[] {
   });
 }
 
-/** Validates an already-parsed JSON value against the order contract, reporting every violation. */
+/**
+ * Validates an already-parsed JSON value against the order contract, reporting every violation.
+ *
+ * @example
+ * ```ts
+ * const result = validateOrder(JSON.parse(body));
+ * if (!result.ok) throw apiError(400, 'invalid_order', 'the order breaks the contract', { violations: result.violations });
+ * // result.order is an Order
+ * ```
+ */
 export function validateOrder(input: unknown): ValidationResult {
   const result = orderSchema.safeParse(input);
   return result.success ? { ok: true, order: result.data } : { ok: false, violations: toViolations(result.error) };

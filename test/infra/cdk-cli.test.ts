@@ -23,7 +23,7 @@ const CDK_CLI = join(REPO_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
  * changes, so that a dependency that drags in a large tree fails here, not in a cold start.
  */
 const KB = 1024;
-// api: zod (~90 KB) came with its configuration schemas (CACHE_*, AUTH_*, DB_*). Lowered when the SDK clients, the
+// api: zod came with its configuration schemas (CACHE_*, AUTH_*, DB_*). Lowered when the SDK clients, the
 // X-Ray SDK and the MSK signer left the bundles (docs/benchmarks.md, cold starts): each cost a cold start.
 const BUNDLE_LIMITS: Record<string, number> = { ingest: 320 * KB, api: 352 * KB, submit: 512 * KB, migrate: 600 * KB };
 
@@ -130,7 +130,7 @@ describe('function bundles', () => {
   });
 
   // Its ES module facade reads every export, the lazy WebSocket getters included, which load Node's
-  // bundled undici at init (~30 ms of a cold start); infra/esbuild/node-http.cjs stands in for it.
+  // bundled undici at init (a cold-start cost); infra/esbuild/node-http.cjs stands in for it.
   it.each(Object.keys(BUNDLE_LIMITS))('%s imports node:http only without an ES module facade (no undici at init)', async (service) => {
     const imports = await importsOf(service);
     expect(imports.filter((item) => /^(node:)?http$/.test(item.path) && item.kind !== 'require-call')).toEqual([]);

@@ -227,6 +227,13 @@ describe('GET /orders (newest first)', () => {
     });
   });
 
+  it('answers the first page for an empty cursor, as without one, and an empty page after an id that names no order', async () => {
+    await ingestWithTies();
+    const first = body(await get('/orders', 'limit=5')) as { orders: unknown[] };
+    expect(body(await get('/orders', 'limit=5&cursor='))).toEqual(first);
+    expect(body(await get('/orders', `cursor=${'z'.repeat(12)}`))).toEqual({ orders: [], next_cursor: null });
+  });
+
   it('defaults to 20 orders a page', async () => {
     await ingestWithTies();
     const page = body(await get('/orders')) as { orders: unknown[]; next_cursor: string | null };
@@ -297,13 +304,13 @@ describe('other routes', () => {
   });
 
   it.each([
-    ['POST', '/orders/b563feb7b2b84b6test'],
-    ['DELETE', '/orders'],
-    ['PUT', '/health'],
-  ])('answers 405 JSON with allow for %s %s', async (method, path) => {
+    ['POST', '/orders/b563feb7b2b84b6test', 'GET, HEAD'],
+    ['DELETE', '/orders', 'GET, HEAD, POST'],
+    ['PUT', '/health', 'GET, HEAD'],
+  ])('answers 405 JSON for %s %s, with allow listing every method the API serves there', async (method, path, allow) => {
     const response = await call(method, path);
     expect(response.statusCode).toBe(405);
-    expect(response.headers.allow).toBe('GET');
+    expect(response.headers.allow).toBe(allow);
     expect(body(response)).toMatchObject({ code: 'method_not_allowed', status: 405 });
   });
 });

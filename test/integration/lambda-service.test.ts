@@ -18,7 +18,7 @@ const SLEEPER = join(import.meta.dirname, '..', 'fixtures', 'lambda', 'sleeper')
 interface SleeperAnswer {
   invocations: number;
   pid: number;
-  remainingMs: number;
+  deadlineMs: number;
   memory: string;
   greeting: string | null;
   parentVariable: string | null;
@@ -31,8 +31,10 @@ const lines: string[] = [];
 beforeAll(async () => {
   service = await startLambdaService({
     functions: {
-      // Registered under a function name the service knows; the bundle is the stand-in.
-      submit: { memoryMiB: 256, timeoutSeconds: 1, reservedConcurrency: 2, environment: { GREETING: 'hello' }, taskRoot: SLEEPER },
+      // Registered under function names the service knows; the bundle is the stand-in. `submit`'s timeout is
+      // far beyond any answer, so that only `ingest` (1 s, run with invocations that never answer) times out.
+      submit: { memoryMiB: 256, timeoutSeconds: 60, reservedConcurrency: 2, environment: { GREETING: 'hello' }, taskRoot: SLEEPER },
+      ingest: { memoryMiB: 256, timeoutSeconds: 1, environment: {}, taskRoot: SLEEPER },
       api: localFunctionSettings({ databaseUrl: 'postgres://nobody:none@127.0.0.1:1/none', kafkaBrokers: '127.0.0.1:1', topic: 'orders' })
         .api,
     },
@@ -60,19 +62,23 @@ describe('local Lambda service', () => {
     expect(warm!.maxMemoryUsedMiB).toBeGreaterThan(10);
   });
 
-  it("gives the function its own environment variables, not this process's, and a heap bounded by its memory size", async () => {
+  it("gives the function its own environment variables, not this process's, a heap bounded by its memory size, and a deadline its timeout after the invocation", async () => {
+    const before = Date.now();
     const answer = await sleeper({});
+    const after = Date.now();
     expect(answer.greeting).toBe('hello');
     expect(answer.parentVariable).toBeNull();
     expect(answer.memory).toBe('256');
     expect(answer.execArgv).toContain('--max-old-space-size=230');
-    expect(answer.remainingMs).toBeGreaterThan(500);
-    expect(answer.remainingMs).toBeLessThanOrEqual(1_000);
+    // Ordering, not elapsed time: the service set the deadline between `before` and `after`.
+    expect(answer.deadlineMs).toBeGreaterThanOrEqual(before + 60_000);
+    expect(answer.deadlineMs).toBeLessThanOrEqual(after + 60_000);
   });
 
   it('runs concurrent invocations in separate environments up to the reserved concurrency and throttles the next', async () => {
     const throttlesBefore = service.stats('submit').throttles;
-    const results = await Promise.allSettled([sleeper({ sleepMs: 300 }), sleeper({ sleepMs: 300 }), sleeper({ sleepMs: 300 })]);
+    // The three calls reach the service in the same tick, before any answers: the third finds both slots taken.
+    const results = await Promise.allSettled([sleeper({}), sleeper({}), sleeper({})]);
     const answers = results.filter((result) => result.status === 'fulfilled').map((result) => result.value);
     const rejected = results.filter((result) => result.status === 'rejected').map((result) => result.reason as unknown);
     expect(new Set(answers.map((answer) => answer.pid)).size).toBe(2);
@@ -91,13 +97,16 @@ describe('local Lambda service', () => {
   });
 
   it('ends the environment of an invocation past its timeout; the next invocation starts a new one', async () => {
-    const environments = service.stats('submit').environments;
-    const error = await sleeper({ sleepMs: 5_000 }).catch((caught: unknown) => caught);
+    // Invocations that never answer: only the timeout ends them, however busy the machine.
+    const hang = () => service.invoke('ingest', { hang: true }).catch((caught: unknown) => caught);
+    const error = await hang();
     expect(error).toBeInstanceOf(FunctionError);
     expect((error as FunctionError).errorType).toBe('Sandbox.Timedout');
     expect((error as Error).message).toBe('Task timed out after 1.00 seconds');
-    expect(lines.some((line) => line.startsWith('[submit] REPORT') && line.endsWith('Status: timeout'))).toBe(true);
-    expect(service.stats('submit').environments).toBe(environments - 1);
+    expect(lines.some((line) => line.startsWith('[ingest] REPORT') && line.endsWith('Status: timeout'))).toBe(true);
+    expect(service.stats('ingest')).toMatchObject({ environments: 0, coldStarts: 1 });
+    expect(await hang()).toBeInstanceOf(FunctionError);
+    expect(service.stats('ingest')).toMatchObject({ environments: 0, coldStarts: 2 });
   });
 
   it("runs the api function's real bundle: the page comes back from the environment", async () => {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidCursorError } from '../../functions/api/cursor.js';
+import { InvalidCursorError } from '../../shared/http/cursor.js';
 import { IngestDefect } from '../../functions/ingest/result.js';
 import { InitError } from '../../local/emulators/lambda/environment.js';
 import { FunctionError, TooManyRequestsError } from '../../local/emulators/lambda/errors.js';

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../local/emulators/esm/batch.js';
+import { type Clock, systemClock } from '../../local/emulators/esm/clock.js';
 import { diagnoseRecord } from '../../local/emulators/esm/dlq-record.js';
 import { createInvoker, type EsmFunction } from '../../local/emulators/esm/invoker.js';
 import { ESM_DEFAULTS } from '../../local/emulators/esm/options.js';
@@ -12,7 +13,11 @@ import { backoffDelay, type DlqBatch, decide, firstAttempt, type RetrySettings, 
 import { type ProcessorStats, processBatch } from '../../local/emulators/esm/processor.js';
 import { decodeKafkaEvent, type KafkaEvent } from '../../shared/kafka/event.js';
 
-const record = (partition: number, offset: number, timestamp = Date.now()): SourceRecord => ({
+/** The injected clock's "now": record ages are measured against it, not against the wall clock. */
+const NOW = Date.parse('2026-01-01T00:00:00Z');
+const fixedClock: Clock = { now: () => NOW, sleep: systemClock.sleep };
+
+const record = (partition: number, offset: number, timestamp = NOW): SourceRecord => ({
   topic: 'orders',
   partition,
   offset,
@@ -51,7 +56,7 @@ async function run(
   records: SourceRecord[],
   script: Answer[],
   settings: Partial<typeof baseSettings> = {},
-  extra: { functionTimeoutMs?: number; signal?: AbortSignal } = {},
+  extra: { functionTimeoutMs?: number; signal?: AbortSignal; clock?: Clock } = {},
 ) {
   const { handler, seen } = scriptedHandler(script);
   const dlq: DlqBatch[] = [];
@@ -71,6 +76,7 @@ async function run(
     stats,
     log: () => {},
     signal: extra.signal ?? new AbortController().signal,
+    clock: extra.clock ?? fixedClock,
   });
   return { seen, dlq, stats, settled: positions([...result.settled]), error: result.error };
 }
@@ -172,7 +178,7 @@ describe('event-source mapping retry policy', () => {
   // kafka-retry-configurations.html: maximum record age, "the maximum age of a record that Lambda sends to your function";
   // kafka-on-failure-destination.html: records that "exceed the maximum age" go to the destination.
   it('MaximumRecordAgeInSeconds: sends records older than the maximum age to the DLQ without invoking the function with them', async () => {
-    const old = record(0, 1, Date.now() - 120_000);
+    const old = record(0, 1, NOW - 120_000);
     const fresh = record(0, 2);
     const { seen, dlq, settled } = await run([old, fresh], [{ batchItemFailures: [] }], { maxRecordAgeMs: 60_000 });
     expect(seen).toEqual([['0@2']]);
@@ -209,11 +215,20 @@ describe('event-source mapping retry policy', () => {
 
   it('stopping: aborting the signal ends a retry wait at once and leaves the unfinished records unsettled', async () => {
     const stop = new AbortController();
-    const started = Date.now();
-    setTimeout(() => stop.abort(), 20);
-    const slow = { initialMs: 60_000, multiplier: 2, maxMs: 60_000 };
-    const { seen, settled, error } = await run([record(0, 1)], [new Error('down')], { errorBackoff: slow }, { signal: stop.signal });
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // The wait is real and longer than the test's timeout: only the abort can end it. It is aborted once it has begun.
+    const waits: number[] = [];
+    const clock: Clock = {
+      now: fixedClock.now,
+      sleep: (ms, signal) => {
+        waits.push(ms);
+        const sleeping = systemClock.sleep(ms, signal);
+        stop.abort();
+        return sleeping;
+      },
+    };
+    const slow = { initialMs: 3_600_000, multiplier: 2, maxMs: 3_600_000 };
+    const { seen, settled, error } = await run([record(0, 1)], [new Error('down')], { errorBackoff: slow }, { signal: stop.signal, clock });
+    expect(waits).toEqual([3_600_000]);
     expect(seen).toHaveLength(1);
     expect(settled).toEqual([]);
     expect(error).toBeUndefined();

@@ -8,7 +8,8 @@ async function warningsOf(work: () => void): Promise<string[]> {
   process.on('warning', listener);
   try {
     work();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Node emits warnings on process.nextTick: by the next turn of the event loop every one of them is out.
+    await new Promise((resolve) => setImmediate(resolve));
   } finally {
     process.off('warning', listener);
   }

@@ -7,6 +7,7 @@
  *  - policy.ts      the retry rules as pure functions (partial batch response, bisect, retries,
  *                   record age, backoff), each with its AWS source;
  *  - processor.ts   runs one batch through invoker and policy until every record is settled;
+ *  - clock.ts       record age and the waits between retries (the system clock unless a test injects one);
  *  - dlq-writer.ts  the on-failure destination (a Kafka topic with the failed records);
  *  - committer.ts   commits each partition up to its last settled record.
  * This file wires them and owns the lifecycle (start, stop, failure). See docs/local.md for the
@@ -28,6 +29,7 @@ import { type EmulatorOptions, type ResolvedOptions, resolveOptions } from './op
 import { type ProcessorDeps, processBatch } from './processor.js';
 import { startPoller } from './poller.js';
 
+export type { Clock } from './clock.js';
 export { ESM_DEFAULTS, type EmulatorOptions, type Log } from './options.js';
 export type { EsmFunction, Invocation } from './invoker.js';
 
@@ -162,6 +164,7 @@ export async function startEmulator(input: EmulatorOptions): Promise<RunningEmul
     stats,
     log,
     signal: life.signal,
+    clock: options.clock,
   };
   const run = batchRunner(deps, createCommitter(consumer, log), stats, life.fail);
 

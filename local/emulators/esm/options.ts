@@ -2,6 +2,7 @@ import type { KafkaClientOptions } from '../../../shared/kafka/client.js';
 import { MAPPING_MAX_RECORD_AGE_SECONDS, MAPPING_RETRY_ATTEMPTS } from '../../../shared/kafka/mapping.js';
 import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../../shared/kafka/topics.js';
 import { deployedConfig, mappingConcurrency } from '../lambda/settings.js';
+import { type Clock, systemClock } from './clock.js';
 import type { EsmFunction, Invocation } from './invoker.js';
 import type { BackoffOptions } from './policy.js';
 
@@ -39,6 +40,8 @@ export interface EmulatorOptions {
   onInvoke?: (invocation: Invocation) => void;
   /** Operational log lines (positions, counts, reasons; never record contents). */
   log?: Log;
+  /** Record age and the waits between retries; the system clock by default (tests observe the waits through it). */
+  clock?: Clock;
 }
 
 /**
@@ -89,5 +92,5 @@ const defaultLog: Log = (level, message, fields) => {
 /** Options left undefined take the defaults. */
 export function resolveOptions(options: EmulatorOptions, brokers: string[]): ResolvedOptions {
   const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<EmulatorOptions>;
-  return { ...ESM_DEFAULTS, log: defaultLog, ...defined, handler: options.handler, brokers };
+  return { ...ESM_DEFAULTS, log: defaultLog, clock: systemClock, ...defined, handler: options.handler, brokers };
 }

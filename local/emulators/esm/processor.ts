@@ -3,8 +3,8 @@
  * retry policy (policy.ts). Waits between retries end at once when `signal` aborts (stop or a
  * fatal error elsewhere): the records not settled by then are simply not committed.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { SourceRecord } from './batch.js';
+import { type Clock, systemClock } from './clock.js';
 import type { WriteDlq } from './dlq-writer.js';
 import type { Invoke } from './invoker.js';
 import type { Log } from './options.js';
@@ -24,7 +24,8 @@ export interface ProcessorDeps {
   stats: ProcessorStats;
   log: Log;
   signal: AbortSignal;
-  now?: () => number;
+  /** Record age and retry waits; the system clock by default. */
+  clock?: Clock;
 }
 
 export interface BatchResult {
@@ -47,7 +48,7 @@ export async function processBatch(records: SourceRecord[], deps: ProcessorDeps)
       const step = decide(invoked, await deps.invoke(invoked.records), deps.settings);
       await apply(step, invoked, deps, settled);
       work.unshift(...step.next);
-      if (step.next.length > 0 && step.delayMs > 0) await delay(step.delayMs, undefined, { signal: deps.signal });
+      if (step.next.length > 0 && step.delayMs > 0) await (deps.clock ?? systemClock).sleep(step.delayMs, deps.signal);
     }
     return { settled };
   } catch (error) {
@@ -59,7 +60,7 @@ export async function processBatch(records: SourceRecord[], deps: ProcessorDeps)
 /** MaximumRecordAgeInSeconds: records too old go to the DLQ without an invocation. */
 async function dropExpired(attempt: Attempt, deps: ProcessorDeps, settled: Set<SourceRecord>): Promise<Attempt> {
   const maxRecordAgeMs = deps.settings.maxRecordAgeMs;
-  const { expired, fresh } = splitByAge(attempt.records, (deps.now ?? Date.now)(), maxRecordAgeMs);
+  const { expired, fresh } = splitByAge(attempt.records, (deps.clock ?? systemClock).now(), maxRecordAgeMs);
   if (expired.length === 0) return attempt;
   await deps.writeDlq({
     records: expired,
