@@ -35,7 +35,5 @@ export function observedHandler<TEvent, TResult>(
 ) {
   // No early-timeout timer per invocation: Lambda enforces the timeout itself, and no function
   // here answers differently just before it (saves a timer and a promise race on every request).
-  return middy<TEvent, TResult>(handler, { timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  return middy<TEvent, TResult>(handler, { timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }
