@@ -1,0 +1,66 @@
+/**
+ * A secret's current value, from Secrets Manager through Powertools Parameters (its
+ * `SecretsProvider`, what `getSecret` uses, on `@aws-sdk/client-secrets-manager`), cached per
+ * container for `SECRET_MAX_AGE_SECONDS`. Our own provider rather than `getSecret`'s default one
+ * only to give the SDK's client timeouts: without them a Secrets Manager that accepts the
+ * connection and never answers would hold the invocation until Lambda's timeout, where a
+ * TimeoutError lets ingest wait within its outage budget and the read API answer 503.
+ *
+ * Everything AWS about the call is the SDK's: credentials (the execution role's, from the
+ * variables Lambda sets), region (AWS_REGION; shared/db/config.ts checks that each secret's ARN
+ * names the same one, as Secrets Manager serves a secret only in its own region), endpoint
+ * (AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL, e.g. LocalStack locally), retries with
+ * backoff for throttling, 5xx and network errors.
+ *
+ * The SDK is imported where a secret is first read, not at module load: a function that reaches
+ * its database through DATABASE_URL never loads it, and Lambda's init phase does not pay for it.
+ */
+
+/**
+ * How long a read secret is trusted. A rotation does not wait for it: a refused login reads the
+ * secret again at once (`forceFetch`, shared/db/pool.ts).
+ */
+export const SECRET_MAX_AGE_SECONDS = 3_600;
+
+/**
+ * Connect and answer timeouts of one request, raised as the SDK's TimeoutError (which it retries);
+ * without `throwOnRequestTimeout` the handler would only log a warning when the answer is late.
+ */
+const CLIENT_CONFIG = { requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true } };
+
+let provider: Promise<import('@aws-lambda-powertools/parameters/secrets').SecretsProvider> | undefined;
+
+/** The container's provider, created (and the SDK loaded) on the first read. */
+const secretsProvider = () =>
+  (provider ??= import('@aws-lambda-powertools/parameters/secrets').then(
+    ({ SecretsProvider }) => new SecretsProvider({ clientConfig: CLIENT_CONFIG }),
+  ));
+
+/**
+ * The SecretString of the secret `arn`: from the container's cache while younger than
+ * `SECRET_MAX_AGE_SECONDS`, else (or with `forceFetch`) read from Secrets Manager now.
+ *
+ * Errors are the SDK's own (a `SecretsManagerServiceException` such as `ThrottlingException` or
+ * `InternalServiceError`, a `TimeoutError`, a Node network error), not Powertools' wrapper, so
+ * that shared/db/errors.ts `classifyError` sees what failed: throttling, 5xx and the network are
+ * `unavailable`; a missing secret or a denied read are `defect`.
+ *
+ * @example
+ * ```ts
+ * const text = await readSecretString(process.env.DB_SECRET_ARN!);
+ * // after PostgreSQL refused the password (a rotation):
+ * const fresh = await readSecretString(process.env.DB_SECRET_ARN!, { forceFetch: true });
+ * ```
+ */
+export async function readSecretString(arn: string, { forceFetch = false }: { forceFetch?: boolean } = {}): Promise<string> {
+  const [secrets, { GetParameterError }] = await Promise.all([secretsProvider(), import('@aws-lambda-powertools/parameters/errors')]);
+  let value: unknown;
+  try {
+    value = await secrets.get(arn, { maxAge: SECRET_MAX_AGE_SECONDS, forceFetch });
+  } catch (error) {
+    // Powertools wraps every SDK error in a GetParameterError (its `cause`): hand on the SDK's.
+    throw error instanceof GetParameterError && error.cause instanceof Error ? error.cause : error;
+  }
+  if (typeof value !== 'string') throw new TypeError('the secret holds no SecretString (a binary secret?)');
+  return value;
+}
