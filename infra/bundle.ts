@@ -22,18 +22,12 @@ const REPO_ROOT = join(import.meta.dirname, '..');
 const OUTPUT_FILE = 'index.mjs';
 
 /**
- * The Lambda Node.js runtime ships the AWS SDK for JavaScript v3, so `@aws-sdk/*` stays out of the bundles
- * (test/infra/cdk-cli.test.ts lists what each bundle expects from the runtime). pg-native is an optional peer of pg
- * that we never use.
+ * Every function bundles everything it needs, the AWS SDK included, rather than loading the copy the Lambda Node.js
+ * runtime ships: that copy is CommonJS, loaded whole, and of a version we neither choose nor test, while the SDK's ES
+ * module build (`module` field) lets esbuild keep only what is used. test/infra/cdk-cli.test.ts checks that no bundle
+ * loads anything from the runtime. pg-native is an optional peer of pg that we never use.
  */
-const RUNTIME_PROVIDED = ['@aws-sdk/*', 'pg-native'];
-
-/**
- * The submit function bundles everything it needs (the MSK IAM token is signed without the SDK:
- * shared/kafka/msk-iam-token.ts): nothing documents which SDK packages the Lambda runtime ships, and a missing one
- * would fail only in AWS. test/infra/cdk-cli.test.ts checks that its bundle loads nothing from the runtime.
- */
-const SELF_CONTAINED = ['pg-native'];
+const EXTERNAL = ['pg-native'];
 
 /**
  * ES module output (middy 7 is ESM-only). Some bundled CommonJS dependencies (pg, kafkajs) call require() for Node
@@ -82,12 +76,12 @@ interface FunctionBundle {
 }
 
 const FUNCTIONS: Record<FunctionName, FunctionBundle> = {
-  ingest: { external: RUNTIME_PROVIDED },
-  api: { external: RUNTIME_PROVIDED, plugins: [webAssets] },
-  submit: { external: SELF_CONTAINED },
+  ingest: { external: EXTERNAL },
+  api: { external: EXTERNAL, plugins: [webAssets] },
+  submit: { external: EXTERNAL },
   // The .sql files ride along: functions/migrate/run-migrations.ts reads them from LAMBDA_TASK_ROOT/migrations.
-  migrate: { external: RUNTIME_PROVIDED, copy: ['migrations'] },
-  'pre-token': { external: RUNTIME_PROVIDED },
+  migrate: { external: EXTERNAL, copy: ['migrations'] },
+  'pre-token': { external: EXTERNAL },
 };
 
 /**
