@@ -3,14 +3,18 @@
  * infra/bundle-cli.ts), local runs and tests all call `bundleFunction`, so what runs locally is byte for byte what
  * deploys (test/infra/bundle.test.ts compares it with the `cdk.out` asset).
  *
- * Each bundle is one minified ES module, `index.mjs`, with a linked source map, `index.mjs.map` (the functions run
- * with `--enable-source-maps`, so a stack trace names the TypeScript file and line). The build never writes where
- * esbuild thinks it does: it builds in memory as if into the repository root, so the map's `sources` are
- * repository paths (`functions/api/handler.ts`) whatever `outDir` is, and the bytes do not depend on it.
+ * Each bundle is a minified ES module, `index.mjs`, with a linked source map, `index.mjs.map` (the functions run
+ * with `--enable-source-maps`, so a stack trace names the TypeScript file and line), plus the code that the function
+ * imports only when it first needs it (`await import(...)`: the AWS SDK with the first secret read, the MSK signer
+ * with the first Kafka login) as ES module chunks in `chunks/`, each with its map: Node neither reads nor compiles
+ * them at init. The build never writes where esbuild thinks it does: it builds in memory as if into the repository
+ * root, so the maps' `sources` are repository paths (`functions/api/handler.ts`) whatever `outDir` is, and the bytes
+ * do not depend on it.
  * Options are a table per function (FUNCTIONS) over one common set (COMMON): change them here and every path follows.
  */
 import { cp, mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { buildWebAssets } from '../functions/api/web/build.js';
 
@@ -36,10 +40,27 @@ const EXTERNAL = ['pg-native'];
 const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
 /**
- * `node:http` (and `http`) resolve to infra/esbuild/node-http.cjs: dependencies that import it as an ES module (middy's
- * util, for one) would otherwise make Node load its bundled undici at init (docs/benchmarks.md, cold starts).
+ * Node built-ins reach the bundle as `process.getBuiltinModule(...)` in a small CommonJS module each, never as an ES
+ * module import. Why: esbuild hoists every import of an external module to the top of an ES module bundle, so a
+ * built-in imported only by code that runs late (the AWS SDK, loaded with the first secret read: `node:https`,
+ * `node:http2`, `node:child_process`, `node:zlib`, ...) would still be loaded at init; and the ES module facade of
+ * `node:http` reads every export, its lazy WebSocket/MessageEvent/CloseEvent getters included, which load Node's
+ * bundled undici. As CommonJS, each built-in is loaded where the code that needs it first runs (docs/benchmarks.md,
+ * cold starts). Upstream: esbuild has no lazily evaluated form for imports of externals in ES module output
+ * (github.com/evanw/esbuild/issues/700). Remove this when it has one, or when no bundled dependency imports a
+ * built-in it does not use at load time: build without it and compare `npm run bench:cold`.
  */
-const NODE_HTTP = join(REPO_ROOT, 'infra', 'esbuild', 'node-http.cjs');
+const BUILTIN = new RegExp(`^(?:node:)?(${builtinModules.map((name) => name.replace(/[/\\]/g, '\\$&')).join('|')})$`);
+const lazyBuiltins: Plugin = {
+  name: 'lazy-builtins',
+  setup(bundler) {
+    bundler.onResolve({ filter: BUILTIN }, ({ path }) => ({ path: path.replace(/^node:/, ''), namespace: 'builtin' }));
+    bundler.onLoad({ filter: /.*/, namespace: 'builtin' }, ({ path }) => ({
+      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(`node:${path}`)});`,
+      loader: 'js',
+    }));
+  },
+};
 
 const COMMON = {
   bundle: true,
@@ -49,10 +70,14 @@ const COMMON = {
   minify: true,
   mainFields: ['module', 'main'],
   banner: { js: REQUIRE_SHIM },
-  alias: { 'node:http': NODE_HTTP, http: NODE_HTTP },
   // Node reads the mappings only; the sources' text would double the map for nothing (docs/benchmarks.md).
   sourcemap: 'linked',
   sourcesContent: false,
+  // What only a dynamic import reaches goes to chunks/ (see above); index.mjs keeps what init runs.
+  splitting: true,
+  entryNames: 'index',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
   absWorkingDir: REPO_ROOT,
   logLevel: 'warning',
 } satisfies BuildOptions;
@@ -85,7 +110,7 @@ const FUNCTIONS: Record<FunctionName, FunctionBundle> = {
 };
 
 /**
- * Builds functions/<name>/handler.ts into outDir (index.mjs, index.mjs.map and any shipped folders), as deployed.
+ * Builds functions/<name>/handler.ts into outDir (index.mjs, index.mjs.map, chunks/ and any shipped folders), as deployed.
  * outDir is created if need be; files already in it stay (give a new or empty folder for an exact copy of the asset).
  */
 export async function bundleFunction(name: FunctionName, outDir: string): Promise<{ file: string }> {
@@ -93,13 +118,17 @@ export async function bundleFunction(name: FunctionName, outDir: string): Promis
   const result = await build({
     ...COMMON,
     entryPoints: [join(REPO_ROOT, 'functions', name, 'handler.ts')],
-    outfile: join(REPO_ROOT, OUTPUT_FILE),
+    outdir: REPO_ROOT,
     write: false,
     external: spec.external,
-    plugins: spec.plugins ?? [],
+    plugins: [lazyBuiltins, ...(spec.plugins ?? [])],
   });
   await mkdir(outDir, { recursive: true });
-  for (const output of result.outputFiles) await writeFile(join(outDir, basename(output.path)), output.contents);
+  for (const output of result.outputFiles) {
+    const file = join(outDir, relative(REPO_ROOT, output.path));
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, output.contents);
+  }
   for (const folder of spec.copy ?? []) await cp(join(REPO_ROOT, folder), join(outDir, folder), { recursive: true });
   return { file: join(outDir, OUTPUT_FILE) };
 }

@@ -14,7 +14,6 @@
  * SQLSTATE classes: https://www.postgresql.org/docs/current/errcodes-appendix.html
  * docs/ingest.md holds the same table with examples.
  */
-import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import pg from 'pg';
 import { ConfigError } from '../config.js';
 
@@ -53,10 +52,9 @@ function sqlStateKind(code: string): ErrorKind {
  * What an error means (the table above). Errors without a SQLSTATE: Node's system errors
  * (ECONNREFUSED, ETIMEDOUT, ... also on the AggregateError of a multi-address connect) and the
  * driver's own connection failures, which pg and pg-pool raise as plain `Error`s ("Connection
- * terminated unexpectedly", connect timeout), are `unavailable`; an AWS SDK error (reading the
- * secret) that the SDK's own retry classification calls throttling or transient (a
- * ThrottlingException, HTTP 429 or 5xx, its TimeoutError), or that it marks retryable or a
- * server fault, too. A ConfigError, a TypeError and any other error or thrown value is a `defect`.
+ * terminated unexpectedly", connect timeout), are `unavailable`; an AWS SDK error the SDK marks
+ * retryable or a server fault (reading the secret) too. A ConfigError, a TypeError and any
+ * other error or thrown value is a `defect`.
  */
 export function classifyError(error: unknown): ErrorKind {
   if (!(error instanceof Error)) return 'defect';
@@ -65,9 +63,7 @@ export function classifyError(error: unknown): ErrorKind {
   if (typeof code === 'string' && SYSTEM_ERROR_CODE.test(code)) return 'unavailable';
   if (typeof code === 'string' && SQLSTATE.test(code)) return sqlStateKind(code);
   if (error instanceof pg.DatabaseError || error instanceof ConfigError) return 'defect';
-  // The SDK's classifiers read only optional fields ($metadata, name, code, cause).
-  const sdkError = error as Parameters<typeof isTransientError>[0];
-  if ($retryable || $fault === 'server' || isThrottlingError(sdkError) || isTransientError(sdkError)) return 'unavailable';
+  if ($retryable || $fault === 'server') return 'unavailable';
   return Object.getPrototypeOf(error) === Error.prototype ? 'unavailable' : 'defect';
 }
 

@@ -37,13 +37,33 @@ const secretsProvider = () =>
   ));
 
 /**
+ * The SDK's error under Powertools' GetParameterError (its `cause`), with the SDK's own retry
+ * judgement recorded where classifyError looks (`$retryable`, the SDK's field for a retryable
+ * error): a ThrottlingException is a 4xx the SDK does not mark so, though it retries it. Done
+ * here, where the SDK is loaded, so that classifyError needs none of it at init.
+ */
+async function sdkError(error: unknown): Promise<unknown> {
+  const [{ GetParameterError }, { isThrottlingError, isTransientError }] = await Promise.all([
+    import('@aws-lambda-powertools/parameters/errors'),
+    import('@smithy/core/retry'),
+  ]);
+  const cause = error instanceof GetParameterError && error.cause instanceof Error ? error.cause : error;
+  if (!(cause instanceof Error)) return cause;
+  const sdk = cause as Error & Parameters<typeof isTransientError>[0] & { $retryable?: { throttling?: boolean } };
+  if (sdk.$retryable === undefined && (isThrottlingError(sdk) || isTransientError(sdk)))
+    sdk.$retryable = { throttling: isThrottlingError(sdk) };
+  return sdk;
+}
+
+/**
  * The SecretString of the secret `arn`: from the container's cache while younger than
  * `SECRET_MAX_AGE_SECONDS`, else (or with `forceFetch`) read from Secrets Manager now.
  *
  * Errors are the SDK's own (a `SecretsManagerServiceException` such as `ThrottlingException` or
  * `InternalServiceError`, a `TimeoutError`, a Node network error), not Powertools' wrapper, so
  * that shared/db/errors.ts `classifyError` sees what failed: throttling, 5xx and the network are
- * `unavailable`; a missing secret or a denied read are `defect`.
+ * `unavailable` (marked `$retryable` when the SDK's own classification says so); a missing
+ * secret or a denied read are `defect`.
  *
  * @example
  * ```ts
@@ -53,13 +73,12 @@ const secretsProvider = () =>
  * ```
  */
 export async function readSecretString(arn: string, { forceFetch = false }: { forceFetch?: boolean } = {}): Promise<string> {
-  const [secrets, { GetParameterError }] = await Promise.all([secretsProvider(), import('@aws-lambda-powertools/parameters/errors')]);
+  const secrets = await secretsProvider();
   let value: unknown;
   try {
     value = await secrets.get(arn, { maxAge: SECRET_MAX_AGE_SECONDS, forceFetch });
   } catch (error) {
-    // Powertools wraps every SDK error in a GetParameterError (its `cause`): hand on the SDK's.
-    throw error instanceof GetParameterError && error.cause instanceof Error ? error.cause : error;
+    throw await sdkError(error);
   }
   if (typeof value !== 'string') throw new TypeError('the secret holds no SecretString (a binary secret?)');
   return value;
