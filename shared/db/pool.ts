@@ -82,7 +82,9 @@ export function createDatabase(env: NodeJS.ProcessEnv = process.env): Database {
     } catch (error) {
       if (classifyError(error) !== 'credentials') throw error;
       forceFetch = true;
-      await close();
+      // Not awaited: the old pool ends once a connection still checked out (a transaction of
+      // this very invocation) is released, which may wait for this call.
+      void close().catch(() => undefined);
       return call(await pool());
     }
   }

@@ -8,7 +8,8 @@
  *
  * Everything AWS about the call is the SDK's: credentials (the execution role's, from the
  * variables Lambda sets), region (AWS_REGION; shared/db/config.ts checks that each secret's ARN
- * names the same one, as Secrets Manager serves a secret only in its own region), endpoint
+ * names the same one, as Secrets Manager serves a secret only in its own region; without
+ * AWS_REGION, the ARN's), endpoint
  * (AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL, e.g. LocalStack locally), retries with
  * backoff for throttling, 5xx and network errors.
  *
@@ -30,10 +31,16 @@ const CLIENT_CONFIG = { requestHandler: { connectionTimeout: 3_000, requestTimeo
 
 let provider: Promise<import('@aws-lambda-powertools/parameters/secrets').SecretsProvider> | undefined;
 
-/** The container's provider, created (and the SDK loaded) on the first read. */
-const secretsProvider = () =>
+/**
+ * The container's provider, created (and the SDK loaded) on the first read. Its region is the
+ * SDK's own (AWS_REGION, which Lambda always sets); only where none is set (a tool run without
+ * AWS settings) the region the secret's ARN names, the one region that can serve it, rather than
+ * the SDK's untyped "Region is missing" at the first read.
+ */
+const secretsProvider = (arn: string) =>
   (provider ??= import('@aws-lambda-powertools/parameters/secrets').then(
-    ({ SecretsProvider }) => new SecretsProvider({ clientConfig: CLIENT_CONFIG }),
+    ({ SecretsProvider }) =>
+      new SecretsProvider({ clientConfig: { ...CLIENT_CONFIG, ...(process.env.AWS_REGION ? {} : { region: arn.split(':')[3] }) } }),
   ));
 
 /**
@@ -73,7 +80,7 @@ async function sdkError(error: unknown): Promise<unknown> {
  * ```
  */
 export async function readSecretString(arn: string, { forceFetch = false }: { forceFetch?: boolean } = {}): Promise<string> {
-  const secrets = await secretsProvider();
+  const secrets = await secretsProvider(arn);
   let value: unknown;
   try {
     value = await secrets.get(arn, { maxAge: SECRET_MAX_AGE_SECONDS, forceFetch });

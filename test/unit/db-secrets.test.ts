@@ -95,6 +95,20 @@ describe('readSecretString', () => {
     expect(received).toHaveLength(2);
   });
 
+  it("signs for the ARN's region where no AWS_REGION is set (a tool without AWS settings)", async () => {
+    vi.stubEnv('AWS_REGION', '');
+    vi.resetModules();
+    try {
+      const fresh = await import('../../shared/db/secrets.js');
+      const other = 'arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:elsewhere-AbCdEf';
+      answer = { status: 200, body: { ARN: other, Name: 'elsewhere', SecretString: 'x' } };
+      expect(await fresh.readSecretString(other)).toBe('x');
+      expect(received.at(-1)!.authorization).toMatch(/\/ap-southeast-2\/secretsmanager\/aws4_request/);
+    } finally {
+      vi.stubEnv('AWS_REGION', 'eu-west-1');
+    }
+  });
+
   it('refuses a binary secret', async () => {
     answer = { status: 200, body: { ARN: arn('binary'), Name: 'binary', SecretBinary: Buffer.from('x').toString('base64') } };
     expect(await failure('binary')).toBeInstanceOf(TypeError);
