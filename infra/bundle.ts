@@ -115,13 +115,27 @@ const FUNCTIONS: Record<FunctionName, FunctionBundle> = {
  */
 export async function bundleFunction(name: FunctionName, outDir: string): Promise<{ file: string }> {
   const spec = FUNCTIONS[name];
+  const bundled = await bundleEntry(join(REPO_ROOT, 'functions', name, 'handler.ts'), outDir, spec);
+  for (const folder of spec.copy ?? []) await cp(join(REPO_ROOT, folder), join(outDir, folder), { recursive: true });
+  return bundled;
+}
+
+/**
+ * Builds any entry module into outDir as index.mjs with the functions' options (bundleFunction's build; tests bundle
+ * a probe of a lazily imported path with it, which only a bundle split into chunks shows as deployed).
+ */
+export async function bundleEntry(
+  entryPoint: string,
+  outDir: string,
+  { external = EXTERNAL, plugins = [] }: Partial<Pick<FunctionBundle, 'external' | 'plugins'>> = {},
+): Promise<{ file: string }> {
   const result = await build({
     ...COMMON,
-    entryPoints: [join(REPO_ROOT, 'functions', name, 'handler.ts')],
+    entryPoints: [entryPoint],
     outdir: REPO_ROOT,
     write: false,
-    external: spec.external,
-    plugins: [lazyBuiltins, ...(spec.plugins ?? [])],
+    external,
+    plugins: [lazyBuiltins, ...plugins],
   });
   await mkdir(outDir, { recursive: true });
   for (const output of result.outputFiles) {
@@ -129,6 +143,5 @@ export async function bundleFunction(name: FunctionName, outDir: string): Promis
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, output.contents);
   }
-  for (const folder of spec.copy ?? []) await cp(join(REPO_ROOT, folder), join(outDir, folder), { recursive: true });
   return { file: join(outDir, OUTPUT_FILE) };
 }

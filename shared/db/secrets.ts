@@ -29,7 +29,8 @@ export const SECRET_MAX_AGE_SECONDS = 3_600;
  */
 const CLIENT_CONFIG = { requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true } };
 
-let provider: Promise<import('@aws-lambda-powertools/parameters/secrets').SecretsProvider> | undefined;
+type Sdk = typeof import('./secrets-sdk.js');
+let provider: Promise<InstanceType<Sdk['SecretsProvider']>> | undefined;
 
 /**
  * The container's provider, created (and the SDK loaded) on the first read. Its region is the
@@ -38,7 +39,7 @@ let provider: Promise<import('@aws-lambda-powertools/parameters/secrets').Secret
  * the SDK's untyped "Region is missing" at the first read.
  */
 const secretsProvider = (arn: string) =>
-  (provider ??= import('@aws-lambda-powertools/parameters/secrets').then(
+  (provider ??= import('./secrets-sdk.js').then(
     ({ SecretsProvider }) =>
       new SecretsProvider({ clientConfig: { ...CLIENT_CONFIG, ...(process.env.AWS_REGION ? {} : { region: arn.split(':')[3] }) } }),
   ));
@@ -50,10 +51,7 @@ const secretsProvider = (arn: string) =>
  * here, where the SDK is loaded, so that classifyError needs none of it at init.
  */
 async function sdkError(error: unknown): Promise<unknown> {
-  const [{ GetParameterError }, { isThrottlingError, isTransientError }] = await Promise.all([
-    import('@aws-lambda-powertools/parameters/errors'),
-    import('@smithy/core/retry'),
-  ]);
+  const { GetParameterError, isThrottlingError, isTransientError } = await import('./secrets-sdk.js');
   const cause = error instanceof GetParameterError && error.cause instanceof Error ? error.cause : error;
   if (!(cause instanceof Error)) return cause;
   const sdk = cause as Error & Parameters<typeof isTransientError>[0] & { $retryable?: { throttling?: boolean } };

@@ -22,7 +22,7 @@ export interface MskIamToken {
  * ```
  */
 export async function mskIamToken(region: string): Promise<MskIamToken> {
-  const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
+  const { generateAuthToken } = await import('./msk-iam-signer.js');
   const { token, expiryTime } = await generateAuthToken({ region });
   return { token, expiresAt: expiryTime };
 }
