@@ -34,8 +34,9 @@ const OUTPUT_FILE = 'index.mjs';
 const EXTERNAL = ['pg-native'];
 
 /**
- * ES module output (middy 7 is ESM-only). Some bundled CommonJS dependencies (pg, kafkajs) call require() for Node
- * built-ins, which an ES module lacks: the banner gives them one.
+ * ES module output (middy 7 is ESM-only). Bundled CommonJS dependencies call require(); those of built-ins become
+ * lazyBuiltins below at build time, but one left to run time (pg's optional `pg-native`, external) needs a require()
+ * that an ES module lacks: the banner gives them one.
  */
 const REQUIRE_SHIM = "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 

@@ -7,7 +7,7 @@
  * Its own PostgreSQL server: the test changes orders_reader's password, which the other test
  * files log in with. No TLS here (DB_SSLMODE=disable), which the server of the test kit does not
  * offer. Stood in for: the secret reader (shared/db/secrets.ts), which hands out the secret's
- * current value and records each read; its SDK path is tested in test/unit/db-secrets.test.ts and
+ * current value and records each read; its SDK path is tested in test/integration/db-secrets.test.ts and
  * against LocalStack by the rotation tests of the local stack.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';

@@ -4,7 +4,7 @@
  * test files share. The master login comes from DATABASE_URL here: in AWS it comes from
  * DB_SECRET_ARN over verified TLS, which the embedded server does not offer.
  * Mocked: the secret reader (shared/db/secrets.ts; its SDK path against a Secrets Manager endpoint
- * is tested in test/unit/db-secrets.test.ts and, against LocalStack, by the rotation tests). The
+ * is tested in test/integration/db-secrets.test.ts and, against LocalStack, by the rotation tests). The
  * mock hands out the role secrets' current values, as GetSecretValue would, and records the reads.
  */
 import { readdir } from 'node:fs/promises';

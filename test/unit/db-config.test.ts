@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../shared/config.js';
 import { connectionFromConfig, fetchRdsSecret, parseRdsSecret, poolSettings, readDatabaseConfig } from '../../shared/db/config.js';
 
-// The secret's text stands in for shared/db/secrets.ts (the SDK path: test/unit/db-secrets.test.ts).
+// The secret's text stands in for shared/db/secrets.ts (the SDK path: test/integration/db-secrets.test.ts).
 const secretStrings = new Map<string, string>();
 const fetched: Array<[string, { forceFetch?: boolean } | undefined]> = [];
 vi.mock('../../shared/db/secrets.js', () => ({

@@ -1,6 +1,7 @@
 /**
  * The secret reader (shared/db/secrets.ts) through the real SDK client and Powertools' cache,
- * and what classifyError (shared/db/errors.ts) makes of the errors the SDK really raises.
+ * what classifyError (shared/db/errors.ts) makes of the errors the SDK really raises, and the
+ * read API's answer when the secret cannot be read.
  *
  * Secrets Manager itself is stood in for by a small HTTP server that answers GetSecretValue as
  * the service does (awsJson1_1: `X-Amz-Target`, `__type` errors); the SDK finds it through
@@ -12,8 +13,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { InternalServiceError, ResourceNotFoundException, SecretsManagerServiceException } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { apiDependencies, createApiHandler } from '../../functions/api/api-handler.js';
+import { cacheConfigFromEnv } from '../../functions/api/order-cache.js';
 import { classifyError } from '../../shared/db/errors.js';
 import { readSecretString } from '../../shared/db/secrets.js';
+import { apiGet } from '../support/api-events.js';
+import { lambdaContext } from '../support/lambda.js';
 
 type Answer = { status: number; body: unknown } | 'hang' | 'reset';
 
@@ -181,5 +186,21 @@ describe("classifyError on the SDK's own errors (never Powertools' wrapper)", ()
     expect(classifyError(missing)).toBe('defect');
     answer = { status: 400, body: { __type: 'AccessDeniedException', Message: 'not authorized' } };
     expect(classifyError(await failure('denied'))).toBe('defect');
+  });
+});
+
+describe('the read API when Secrets Manager cannot answer', () => {
+  it('answers 503 with Retry-After for a throttled secret read (no database reached at all)', async () => {
+    answer = { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };
+    const dependencies = apiDependencies({ DB_SECRET_ARN: arn('api-throttled'), AWS_REGION: 'eu-west-1' });
+    try {
+      const handler = createApiHandler({ cache: cacheConfigFromEnv({}), signIn: undefined }, dependencies);
+      const response = await handler(apiGet('/orders/a1'), lambdaContext());
+      expect(response.statusCode).toBe(503);
+      expect(response.headers?.['retry-after']).toBe('5');
+      expect(received.every((request) => request.body.SecretId === arn('api-throttled'))).toBe(true);
+    } finally {
+      await dependencies.database.close();
+    }
   });
 });
