@@ -9,9 +9,8 @@
  * Everything AWS about the call is the SDK's: credentials (the execution role's, from the
  * variables Lambda sets), region (AWS_REGION; shared/db/config.ts checks that each secret's ARN
  * names the same one, as Secrets Manager serves a secret only in its own region; without
- * AWS_REGION, the ARN's), endpoint
- * (AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL, e.g. LocalStack locally), retries with
- * backoff for throttling, 5xx and network errors.
+ * AWS_REGION, the ARN's), endpoint (AWS_ENDPOINT_URL_SECRETS_MANAGER or AWS_ENDPOINT_URL, e.g.
+ * LocalStack locally), retries with backoff for throttling, 5xx and network errors.
  *
  * The SDK is imported where a secret is first read, not at module load: a function that reaches
  * its database through DATABASE_URL never loads it, and Lambda's init phase does not pay for it.
