@@ -12,14 +12,15 @@ const DATABASE_RETRY_AFTER_SECONDS = 5;
 /**
  * A read worth repeating once, at once: its session was terminated by the server (57P01
  * admin_shutdown: a password rotation or a failover ends the sessions), the connection ended
- * under it (pg's own errors without a SQLSTATE), or the login was refused (28P01: the pool has
- * re-read the secret by then, shared/db/pool.ts). Not a server that refuses connections or is
- * too busy (a system error code, other SQLSTATEs): repeating would only add load and delay.
+ * under it (pg's own errors: plain `Error`s without a code), or the login was refused (28P01:
+ * the pool has re-read the secret by then, shared/db/pool.ts). Not a server that refuses
+ * connections or is too busy (a system error code, other SQLSTATEs), nor a secret that could not
+ * be read (the SDK has retried that already): repeating would only add load and delay.
  */
 function worthRepeating(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  const kind = classifyError(error);
-  return code === '57P01' || kind === 'credentials' || (kind === 'unavailable' && code === undefined);
+  if (code === '57P01' || classifyError(error) === 'credentials') return true;
+  return error instanceof Error && Object.getPrototypeOf(error) === Error.prototype && code === undefined;
 }
 
 /**

@@ -199,6 +199,8 @@ describe('the read API when Secrets Manager cannot answer', () => {
       expect(response.statusCode).toBe(503);
       expect(response.headers?.['retry-after']).toBe('5');
       expect(received.every((request) => request.body.SecretId === arn('api-throttled'))).toBe(true);
+      // The SDK's own attempts (three by default), not repeated by the read API on top.
+      expect(received).toHaveLength(3);
     } finally {
       await dependencies.database.close();
     }
