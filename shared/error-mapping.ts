@@ -16,10 +16,11 @@
  *   credentials  28P01 invalid password (the secret was rotated since it was read)
  *   defect       42 (syntax, 42P01, 42501), 28000 (a role without LOGIN), 3D, 25, 0A, XX, ...
  *
- * AWS SDK v3 (the Secrets Manager read), by the SDK's own classification (@smithy/core/retry,
- * what its retry strategy decides by): a throttle (ThrottlingException, HTTP 429), a transient
- * error (`$retryable`, TimeoutError, a 5xx, the node http handler's ECONNRESET and the like) or
- * a server fault (`$fault: 'server'`, e.g. InternalServiceError) is `unavailable`. Any other
+ * AWS SDK v3 (the Secrets Manager read), by the SDK's own flags: an error the SDK deems retryable
+ * (`$retryable`: the secret reader, shared/db/secrets.ts, records there the SDK's own throttling and
+ * transient judgement, @smithy/core/retry, which it loads with the SDK so that no SDK code runs at
+ * init) or a server fault (`$fault: 'server'`, e.g. InternalServiceError) is `unavailable`; the node
+ * http handler's network errors carry system codes (above). Any other
  * client fault is a `defect`: AccessDeniedException (an IAM policy), ResourceNotFoundException (a
  * secret ARN), DecryptionFailure (a KMS key policy) are misconfigurations that a retry does not
  * mend and an operator must hear of; `credentials` stays the database's refused password.
@@ -30,7 +31,6 @@
  * KafkaJSNumberOfRetriesExceeded are `unavailable`, any other kafkajs error by its `retriable`
  * flag (`unavailable`, else `defect`: a refused SASL login, an authorization failure).
  */
-import { isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { type ErrorKind, MappedError, PipelineError } from './errors.js';
 
 /** By exact SQLSTATE first, then by its class (the first two characters); anything else is a defect. */
@@ -63,8 +63,6 @@ const KAFKA_UNAVAILABLE: ReadonlySet<string> = new Set([
   'KafkaJSNumberOfRetriesExceeded',
 ]);
 
-type SdkError = Parameters<typeof isTransientError>[0];
-
 /** The fields of the libraries' errors read here (all optional: a value may come from anywhere). */
 interface LibraryFields {
   name: string;
@@ -72,19 +70,17 @@ interface LibraryFields {
   constraint?: unknown;
   retriable?: unknown;
   $fault?: unknown;
+  $retryable?: unknown;
 }
 
 function kindOf(error: Error): ErrorKind {
-  const { name, code, retriable, $fault } = error as Error & LibraryFields;
+  const { name, code, retriable, $fault, $retryable } = error as Error & LibraryFields;
   // No SQLSTATE class starts with "E", so EPIPE is a system error, not a SQLSTATE.
   if (typeof code === 'string' && SYSTEM_ERROR_CODE.test(code)) return 'unavailable';
   if (typeof code === 'string' && SQLSTATE.test(code)) return BY_CODE[code] ?? BY_CLASS[code.slice(0, 2)] ?? 'defect';
   if (typeof retriable === 'boolean' && name.startsWith('KafkaJS'))
     return KAFKA_UNAVAILABLE.has(name) || retriable ? 'unavailable' : 'defect';
-  // The SDK's checks read the fields of a service exception or a transport error (typed as the
-  // SDK's errors, whose `cause` is an Error where Error's own is unknown).
-  const sdkError = error as SdkError;
-  if (isThrottlingError(sdkError) || isTransientError(sdkError) || $fault === 'server') return 'unavailable';
+  if ($retryable || $fault === 'server') return 'unavailable';
   if ($fault === 'client') return 'defect';
   // pg and pg-pool raise their own connection failures as plain Errors; any subclass is someone's bug.
   return Object.getPrototypeOf(error) === Error.prototype ? 'unavailable' : 'defect';

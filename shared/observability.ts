@@ -3,14 +3,15 @@
  * (embedded metric format). The namespace is overridable with POWERTOOLS_METRICS_NAMESPACE, the
  * level with POWERTOOLS_LOG_LEVEL; POWERTOOLS_METRICS_DISABLED=true silences metrics locally.
  * Every handler is wrapped by `observedHandler`, so what observes a function is decided here once.
- * X-Ray tracing is opt-in per function (shared/tracing.ts): X-Ray does not trace functions
- * invoked by a Kafka event-source mapping at all.
+ * Tracing is Lambda's own: active X-Ray tracing (infra) records each invocation's segment of the
+ * functions API Gateway invokes; spans for PostgreSQL and Kafka are later work, through
+ * OpenTelemetry (docs/deploy.md, Observability).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 import { METRICS_NAMESPACE } from './metrics.js';
@@ -37,19 +38,12 @@ export function createObservability(serviceName: string): Observability {
   };
 }
 
-/**
- * A middy handler with the observability middlewares applied, after `outermost` (e.g. tracing,
- * which should see the whole invocation); chain further `.use(...)` as needed.
- */
+/** A middy handler with the observability middlewares applied; chain further `.use(...)` as needed. */
 export function observedHandler<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
   { logger, metrics }: Observability,
-  ...outermost: MiddlewareObj[]
 ) {
   // No early-timeout timer per invocation: Lambda enforces the timeout itself, and no function
   // here answers differently just before it (saves a timer and a promise race on every request).
-  return middy<TEvent, TResult>(handler, { timeoutEarlyInMillis: 0 })
-    .use(outermost)
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+  return middy<TEvent, TResult>(handler, { timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).use(logMetrics(metrics));
 }

@@ -113,7 +113,6 @@ export function createApiHandler(config: ApiConfig | (() => ApiConfig), { databa
     }
   };
   return httpHandler<APIGatewayProxyEventV2>((event) => dispatch(operations, event), observability, {
-    serviceName: SERVICES.api,
     headers,
     metricsFor: ({ response }) => (response.statusCode >= 500 ? FAILED_REQUEST : REQUEST),
   });

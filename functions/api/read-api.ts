@@ -2,19 +2,41 @@
 import type { OrderReader, OrderSummary } from '../../shared/db/orders.js';
 import { apiError } from '../../shared/http/errors.js';
 import { ORDER_UID_PATTERN } from '../../shared/order/order-uid.js';
-import { isDatabaseUnavailable } from '../../shared/db/errors.js';
+import { classifyError } from '../../shared/db/errors.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../../shared/http/cursor.js';
 import { type CachedRead, OrderCache, type OrderCacheConfig, type OrderCacheStats } from './order-cache.js';
 
 /** Seconds a client waits before retrying after a database outage. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-/** A database outage as the API's 503; any other failure passes through (a bug: 500). */
-async function fromDatabase<T>(read: Promise<T>): Promise<T> {
+/**
+ * A read worth repeating once, at once: its session was terminated by the server (57P01
+ * admin_shutdown: a password rotation or a failover ends the sessions), the connection ended
+ * under it (pg's own errors: plain `Error`s without a code), or the login was refused (28P01:
+ * the pool has re-read the secret by then, shared/db/pool.ts). Not a server that refuses
+ * connections or is too busy (a system error code, other SQLSTATEs), nor a secret that could not
+ * be read (the SDK has retried that already): repeating would only add load and delay.
+ */
+function worthRepeating(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '57P01' || classifyError(error) === 'credentials') return true;
+  return error instanceof Error && Object.getPrototypeOf(error) === Error.prototype && code === undefined;
+}
+
+/**
+ * Runs `read`, once more if its first failure is worth repeating; a database that still cannot
+ * serve it (unavailable, or a login refused mid-rotation) is the API's 503 with Retry-After; any
+ * other failure passes through (a bug: 500).
+ */
+async function fromDatabase<T>(read: () => Promise<T>): Promise<T> {
   try {
-    return await read;
+    return await read().catch((error: unknown) => {
+      if (!worthRepeating(error)) throw error;
+      return read();
+    });
   } catch (error) {
-    if (!isDatabaseUnavailable(error)) throw error;
+    const kind = classifyError(error);
+    if (kind !== 'unavailable' && kind !== 'credentials') throw error;
     throw apiError(503, 'service_unavailable', 'the database is unavailable; try again shortly', {
       headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
       cause: error,
@@ -42,7 +64,7 @@ export interface ReadApi {
 
 /** The read API of one function instance: its own cache in front of `reader` (its own pool). */
 export function createReadApi(cacheConfig: OrderCacheConfig, reader: OrderReader): ReadApi {
-  const cache = new OrderCache(cacheConfig, (orderUid) => fromDatabase(reader.findStoredOrder(orderUid)));
+  const cache = new OrderCache(cacheConfig, (orderUid) => fromDatabase(() => reader.findStoredOrder(orderUid)));
   return {
     async getOrder(orderUid) {
       if (!ORDER_UID_PATTERN.test(orderUid)) {
@@ -66,7 +88,7 @@ async function listOrders(reader: OrderReader, query: Readonly<Record<string, st
   }
   const afterId = cursor === undefined ? undefined : cursorPosition(cursor);
   // One row more than a page says whether another page follows.
-  const rows = await fromDatabase(reader.listOrderSummaries(limit + 1, afterId));
+  const rows = await fromDatabase(() => reader.listOrderSummaries(limit + 1, afterId));
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {

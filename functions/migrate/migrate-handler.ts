@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { type DatabaseEnv, readDatabaseConfig } from '../../shared/db/config.js';
 import { SERVICES } from '../../shared/metrics.js';
 import { createObservability, type Observability, observedHandler } from '../../shared/observability.js';
-import { tracing } from '../../shared/tracing.js';
 import { type MigrationRun, runMigrations, type RunMigrationsOptions } from './run-migrations.js';
 
 export type MigrateResult = MigrationRun;
@@ -46,5 +45,5 @@ export function createMigrateHandler(config: MigrateConfig, { observability, rea
     logger.info(result.applied.length === 0 ? 'schema is up to date' : 'migrations applied', { ...result });
     return result;
   }
-  return observedHandler(migrate, observability, tracing(SERVICES.migrate));
+  return observedHandler(migrate, observability);
 }

@@ -40,7 +40,7 @@ export async function connectRetryingPassword<T>(
   }
 }
 
-type SecretReader = (arn: string, variable: string, options: { refresh: boolean }) => Promise<RdsSecret>;
+type SecretReader = (arn: string, variable: string, options: { forceFetch: boolean }) => Promise<RdsSecret>;
 
 const ROLE_SECRETS = [
   ['orders_writer', 'DB_WRITER_SECRET_ARN'],
@@ -62,7 +62,7 @@ export async function readRolePasswords(
   for (const [role, variable] of ROLE_SECRETS) {
     const arn = config[variable];
     if (!arn) continue;
-    const secret = await readSecret(arn, variable, { refresh: true });
+    const secret = await readSecret(arn, variable, { forceFetch: true });
     if (secret.username !== role) throw new ConfigError(`${variable} must hold the credentials of ${role}`);
     passwords[role] = secret.password;
   }
@@ -86,7 +86,9 @@ export interface MigrationRun {
 /** A session as the master user, straight to the instance (DB_HOST's proxy would not keep the advisory lock's session). */
 async function openMasterSession(config: DatabaseEnv, readSecret: SecretReader, refresh: boolean): Promise<pg.Client> {
   const master =
-    config.DATABASE_URL || !config.DB_SECRET_ARN ? undefined : await readSecret(config.DB_SECRET_ARN, 'DB_SECRET_ARN', { refresh });
+    config.DATABASE_URL || !config.DB_SECRET_ARN
+      ? undefined
+      : await readSecret(config.DB_SECRET_ARN, 'DB_SECRET_ARN', { forceFetch: refresh });
   const client = new pg.Client({
     ...connectionFromConfig({ ...config, DB_HOST: undefined }, master),
     application_name: 'order-pipeline-migrate',

@@ -71,7 +71,7 @@ export function createSubmitHandler(
     },
   };
 
-  return httpHandler<ParsedEvent>(submit, observability, { serviceName: SERVICES.submit, headers: () => SECURITY_HEADERS, metricsFor })
+  return httpHandler<ParsedEvent>(submit, observability, { headers: () => SECURITY_HEADERS, metricsFor })
     .use(logRejections)
     .use(bodySizeLimit(MAX_ORDER_BYTES))
     .use(utf8Body())

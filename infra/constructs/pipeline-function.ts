@@ -105,7 +105,6 @@ export class PipelineFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.name,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        POWERTOOLS_TRACE_ENABLED: String(props.tracing),
         ...props.environment,
       },
     });

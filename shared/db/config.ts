@@ -4,9 +4,14 @@
  *    it wins over DB_SECRET_ARN;
  *  - DB_SECRET_ARN: the Secrets Manager secret the function logs in with ({ host, port,
  *    username, password, dbname, ... } as RDS writes it): the master secret for the migrate
- *    function, the function's own role secret for the others. Fetched once per container and
- *    cached. TLS is required and verified: the Lambda Node.js runtime trusts the RDS CA bundle
- *    when NODE_EXTRA_CA_CERTS points at it (the infra sets it);
+ *    function, the function's own role secret for the others. Read with the AWS SDK through
+ *    Powertools Parameters (shared/db/secrets.ts), cached per container, read again at once when
+ *    PostgreSQL refuses its password. TLS is required and verified: the Lambda Node.js runtime
+ *    trusts the RDS CA bundle when NODE_EXTRA_CA_CERTS points at it (the infra sets it);
+ *  - DB_SSLMODE: `verify-full` (default: TLS, certificate and host name verified) or `disable`
+ *    (no TLS: a local database of one's own that has none); for the secret's connection only,
+ *    DATABASE_URL says its own `?sslmode=`;
+ *  - AWS_REGION: the SDK's region (Lambda sets it); each *_SECRET_ARN must name the same one;
  *  - DB_HOST: an RDS Proxy endpoint in front of the instance; DB_NAME: the database;
  *  - DB_POOL_MAX, DB_CONNECT_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS: pool size and timeouts;
  *  - DB_WRITER_SECRET_ARN, DB_READER_SECRET_ARN: the migrate function only, the secrets whose
@@ -18,7 +23,7 @@
 import type { PoolConfig } from 'pg';
 import * as z from 'zod';
 import { blankAsAbsent, ConfigError, type Env, readEnv, wholeNumber } from '../config.js';
-import { getSecretString } from './secrets-manager.js';
+import { readSecretString } from './secrets.js';
 
 /** The name the database's configuration errors had before all concerns shared ConfigError. */
 export { ConfigError as DatabaseConfigError };
@@ -49,6 +54,11 @@ const databaseUrl = z.preprocess(
 const databaseEnvSchema = z.object({
   DATABASE_URL: databaseUrl,
   DB_SECRET_ARN: secretArn,
+  DB_SSLMODE: z.preprocess(
+    blankAsAbsent,
+    z.enum(['verify-full', 'disable'], { error: 'must be "verify-full" (the default) or "disable"' }).default('verify-full'),
+  ),
+  AWS_REGION: name,
   DB_HOST: name,
   DB_NAME: name,
   DB_POOL_MAX: wholeNumber({ min: 1, max: 100, fallback: 2 }),
@@ -66,9 +76,29 @@ function somewhereToConnect(env: Env) {
   return [{ name: 'DATABASE_URL', message: 'set DATABASE_URL (local) or DB_SECRET_ARN (AWS) to reach the database' }];
 }
 
+const SECRET_VARIABLES = ['DB_SECRET_ARN', 'DB_WRITER_SECRET_ARN', 'DB_READER_SECRET_ARN'] as const;
+
+/**
+ * Secrets Manager serves a secret only in the region its ARN names, and the SDK's client calls
+ * AWS_REGION's endpoint: a secret of another region would fail at the first login, as not found.
+ */
+function secretsInTheSdkRegion(env: Env) {
+  const region = blankAsAbsent(env.AWS_REGION);
+  if (typeof region !== 'string') return [];
+  return SECRET_VARIABLES.flatMap((variable) => {
+    const arnRegion = String(blankAsAbsent(env[variable]) ?? '').split(':')[3];
+    return arnRegion && arnRegion !== region
+      ? [{ name: variable, message: `names region ${arnRegion}, but the function's AWS_REGION is ${region}` }]
+      : [];
+  });
+}
+
 /** Parses the database variables of `env`; throws one ConfigError naming each bad one. */
 export function readDatabaseConfig(env: Env = process.env): DatabaseEnv {
-  return readEnv('database', databaseEnvSchema, env, { secret: ['DATABASE_URL'], check: somewhereToConnect });
+  return readEnv('database', databaseEnvSchema, env, {
+    secret: ['DATABASE_URL'],
+    check: (values) => [...somewhereToConnect(values), ...secretsInTheSdkRegion(values)],
+  });
 }
 
 /** The fields of an RDS-style secret that a login needs (the role secrets have the same shape). */
@@ -94,18 +124,16 @@ export function parseRdsSecret(value: unknown, variable: string): RdsSecret {
   return parsed.data;
 }
 
-/** Secrets read by this container, by ARN, with when they were read (an hour's cache, as Powertools Parameters kept). */
-const secretCache = new Map<string, { value: string; readAt: number }>();
-const SECRET_MAX_AGE_MS = 3_600_000;
-
-/** The current value of a secret: cached for an hour per container, or fetched afresh. */
-export async function fetchRdsSecret(arn: string, variable: string, { refresh = false }: { refresh?: boolean } = {}): Promise<RdsSecret> {
-  const cached = secretCache.get(arn);
-  let text = cached && !refresh && Date.now() - cached.readAt < SECRET_MAX_AGE_MS ? cached.value : undefined;
-  if (text === undefined) {
-    text = await getSecretString(arn);
-    secretCache.set(arn, { value: text, readAt: Date.now() });
-  }
+/**
+ * The RDS secret of `arn` (the variable that named it, for errors): the container's cached copy
+ * (shared/db/secrets.ts), or read now with `forceFetch` (after a refused login).
+ */
+export async function fetchRdsSecret(
+  arn: string,
+  variable: string,
+  { forceFetch = false }: { forceFetch?: boolean } = {},
+): Promise<RdsSecret> {
+  const text = await readSecretString(arn, { forceFetch });
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -126,17 +154,17 @@ export function connectionFromConfig(config: DatabaseEnv, secret?: RdsSecret): P
     user: secret.username,
     password: secret.password,
     database: config.DB_NAME ?? secret.dbname ?? 'postgres',
-    ssl: { rejectUnauthorized: true, servername: host },
+    ssl: config.DB_SSLMODE === 'disable' ? false : { rejectUnauthorized: true, servername: host },
   };
 }
 
-/** Where to connect: DATABASE_URL, or the secret of DB_SECRET_ARN (re-fetched when `refreshSecret`). */
+/** Where to connect: DATABASE_URL, or the secret of DB_SECRET_ARN (read afresh with `forceFetch`). */
 export async function resolveConnectionConfig(
   config: DatabaseEnv,
-  { refreshSecret = false }: { refreshSecret?: boolean } = {},
+  { forceFetch = false }: { forceFetch?: boolean } = {},
 ): Promise<PoolConfig> {
   if (config.DATABASE_URL || !config.DB_SECRET_ARN) return connectionFromConfig(config);
-  return connectionFromConfig(config, await fetchRdsSecret(config.DB_SECRET_ARN, 'DB_SECRET_ARN', { refresh: refreshSecret }));
+  return connectionFromConfig(config, await fetchRdsSecret(config.DB_SECRET_ARN, 'DB_SECRET_ARN', { forceFetch }));
 }
 
 /** Pool settings of the configuration. */

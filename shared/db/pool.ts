@@ -3,8 +3,10 @@
  * every invocation. Lambda runs one invocation at a time per container, so two connections are
  * plenty. A connection that breaks is dropped by pg and the next query opens a new one, so a
  * database restart costs the invocation that hit it (the event source retries it) and nothing
- * after. A refused login (shared/db/errors.ts: `credentials`, e.g. SQLSTATE 28P01 after the secret
- * was rotated) drops the pool, so the next call re-reads the secret.
+ * after. A refused login (shared/db/errors.ts: `credentials`, SQLSTATE 28P01 after the password
+ * was rotated) replaces the pool with one built from the secret read afresh (bypassing the
+ * cache) and tries the same call once more, within the same invocation: a rotation costs one
+ * extra secret read, not a failed invocation.
  *
  * `createDatabase` makes one such connection (a function instance or a test owns it);
  * `query`, `connect`, `getPool` and `closePool` use the container's own one, `containerDatabase`.
@@ -24,15 +26,25 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Settings are read when the pool is created, like the connection itself, not at import. */
+/**
+ * A database whose pool is created on first use from `env` (settings are read then, like the
+ * connection itself, not at import).
+ *
+ * @example
+ * ```ts
+ * const database = createDatabase();
+ * const { rows } = await database.query({ text: 'SELECT 1 AS one' });
+ * await database.close();
+ * ```
+ */
 export function createDatabase(env: NodeJS.ProcessEnv = process.env): Database {
   let poolPromise: Promise<pg.Pool> | undefined;
-  let refreshSecret = false;
+  let forceFetch = false;
 
   async function createPool(): Promise<pg.Pool> {
     const config = readDatabaseConfig(env);
     const pool = new pg.Pool({
-      ...(await resolveConnectionConfig(config, { refreshSecret })),
+      ...(await resolveConnectionConfig(config, { forceFetch })),
       ...poolSettings(config),
       idleTimeoutMillis: 60_000,
       keepAlive: true,
@@ -41,7 +53,7 @@ export function createDatabase(env: NodeJS.ProcessEnv = process.env): Database {
     // An idle connection that the server closes emits 'error' on the pool; without a listener
     // that would crash the process. pg already discards the broken client.
     pool.on('error', () => {});
-    refreshSecret = false;
+    forceFetch = false;
     return pool;
   }
 
@@ -60,27 +72,32 @@ export function createDatabase(env: NodeJS.ProcessEnv = process.env): Database {
   };
 
   /**
-   * pg's and the secret read's errors enter here and leave as PipelineErrors (shared/error-mapping.ts).
-   * A refused login (e.g. after a rotation) drops the pool, so the next call re-reads the secret.
+   * `call` on the pool; after a refused login, once more on a new pool whose secret is read
+   * afresh. Nothing ran on the server before a login, so the call is safe to repeat. A second
+   * refusal (the secret not yet updated, mid-rotation) is the caller's to handle. pg's and the
+   * secret read's errors leave here as PipelineErrors (shared/error-mapping.ts).
    */
-  const afterDatabaseError = async (error: unknown): Promise<never> => {
-    const mapped = toPipelineError(error);
-    if (mapped.kind === 'credentials') {
-      refreshSecret = true;
-      await close();
+  async function loggedIn<T>(call: (pool: pg.Pool) => Promise<T>): Promise<T> {
+    try {
+      return await call(await pool());
+    } catch (error) {
+      const mapped = toPipelineError(error);
+      if (mapped.kind !== 'credentials') throw mapped;
+      forceFetch = true;
+      // Not awaited: the old pool ends once a connection still checked out (a transaction of
+      // this very invocation) is released, which may wait for this call.
+      void close().catch(() => undefined);
+      try {
+        return await call(await pool());
+      } catch (again) {
+        throw toPipelineError(again);
+      }
     }
-    throw mapped;
-  };
+  }
 
   return {
-    query: <Row extends pg.QueryResultRow>(config: pg.QueryConfig) =>
-      pool()
-        .then((ready) => ready.query<Row>(config))
-        .catch(afterDatabaseError),
-    connect: () =>
-      pool()
-        .then((ready) => ready.connect())
-        .catch(afterDatabaseError),
+    query: <Row extends pg.QueryResultRow>(config: pg.QueryConfig) => loggedIn((current) => current.query<Row>(config)),
+    connect: () => loggedIn((current) => current.connect()),
     pool,
     close,
   };

@@ -1,6 +1,6 @@
 /**
- * The middleware stack of both HTTP functions, written once: tracing, Powertools logger and
- * metrics (shared/observability.ts), security headers on every response, one error renderer, and
+ * The middleware stack of both HTTP functions, written once: Powertools logger and metrics
+ * (shared/observability.ts), security headers on every response, one error renderer, and
  * metrics counted from each request's outcome. Further middlewares (a body parser) go after it.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -8,7 +8,6 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { MetricName } from '../metrics.js';
 import { type Observability, observedHandler } from '../observability.js';
-import { tracing } from '../tracing.js';
 import { type ApiError, describeError, PROBLEM_CONTENT_TYPE, problemDetails, toApiError } from './errors.js';
 import { type HttpResponse, json } from './http.js';
 
@@ -19,7 +18,6 @@ export interface Outcome {
 }
 
 export interface HttpStackOptions {
-  serviceName: string;
   /** Headers every response carries (shared/http/http.ts `securityHeaders`). */
   headers: () => Readonly<Record<string, string>>;
   /** The metric names one outcome counts, each counted once per name listed. */
@@ -87,10 +85,10 @@ function outcomeMetrics<TEvent>(
 export function httpHandler<TEvent>(
   handler: (event: TEvent, context: Context) => Promise<HttpResponse>,
   observability: Observability,
-  { serviceName, headers, metricsFor }: HttpStackOptions,
+  { headers, metricsFor }: HttpStackOptions,
 ) {
   // middy runs `after`/`onError` in reverse order of `use`: the renderer first, then metrics, then headers.
-  return observedHandler<TEvent, HttpResponse>(handler, observability, tracing(serviceName))
+  return observedHandler<TEvent, HttpResponse>(handler, observability)
     .use(withHeaders<TEvent>(headers))
     .use(outcomeMetrics<TEvent>(observability, metricsFor))
     .use(errorRenderer<TEvent>(observability));

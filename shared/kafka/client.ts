@@ -78,27 +78,12 @@ export function kafkaClientConfig(options: KafkaClientOptions): KafkaConfig {
     // The signer's documented use with kafkajs: SASL `oauthbearer`, a provider returning
     // `{ value: token }`, `ssl: true`. Source: github.com/aws/aws-msk-iam-sasl-signer-js README.
     // kafkajs calls the provider on every (re)authentication, so tokens never go stale.
-    config.sasl = { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await iamToken(region) }) };
+    config.sasl = { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: (await mskIamToken(region)).token }) };
   }
   if (options.connectionTimeout !== undefined) config.connectionTimeout = options.connectionTimeout;
   if (options.requestTimeout !== undefined) config.requestTimeout = options.requestTimeout;
   if (options.retry !== undefined) config.retry = options.retry;
   return config;
-}
-
-/**
- * The MSK IAM token. With credentials in the environment it is signed here (msk-iam-token.ts: the
- * signer package's SDK credential chain cost the submit function's cold start). Lambda always sets
- * them, from the execution role (docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html,
- * defined runtime environment variables). Without them (the CLI tools with an operator's profile or
- * an instance role), the package signs from the default credential chain. Its name is not a
- * literal, so that esbuild leaves the package out of the bundles that never take this branch.
- */
-const SIGNER_PACKAGE = 'aws-msk-iam-sasl-signer-js';
-async function iamToken(region: string): Promise<string> {
-  if (process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY) return mskIamToken(region).token;
-  const { generateAuthToken } = (await import(SIGNER_PACKAGE)) as typeof import('aws-msk-iam-sasl-signer-js');
-  return (await generateAuthToken({ region })).token;
 }
 
 type KafkaAuth = 'iam' | 'none';

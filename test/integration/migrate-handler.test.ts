@@ -3,8 +3,9 @@
  * that it may create the roles and change their passwords without touching the server the other
  * test files share. The master login comes from DATABASE_URL here: in AWS it comes from
  * DB_SECRET_ARN over verified TLS, which the embedded server does not offer.
- * Mocked: Secrets Manager (it cannot exist here). The mock hands out the role secrets' current
- * values, as GetSecretValue would, and records which were fetched rather than served from the cache.
+ * Mocked: the secret reader (shared/db/secrets.ts; its SDK path against a Secrets Manager endpoint
+ * is tested in test/integration/db-secrets.test.ts and, against LocalStack, by the rotation tests). The
+ * mock hands out the role secrets' current values, as GetSecretValue would, and records the reads.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,11 +18,11 @@ import { startPrivatePostgres } from '../support/database.js';
 import { lambdaContext } from '../support/lambda.js';
 
 const secretValues = new Map<string, Record<string, unknown>>();
-/** The secrets fetched from "Secrets Manager" (a read served from the container's cache is not one). */
+/** The secrets read afresh (bypassing the container's cache: forceFetch). */
 const secretReads: string[] = [];
-vi.mock('../../shared/db/secrets-manager.js', () => ({
-  getSecretString: vi.fn(async (arn: string) => {
-    secretReads.push(arn);
+vi.mock('../../shared/db/secrets.js', () => ({
+  readSecretString: vi.fn(async (arn: string, options?: { forceFetch?: boolean }) => {
+    if (options?.forceFetch) secretReads.push(arn);
     return JSON.stringify(secretValues.get(arn));
   }),
 }));

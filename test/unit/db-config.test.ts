@@ -2,12 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../shared/config.js';
 import { connectionFromConfig, fetchRdsSecret, parseRdsSecret, poolSettings, readDatabaseConfig } from '../../shared/db/config.js';
 
-// Secrets Manager cannot exist here: its client (test/unit/db-secrets-manager.test.ts has its own tests) hands out these values.
+// The secret's text stands in for shared/db/secrets.ts (the SDK path: test/integration/db-secrets.test.ts).
 const secretStrings = new Map<string, string>();
-const fetched: string[] = [];
-vi.mock('../../shared/db/secrets-manager.js', () => ({
-  getSecretString: vi.fn(async (arn: string) => {
-    fetched.push(arn);
+const fetched: Array<[string, { forceFetch?: boolean } | undefined]> = [];
+vi.mock('../../shared/db/secrets.js', () => ({
+  readSecretString: vi.fn(async (arn: string, options?: { forceFetch?: boolean }) => {
+    fetched.push([arn, options]);
     return secretStrings.get(arn)!;
   }),
 }));
@@ -31,6 +31,7 @@ describe('readDatabaseConfig', () => {
   it('takes DATABASE_URL with the default pool settings', () => {
     expect(readDatabaseConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/orders' })).toEqual({
       DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/orders',
+      DB_SSLMODE: 'verify-full',
       DB_POOL_MAX: 2,
       DB_CONNECT_TIMEOUT_MS: 5_000,
       DB_STATEMENT_TIMEOUT_MS: 15_000,
@@ -52,6 +53,7 @@ describe('readDatabaseConfig', () => {
       }),
     ).toEqual({
       DB_SECRET_ARN: ARN,
+      DB_SSLMODE: 'verify-full',
       DB_HOST: 'proxy.example.internal',
       DB_NAME: 'orders',
       DB_POOL_MAX: 4,
@@ -99,6 +101,22 @@ describe('readDatabaseConfig', () => {
       'DB_STATEMENT_TIMEOUT_MS: must be a whole number from 100 to 900000 (got "-1")',
       'DB_READER_SECRET_ARN: must be the ARN of a Secrets Manager secret (arn:aws:secretsmanager:...) (got "arn:aws:ssm:eu-west-1:123456789012:parameter/x")',
     ]);
+  });
+
+  it("requires each secret to live in the SDK's region (AWS_REGION), as Secrets Manager serves it only there", () => {
+    expect(readDatabaseConfig({ DB_SECRET_ARN: ARN, DB_WRITER_SECRET_ARN: WRITER_ARN, AWS_REGION: 'eu-west-1' })).toMatchObject({
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(errorOf(() => readDatabaseConfig({ DB_SECRET_ARN: ARN, DB_READER_SECRET_ARN: READER_ARN, AWS_REGION: 'eu-west-1' }))).toBe(
+      `database configuration: DB_READER_SECRET_ARN: names region cn-north-1, but the function's AWS_REGION is eu-west-1 (got "${READER_ARN}")`,
+    );
+  });
+
+  it('takes DB_SSLMODE verify-full or disable, nothing in between', () => {
+    expect(readDatabaseConfig({ DB_SECRET_ARN: ARN, DB_SSLMODE: 'disable' }).DB_SSLMODE).toBe('disable');
+    expect(errorOf(() => readDatabaseConfig({ DB_SECRET_ARN: ARN, DB_SSLMODE: 'require' }))).toBe(
+      'database configuration: DB_SSLMODE: must be "verify-full" (the default) or "disable" (got "require")',
+    );
   });
 
   it('never repeats the value of DATABASE_URL in its error: a URL may hold a password', () => {
@@ -161,6 +179,13 @@ describe('connectionFromConfig', () => {
       ssl: { rejectUnauthorized: true, servername: 'proxy.internal' },
     });
   });
+
+  it('logs in without TLS only when DB_SSLMODE=disable says so', () => {
+    expect(connectionFromConfig(readDatabaseConfig({ DB_SECRET_ARN: ARN, DB_SSLMODE: 'disable' }), secret)).toMatchObject({
+      host: 'db.internal',
+      ssl: false,
+    });
+  });
 });
 
 describe('poolSettings', () => {
@@ -176,14 +201,15 @@ describe('poolSettings', () => {
 
 describe('fetchRdsSecret', () => {
   const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-cache-AbCdEf';
-  it('reads a secret once per container, and afresh when asked to', async () => {
+  it('parses the secret, asking for a fresh read only with forceFetch', async () => {
     secretStrings.set(arn, JSON.stringify({ host: 'db', username: 'orders_writer', password: 'one' }));
     fetched.length = 0;
     expect((await fetchRdsSecret(arn, 'DB_SECRET_ARN')).password).toBe('one');
-    secretStrings.set(arn, JSON.stringify({ host: 'db', username: 'orders_writer', password: 'two' }));
-    expect((await fetchRdsSecret(arn, 'DB_SECRET_ARN')).password).toBe('one');
-    expect((await fetchRdsSecret(arn, 'DB_SECRET_ARN', { refresh: true })).password).toBe('two');
-    expect(fetched).toEqual([arn, arn]);
+    expect((await fetchRdsSecret(arn, 'DB_SECRET_ARN', { forceFetch: true })).password).toBe('one');
+    expect(fetched).toEqual([
+      [arn, { forceFetch: false }],
+      [arn, { forceFetch: true }],
+    ]);
   });
 
   it('names the variable, not the value, when the secret is not JSON', async () => {

@@ -17,7 +17,7 @@ import { BrokerUnavailableError } from '../../shared/kafka/producer.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** The base itself, and the hand-written Secrets Manager client that the AWS SDK's client replaces (its errors replace SecretsManagerError). */
-const EXEMPT: ReadonlySet<string> = new Set([join('shared', 'errors.ts'), join('shared', 'db', 'secrets-manager.ts')]);
+const EXEMPT: ReadonlySet<string> = new Set([join('shared', 'errors.ts')]);
 const body = { errorType: 'Runtime.ImportModuleError', errorMessage: 'no handler' };
 
 describe('the one error model (shared/errors.ts)', () => {

@@ -18,7 +18,6 @@ function stackAround(run: () => Promise<ReturnType<typeof json>>) {
   const logged = vi.spyOn(observability.logger, 'error').mockImplementation(() => undefined);
   const counted = vi.spyOn(observability.metrics, 'addMetric');
   const handler = httpHandler<APIGatewayProxyEventV2>(run, observability, {
-    serviceName: 'error-model-test',
     headers: () => securityHeaders(),
     metricsFor: ({ response, error }) => (error ? [METRIC.ServerError] : response.statusCode === 200 ? [METRIC.Requests] : []),
   });

@@ -43,7 +43,7 @@ describe('readRolePasswords', () => {
     [arn('reader')]: { host: 'db', username: 'orders_reader', password: 'r-password' },
     [arn('master')]: { host: 'db', username: 'orders_admin', password: 'm-password' },
   };
-  const readSecret = vi.fn(async (secretArn: string, _variable: string, _options: { refresh: boolean }) => secrets[secretArn]!);
+  const readSecret = vi.fn(async (secretArn: string, _variable: string, _options: { forceFetch: boolean }) => secrets[secretArn]!);
   const aws = { DB_SECRET_ARN: arn('master'), DB_WRITER_SECRET_ARN: arn('writer'), DB_READER_SECRET_ARN: arn('reader') };
 
   it("reads each role's current password, bypassing the cache", async () => {
@@ -53,8 +53,8 @@ describe('readRolePasswords', () => {
       orders_reader: 'r-password',
     });
     expect(readSecret.mock.calls).toEqual([
-      [arn('writer'), 'DB_WRITER_SECRET_ARN', { refresh: true }],
-      [arn('reader'), 'DB_READER_SECRET_ARN', { refresh: true }],
+      [arn('writer'), 'DB_WRITER_SECRET_ARN', { forceFetch: true }],
+      [arn('reader'), 'DB_READER_SECRET_ARN', { forceFetch: true }],
     ]);
   });
 
