@@ -14,6 +14,8 @@ export class LocalSetupError extends Error {
     readonly reason: string,
     /** One line: what to do about it. */
     readonly remedy: string,
+    /** What happened to the part: it could not start, or it stopped while running. */
+    readonly failure: 'could not start' | 'stopped' = 'could not start',
   ) {
     super(`${part}: ${reason}. ${remedy}`);
   }
@@ -21,7 +23,7 @@ export class LocalSetupError extends Error {
 
 /** The one line shown for a failed start; other errors are shown by their message alone. */
 export function renderSetupError(error: unknown, context = 'local setup'): string {
-  if (error instanceof LocalSetupError) return `${error.part} could not start: ${oneLine(error.reason)}. Fix: ${oneLine(error.remedy)}`;
+  if (error instanceof LocalSetupError) return `${error.part} ${error.failure}: ${oneLine(error.reason)}. Fix: ${oneLine(error.remedy)}`;
   const message = error instanceof Error ? error.message : String(error);
   return `${context} failed: ${oneLine(message)}`;
 }

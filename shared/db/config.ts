@@ -81,6 +81,9 @@ const rdsSecretSchema = z.object({
   username: z.string().min(1),
   password: z.string().min(1),
   dbname: z.string().min(1).optional(),
+  // Not RDS's: npm start writes it into the master secret of a DATABASE_URL server without TLS
+  // (docs/local.md). Absent, as in AWS: TLS, verified.
+  sslmode: z.enum(['disable', 'require', 'verify-full']).optional(),
 });
 export type RdsSecret = z.infer<typeof rdsSecretSchema>;
 
@@ -126,7 +129,7 @@ export function connectionFromConfig(config: DatabaseEnv, secret?: RdsSecret): P
     user: secret.username,
     password: secret.password,
     database: config.DB_NAME ?? secret.dbname ?? 'postgres',
-    ssl: { rejectUnauthorized: true, servername: host },
+    ssl: secret.sslmode === 'disable' ? false : { rejectUnauthorized: secret.sslmode !== 'require', servername: host },
   };
 }
 

@@ -13,9 +13,9 @@ beforeAll(() => {
 }, 300_000);
 
 describe('local function settings against the synthesized stack', () => {
-  const local = localFunctionSettings({ databaseUrl: 'postgres://u:p@h:5432/d', kafkaBrokers: 'h:9092', topic: 'orders' });
+  const local = localFunctionSettings({ database: { url: 'postgres://u:p@h:5432/d' }, kafkaBrokers: 'h:9092', topic: 'orders' });
 
-  it.each(['ingest', 'api', 'submit'] as LocalFunctionName[])('%s: memory, timeout and reserved concurrency as deployed', (name) => {
+  it.each(['ingest', 'api', 'submit', 'migrate'] as LocalFunctionName[])('%s: memory, timeout and reserved concurrency as deployed', (name) => {
     const [, deployed] = functionByService(template, name);
     expect({ memory: deployed.MemorySize, timeout: deployed.Timeout, reserved: deployed.ReservedConcurrentExecutions }).toEqual({
       memory: local[name].memoryMiB,
