@@ -26,7 +26,9 @@ const DAYS = '3650';
 function openssl(args: string[], cwd: string): void {
   const run = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
   if (run.status === 0) return;
-  const cause = run.error ? `could not run openssl: ${(run.error as NodeJS.ErrnoException).code ?? run.error.message}` : telltaleLine(run.stderr);
+  const cause = run.error
+    ? `could not run openssl: ${(run.error as NodeJS.ErrnoException).code ?? run.error.message}`
+    : telltaleLine(run.stderr);
   throw new LocalSetupError(
     'PostgreSQL',
     `making its TLS certificate failed (${cause})`,

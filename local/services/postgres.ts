@@ -136,11 +136,22 @@ function startFailure(layout: PostgresLayout, port: number, output: string): Loc
 async function tlsSettings(layout: PostgresLayout, mode: 'required' | 'offered'): Promise<{ tls: ServerTls; args: string[] }> {
   const tls = await ensureServerTls(layout);
   const hbaFile = await writeTlsHbaFile(layout, mode === 'required');
-  const settings = ['ssl=on', `ssl_cert_file=${tls.certFile}`, `ssl_key_file=${tls.keyFile}`, `ssl_ca_file=${tls.caFile}`, `hba_file=${hbaFile}`];
+  const settings = [
+    'ssl=on',
+    `ssl_cert_file=${tls.certFile}`,
+    `ssl_key_file=${tls.keyFile}`,
+    `ssl_ca_file=${tls.caFile}`,
+    `hba_file=${hbaFile}`,
+  ];
   return { tls, args: settings.flatMap((setting) => ['-c', setting]) };
 }
 
-async function runServer(layout: PostgresLayout, port: number, extraArgs: string[], onLog?: (message: string) => void): Promise<GuardedProcess> {
+async function runServer(
+  layout: PostgresLayout,
+  port: number,
+  extraArgs: string[],
+  onLog?: (message: string) => void,
+): Promise<GuardedProcess> {
   let announceReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (announceReady = resolve));
   const server = spawnGuarded({

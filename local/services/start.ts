@@ -39,7 +39,10 @@ const PORT_REMEDY = (variable: string) => `set ${variable} to a free port (0 pic
 
 const lifecycle = new Lifecycle((name, error) => process.stderr.write(`could not stop ${name}: ${oneLine(String(error))}\n`));
 
+let stopping = false;
+
 async function shutDown(exitCode: number, message?: string): Promise<never> {
+  stopping = true;
   if (exitCode === 0) say('\nstopping...');
   await lifecycle.stopAll();
   if (message) process.stderr.write(`${message}\n`);
@@ -79,7 +82,7 @@ function postgresService(): LocalService<Database> {
     start: async () => {
       const postgres = await startLocalPostgres({ dataDir: join(DATA_DIR, 'postgres'), port, tls: 'required' });
       const master = { host: TLS_HOST, port: postgres.port, username: 'postgres', password: 'postgres', dbname: 'postgres' };
-      const shown = `${hidePassword(postgres.url)}   (TLS required; data: ${postgres.dataDir})`;
+      const shown = `${postgres.url}   (TLS required; data: ${postgres.dataDir})`;
       return { value: { url: postgres.url, shown, master, caFile: postgres.tls!.caFile }, stop: () => postgres.stop() };
     },
   };
@@ -173,6 +176,7 @@ async function main() {
 function watchLocalStack(localStack: LocalStack): void {
   if (!localStack.started) return;
   void localStack.exited.then(() => {
+    if (stopping) return;
     const reason = new LocalSetupError(
       'LocalStack',
       `its runtime at ${localStack.endpoint} stopped while npm start ran (${telltaleLine(localStack.output())})`,
@@ -185,8 +189,10 @@ function watchLocalStack(localStack: LocalStack): void {
 
 /** Runs the migrate function's bundle once, as the CDK Trigger runs it during a deploy; the names of the migrations it applied. */
 async function runMigrateFunction(lambda: LambdaService): Promise<number> {
-  const result = (await asPart('migrations', 'see the migrate function\'s log above; fix the failing migration in migrations/ or the database', () =>
-    lambda.invoke('migrate', {}),
+  const result = (await asPart(
+    'migrations',
+    "see the migrate function's log above; fix the failing migration in migrations/ or the database",
+    () => lambda.invoke('migrate', {}),
   )) as { applied?: unknown[] };
   return result.applied?.length ?? 0;
 }

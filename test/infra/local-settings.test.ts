@@ -15,12 +15,15 @@ beforeAll(() => {
 describe('local function settings against the synthesized stack', () => {
   const local = localFunctionSettings({ database: { url: 'postgres://u:p@h:5432/d' }, kafkaBrokers: 'h:9092', topic: 'orders' });
 
-  it.each(['ingest', 'api', 'submit', 'migrate'] as LocalFunctionName[])('%s: memory, timeout and reserved concurrency as deployed', (name) => {
-    const [, deployed] = functionByService(template, name);
-    expect({ memory: deployed.MemorySize, timeout: deployed.Timeout, reserved: deployed.ReservedConcurrentExecutions }).toEqual({
-      memory: local[name].memoryMiB,
-      timeout: local[name].timeoutSeconds,
-      reserved: local[name].reservedConcurrency,
-    });
-  });
+  it.each(['ingest', 'api', 'submit', 'migrate'] as LocalFunctionName[])(
+    '%s: memory, timeout and reserved concurrency as deployed',
+    (name) => {
+      const [, deployed] = functionByService(template, name);
+      expect({ memory: deployed.MemorySize, timeout: deployed.Timeout, reserved: deployed.ReservedConcurrentExecutions }).toEqual({
+        memory: local[name].memoryMiB,
+        timeout: local[name].timeoutSeconds,
+        reserved: local[name].reservedConcurrency,
+      });
+    },
+  );
 });

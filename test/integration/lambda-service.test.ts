@@ -33,8 +33,11 @@ beforeAll(async () => {
     functions: {
       // Registered under a function name the service knows; the bundle is the stand-in.
       submit: { memoryMiB: 256, timeoutSeconds: 1, reservedConcurrency: 2, environment: { GREETING: 'hello' }, taskRoot: SLEEPER },
-      api: localFunctionSettings({ database: { url: 'postgres://nobody:none@127.0.0.1:1/none' }, kafkaBrokers: '127.0.0.1:1', topic: 'orders' })
-        .api,
+      api: localFunctionSettings({
+        database: { url: 'postgres://nobody:none@127.0.0.1:1/none' },
+        kafkaBrokers: '127.0.0.1:1',
+        topic: 'orders',
+      }).api,
     },
     onLog: (name, line) => lines.push(`[${name}] ${line}`),
   });

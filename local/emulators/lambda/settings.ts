@@ -72,7 +72,10 @@ export function mappingConcurrency(config: PipelineConfig = deployedConfig()): n
 }
 
 /** The database variables of a function that logs in with `secretArn` (the stack's Database.connect, without DB_NAME: the secret names the local database). */
-function databaseEnvironment(database: LocalEndpoints['database'], secretArn: (secrets: LocalDatabaseSecrets) => string): Record<string, string> {
+function databaseEnvironment(
+  database: LocalEndpoints['database'],
+  secretArn: (secrets: LocalDatabaseSecrets) => string,
+): Record<string, string> {
   if ('url' in database) return { DATABASE_URL: database.url };
   return {
     DB_SECRET_ARN: secretArn(database),

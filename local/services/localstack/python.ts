@@ -53,7 +53,8 @@ export function findPython(env: NodeJS.ProcessEnv = process.env): FoundPython {
   if (env.PYTHON) {
     const version = versionOf(env.PYTHON);
     if (version === undefined) throw new LocalSetupError(PART, `PYTHON=${env.PYTHON} does not run`, HOW_TO_GET_ONE);
-    if (!isRecentEnough(version)) throw new LocalSetupError(PART, `PYTHON=${env.PYTHON} is Python ${version}, LocalStack needs ${MINIMUM} or newer`, HOW_TO_GET_ONE);
+    if (!isRecentEnough(version))
+      throw new LocalSetupError(PART, `PYTHON=${env.PYTHON} is Python ${version}, LocalStack needs ${MINIMUM} or newer`, HOW_TO_GET_ONE);
     return { path: env.PYTHON, version };
   }
   for (const candidate of ['python3.14', 'python3.13', 'python3', ...pyenvPythons(env)]) {

@@ -37,7 +37,8 @@ export interface LocalStackOptions {
   readyTimeoutMs?: number;
 }
 
-const PORT_REMEDY = 'set LOCALSTACK_PORT to a free port, or stop the program that uses it (or set AWS_ENDPOINT_URL to a LocalStack already running)';
+const PORT_REMEDY =
+  'set LOCALSTACK_PORT to a free port, or stop the program that uses it (or set AWS_ENDPOINT_URL to a LocalStack already running)';
 const HEALTH_PATH = '/_localstack/health';
 const POLL_MS = 250;
 
@@ -77,7 +78,13 @@ async function waitUntilHealthy(endpoint: string, exited: Promise<void>, timeout
 }
 
 /** Installs (if need be) and starts LocalStack on 127.0.0.1:`port`; resolves once it is healthy. */
-export async function startLocalStack({ port, dataDir, env = process.env, onInstall, readyTimeoutMs = 120_000 }: LocalStackOptions): Promise<LocalStack> {
+export async function startLocalStack({
+  port,
+  dataDir,
+  env = process.env,
+  onInstall,
+  readyTimeoutMs = 120_000,
+}: LocalStackOptions): Promise<LocalStack> {
   await assertPortFree(port, PART, PORT_REMEDY);
   const venv = await ensureVenv({ env, onInstall });
   await mkdir(dataDir, { recursive: true });
@@ -101,7 +108,8 @@ export async function startLocalStack({ port, dataDir, env = process.env, onInst
   });
   const endpoint = `http://${listen}`;
   const outcome = await waitUntilHealthy(endpoint, server.exited, readyTimeoutMs);
-  if (outcome === 'ready') return { endpoint, started: true, exited: server.exited, output: server.output, stop: () => server.stop(10_000) };
+  if (outcome === 'ready')
+    return { endpoint, started: true, exited: server.exited, output: server.output, stop: () => server.stop(10_000) };
   await server.stop(5_000);
   if (outcome === 'timeout') {
     throw new LocalSetupError(

@@ -75,11 +75,14 @@ export interface DatabaseSecrets {
 /** CDK's DatabaseSecret default: characters a password must not contain (quotes, slashes, @, spaces ...). */
 const EXCLUDED_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 
-export const secretValue = (login: DatabaseLogin): string => JSON.stringify({ engine: 'postgres', ...login, dbInstanceIdentifier: 'local' });
+export const secretValue = (login: DatabaseLogin): string =>
+  JSON.stringify({ engine: 'postgres', ...login, dbInstanceIdentifier: 'local' });
 
 /** A password as Secrets Manager generates it for a DatabaseSecret. */
 export async function generatePassword(client: SecretsManagerClient): Promise<string> {
-  const { RandomPassword } = await client.send(new GetRandomPasswordCommand({ PasswordLength: 30, ExcludeCharacters: EXCLUDED_CHARACTERS }));
+  const { RandomPassword } = await client.send(
+    new GetRandomPasswordCommand({ PasswordLength: 30, ExcludeCharacters: EXCLUDED_CHARACTERS }),
+  );
   if (!RandomPassword) throw new Error('Secrets Manager GetRandomPassword answered without a password');
   return RandomPassword;
 }
@@ -100,7 +103,11 @@ async function putSecret(client: SecretsManagerClient, name: string, value: stri
  * The master secret (from `master`) and a secret with a new generated password for each runtime
  * role on the same server and database, named `<prefix>/master`, `<prefix>/orders_writer`, ....
  */
-export async function createDatabaseSecrets(endpoint: string, master: DatabaseLogin, prefix = 'order-pipeline/local'): Promise<DatabaseSecrets> {
+export async function createDatabaseSecrets(
+  endpoint: string,
+  master: DatabaseLogin,
+  prefix = 'order-pipeline/local',
+): Promise<DatabaseSecrets> {
   const client = secretsClient(endpoint);
   try {
     const masterName = `${prefix}/master`;

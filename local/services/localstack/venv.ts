@@ -68,7 +68,10 @@ function runInstall(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: num
 export async function ensureVenv({
   env = process.env,
   onInstall,
-}: { env?: NodeJS.ProcessEnv; onInstall?: (venv: string) => void } = {}): Promise<string> {
+}: {
+  env?: NodeJS.ProcessEnv;
+  onInstall?: (venv: string) => void;
+} = {}): Promise<string> {
   const venv = venvDir(env);
   if (isCurrent(venv)) return venv;
   const python = findPython(env);
