@@ -28,7 +28,7 @@ import { type LocalStack, openLocalStack } from './localstack/runtime.js';
 import { createDatabaseSecrets, type DatabaseLogin, type DatabaseSecrets, loginFromUrl } from './localstack/secrets.js';
 import { startLocalPostgres } from './postgres.js';
 import { TLS_HOST } from './postgres-tls.js';
-import { assertPortFree, LocalSetupError, oneLine, portFromEnv, renderSetupError, telltaleLine } from './setup-error.js';
+import { assertPortFree, freePort, LocalSetupError, oneLine, portFromEnv, renderSetupError, telltaleLine } from './setup-error.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /** Where the local servers keep their data (LOCAL_DATA_DIR, default .local/ of the checkout; as root PostgreSQL's lives elsewhere, see postgres-layout.ts). */
@@ -95,7 +95,7 @@ function localStackService(): LocalService<LocalStack> {
     name: 'LocalStack',
     start: async () => {
       const onInstall = (venv: string) => say(`installing LocalStack into ${venv} (once; a minute or two)...`);
-      const localStack = await openLocalStack({ port, dataDir: join(DATA_DIR, 'localstack'), onInstall });
+      const localStack = await openLocalStack({ port: port || (await freePort()), dataDir: join(DATA_DIR, 'localstack'), onInstall });
       return { value: localStack, stop: () => localStack.stop() };
     },
   };

@@ -83,7 +83,9 @@ async function rotate(role: RuntimeRole): Promise<number> {
   const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
   const password = await generatePassword(secrets);
   await setRolePasswords(admin, { [role]: password });
-  await secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ ...JSON.parse(SecretString!), password }) }));
+  await secrets.send(
+    new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ ...JSON.parse(SecretString!), password }) }),
+  );
   const { rows } = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
   return rows.length;
 }
@@ -118,7 +120,10 @@ describe('rotating both roles’ passwords under npm start while orders flow', (
       .output()
       .split('\n')
       .filter((line) => line.startsWith('[api]') && !line.includes('REPORT'));
-    expect([...readsBefore, ...readsAfter].filter((status) => status !== 200), apiLines.join('\n')).toEqual([]);
+    expect(
+      [...readsBefore, ...readsAfter].filter((status) => status !== 200),
+      apiLines.join('\n'),
+    ).toEqual([]);
     // The roles' current sessions: logged in with the rotated passwords, over TLS.
     const { rows: sessions } = await admin.query<{ usename: string; ssl: boolean }>(
       `SELECT DISTINCT a.usename, s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename IN ('orders_writer', 'orders_reader') ORDER BY 1`,

@@ -57,7 +57,16 @@ export async function startNpmStart(prefix: string, env: Record<string, string> 
   const ports = { PORT: String(port), AUTH_PORT: String(authPort), KAFKA_PORT: String(kafkaPort), LOCALSTACK_PORT: String(localStackPort) };
   const child = spawn(process.execPath, [BOOTSTRAP, 'tsx', 'local/services/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...ports, POSTGRES_PORT: '0', DATABASE_URL: '', KAFKA_BROKERS: '', AWS_ENDPOINT_URL: '', LOCAL_DATA_DIR: scratch, ...env },
+    env: {
+      ...process.env,
+      ...ports,
+      POSTGRES_PORT: '0',
+      DATABASE_URL: '',
+      KAFKA_BROKERS: '',
+      AWS_ENDPOINT_URL: '',
+      LOCAL_DATA_DIR: scratch,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

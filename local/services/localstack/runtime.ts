@@ -128,7 +128,7 @@ export async function startLocalStack({
 }
 
 /** The LocalStack that AWS_ENDPOINT_URL names, if set; else one started here (LocalSetupErrors as above). */
-export function openLocalStack(options: Omit<LocalStackOptions, 'port'> & { port: number }): Promise<LocalStack> {
+export function openLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const given = (options.env ?? process.env).AWS_ENDPOINT_URL;
   return given ? existingLocalStack(given) : startLocalStack(options);
 }
