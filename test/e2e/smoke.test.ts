@@ -4,7 +4,8 @@
  * folder (test/support/npm-start.ts), so its own PostgreSQL, Kafka broker, issuer, gateway and LocalStack.
  * The smoke test must pass; pointed at a wrong port it must fail with one line per failure.
  */
-import { readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,5 +124,36 @@ describe('npm run smoke against npm start', () => {
     expect(failed[0]!.check).toBe('dlq');
     expect(failed[0]!.detail).toMatch(/^orders\.dlq gained 1 record\(s\) of order_uid smoke-[0-9a-f]{20} /);
     expect(failed[0]!.detail).toMatch(/\(RetriesExhausted after 11 invocations, function error: Unhandled\)$/);
+  });
+});
+
+/** Processes whose working directory is `dir` (LocalStack's runtime and its guard run in its data folder), with their command lines. */
+async function processesIn(dir: string): Promise<Array<{ pid: number; args: string }>> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const found = await Promise.all(
+    pids.map(async (pid) => {
+      const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+      const args = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      return { pid: Number(pid), cwd, args: args.replaceAll('\0', ' ') };
+    }),
+  );
+  return found.filter((process) => process.cwd === dir).map(({ pid, args }) => ({ pid, args }));
+}
+
+// Last: it ends the npm start of this file.
+describe('npm start when its LocalStack dies', () => {
+  it('ends with one line naming LocalStack, and leaves nothing running', async () => {
+    const localStackDir = join(pipeline.dataDir, 'localstack');
+    // Not its guard (`/bin/sh -c … local-server-guard TERM …/python -m localstack.runtime.main`): the runtime itself.
+    const runtimes = (await processesIn(localStackDir)).filter((found) => /^\S*python\S* -m localstack\.runtime\.main/.test(found.args));
+    expect(runtimes).toHaveLength(1);
+    process.kill(runtimes[0]!.pid, 'SIGKILL');
+    expect(await pipeline.exited).toBe(1);
+    const lines = nonBlankLines(pipeline.output());
+    expect(lines.at(-1)).toMatch(
+      /^LocalStack stopped: its runtime at http:\/\/127\.0\.0\.1:\d+ stopped while npm start ran \(.*\)\. Fix: start npm start again/,
+    );
+    expect(await processesIn(localStackDir)).toEqual([]);
+    expect(spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout).not.toContain(pipeline.dataDir);
   });
 });

@@ -17,8 +17,12 @@ export const BOOTSTRAP = join(ROOT, 'local', 'services', 'bootstrap.mjs');
 
 export interface NpmStart {
   readonly ports: { PORT: string; AUTH_PORT: string; KAFKA_PORT: string; LOCALSTACK_PORT: string };
+  /** Its data folder (LOCAL_DATA_DIR). */
+  readonly dataDir: string;
   /** Everything it printed so far (stdout and stderr). */
   output(): string;
+  /** Resolves with its exit code when it exits. */
+  readonly exited: Promise<number | null>;
   /** Ctrl+C, then waits for its exit; removes its data. */
   stop(): Promise<void>;
 }
@@ -69,6 +73,7 @@ export async function startNpmStart(prefix: string, env: Record<string, string> 
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
   let output = '';
   const collect = (text: string) => (output += text);
   const stop = async () => {
@@ -84,5 +89,5 @@ export async function startNpmStart(prefix: string, env: Record<string, string> 
     await stop();
     throw error;
   }
-  return { ports, output: () => output, stop };
+  return { ports, dataDir: scratch, output: () => output, exited, stop };
 }
