@@ -163,6 +163,25 @@ describe('connectionFromConfig', () => {
   });
 });
 
+describe('connectionFromConfig with the sslmode npm start writes into a master secret of DATABASE_URL', () => {
+  const secret = { host: 'db.local', username: 'postgres', password: 'pw' };
+  const config = readDatabaseConfig({ DB_SECRET_ARN: ARN });
+
+  it('connects without TLS for disable, encrypted but unverified for require', () => {
+    expect(connectionFromConfig(config, { ...secret, sslmode: 'disable' }).ssl).toBe(false);
+    expect(connectionFromConfig(config, { ...secret, sslmode: 'require' }).ssl).toEqual({
+      rejectUnauthorized: false,
+      servername: 'db.local',
+    });
+  });
+
+  it('refuses an sslmode it does not know, naming the field', () => {
+    expect(() => parseRdsSecret({ ...secret, sslmode: 'prefer' }, 'DB_SECRET_ARN')).toThrow(
+      /DB_SECRET_ARN does not hold an RDS secret: bad or missing sslmode/,
+    );
+  });
+});
+
 describe('poolSettings', () => {
   it('gives the client a second more than the server to cancel a statement', () => {
     expect(poolSettings(readDatabaseConfig({ DATABASE_URL: 'postgres://127.0.0.1/orders', DB_STATEMENT_TIMEOUT_MS: '2000' }))).toEqual({

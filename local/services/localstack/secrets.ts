@@ -53,12 +53,14 @@ export function loginFromUrl(text: string): { master: DatabaseLogin; caFile?: st
   const url = new URL(text);
   const sslmode = url.searchParams.get('sslmode') ?? 'disable';
   const mode = ['verify-ca', 'verify-full'].includes(sslmode) ? 'verify-full' : sslmode === 'require' ? 'require' : 'disable';
+  const username = decodeURIComponent(url.username);
   const master = {
     host: url.hostname,
     port: Number(url.port || 5432),
-    username: decodeURIComponent(url.username),
+    username,
     password: decodeURIComponent(url.password),
-    dbname: decodeURIComponent(url.pathname.slice(1)) || 'postgres',
+    // libpq's default database is the user's name.
+    dbname: decodeURIComponent(url.pathname.slice(1)) || username,
     ...(mode === 'verify-full' ? {} : { sslmode: mode }),
   };
   const caFile = url.searchParams.get('sslrootcert') ?? undefined;

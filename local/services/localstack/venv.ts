@@ -41,6 +41,9 @@ function isCurrent(venv: string): boolean {
 const INSTALL = `set -e
 python=$1 venv=$2 requirements=$3 stamp=$4
 if [ -f "$venv/${STAMP_FILE}" ] && [ "$(cat "$venv/${STAMP_FILE}")" = "$stamp" ]; then exit 0; fi
+if [ -e "$venv" ] && [ ! -f "$venv/pyvenv.cfg" ] && [ -n "$(ls -A "$venv")" ]; then
+  echo "error: $venv is not a virtual environment, so it is not replaced" >&2; exit 3
+fi
 rm -rf "$venv"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --disable-pip-version-check --no-input --quiet -r "$requirements"
