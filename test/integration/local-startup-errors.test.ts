@@ -13,6 +13,7 @@ import { homedir, tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { dataFolderName } from '../../local/services/postgres-layout.js';
+import { freePort } from '../../local/services/setup-error.js';
 import { nonBlankLines, runToEnd } from '../support/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -172,10 +173,12 @@ describe.concurrent('npm start when LocalStack cannot start', () => {
   });
 
   it('names LocalStack when AWS_ENDPOINT_URL does not answer', async () => {
-    const outcome = await run(START, { ...others, AWS_ENDPOINT_URL: `http://127.0.0.1:${takenPort}` });
+    // A port nothing listens on (the taken one would hold the connection open and never answer).
+    const closed = await freePort();
+    const outcome = await run(START, { ...others, AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}` });
     expect(outcome.code).toBe(1);
     expect(outcome.stderrLines).toEqual([
-      `LocalStack could not start: AWS_ENDPOINT_URL=http://127.0.0.1:${takenPort} does not answer /_localstack/health. Fix: start that LocalStack (e.g. docker compose -f docker-compose.localstack.yml up -d), or unset AWS_ENDPOINT_URL to run one here`,
+      `LocalStack could not start: AWS_ENDPOINT_URL=http://127.0.0.1:${closed} does not answer /_localstack/health. Fix: start that LocalStack (e.g. docker compose -f docker-compose.localstack.yml up -d), or unset AWS_ENDPOINT_URL to run one here`,
     ]);
   });
 
