@@ -187,7 +187,7 @@ function watchLocalStack(localStack: LocalStack): void {
   });
 }
 
-/** Runs the migrate function's bundle once, as the CDK Trigger runs it during a deploy; the names of the migrations it applied. */
+/** Runs the migrate function's bundle once, as the CDK Trigger runs it during a deploy; how many migrations it applied. */
 async function runMigrateFunction(lambda: LambdaService): Promise<number> {
   const result = (await asPart(
     'migrations',

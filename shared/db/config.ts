@@ -118,7 +118,14 @@ export async function fetchRdsSecret(arn: string, variable: string, { refresh = 
   return parseRdsSecret(value, variable);
 }
 
-/** Connection settings (no pool settings) from a parsed configuration and, in AWS, its secret. */
+/**
+ * Connection settings (no pool settings) from a parsed configuration and, in AWS, its secret:
+ * TLS verified against the trusted CAs and the host's name, unless the secret's `sslmode` (only
+ * `npm start` writes one, for a DATABASE_URL server of one's own) says `disable` or `require`.
+ *
+ * @example
+ * const settings = connectionFromConfig(readDatabaseConfig(), await fetchRdsSecret(arn, 'DB_SECRET_ARN'));
+ */
 export function connectionFromConfig(config: DatabaseEnv, secret?: RdsSecret): PoolConfig {
   if (config.DATABASE_URL) return { connectionString: config.DATABASE_URL };
   if (!secret) throw new ConfigError('DB_SECRET_ARN is set but its secret was not read');
