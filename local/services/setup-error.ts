@@ -14,8 +14,8 @@ export class LocalSetupError extends Error {
     readonly reason: string,
     /** One line: what to do about it. */
     readonly remedy: string,
-    /** What happened to the part: it could not start, or it stopped while running. */
-    readonly failure: 'could not start' | 'stopped' = 'could not start',
+    /** What happened to the part: it could not start, it stopped while running, or a tool cannot reach it. */
+    readonly failure: 'could not start' | 'stopped' | 'is not reachable' = 'could not start',
   ) {
     super(`${part}: ${reason}. ${remedy}`);
   }
