@@ -54,7 +54,7 @@ describe('npm run awslocal', () => {
     const run = await awslocal(['secretsmanager', 'list-secrets'], { AWS_ENDPOINT_URL: '', LOCALSTACK_PORT: String(port) });
     expect(run.code).toBe(1);
     expect(nonBlankLines(run.stderr)).toEqual([
-      `LocalStack could not start: nothing answers at http://127.0.0.1:${port}. Fix: start \`npm start\` first, or set AWS_ENDPOINT_URL (or LOCALSTACK_PORT) to the LocalStack you run`,
+      `LocalStack is not reachable: nothing answers at http://127.0.0.1:${port}. Fix: start \`npm start\` first, or set AWS_ENDPOINT_URL (or LOCALSTACK_PORT) to the LocalStack you run`,
     ]);
   });
 });

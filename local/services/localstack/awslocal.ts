@@ -19,6 +19,7 @@ async function main(): Promise<number> {
       PART,
       `nothing answers at ${endpoint}`,
       'start `npm start` first, or set AWS_ENDPOINT_URL (or LOCALSTACK_PORT) to the LocalStack you run',
+      'is not reachable',
     );
   }
   const child = spawn(venvBin(venv, 'awslocal'), process.argv.slice(2), {
