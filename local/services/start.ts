@@ -25,7 +25,7 @@ import type { LocalDatabaseSecrets } from '../emulators/lambda/settings.js';
 import { createTopic, startLocalKafka } from './kafka/broker.js';
 import { Lifecycle, type LocalService, provided } from './lifecycle.js';
 import { type LocalStack, openLocalStack } from './localstack/runtime.js';
-import { createDatabaseSecrets, type DatabaseLogin, type DatabaseSecrets, loginFromUrl } from './localstack/secrets.js';
+import { createDatabaseSecrets, type DatabaseLogin, type DatabaseSecrets, loginFromUrl, type UrlTls } from './localstack/secrets.js';
 import { startLocalPostgres } from './postgres.js';
 import { TLS_HOST } from './postgres-tls.js';
 import { assertPortFree, freePort, LocalSetupError, oneLine, portFromEnv, renderSetupError, telltaleLine } from './setup-error.js';
@@ -66,11 +66,9 @@ interface Endpoint {
   url: string;
 }
 
-interface Database extends Endpoint {
+interface Database extends Endpoint, UrlTls {
   /** The login the master secret holds. */
   master: DatabaseLogin;
-  /** The CA that verifies the server (NODE_EXTRA_CA_CERTS of the functions). */
-  caFile?: string;
 }
 
 function postgresService(): LocalService<Database> {
@@ -83,7 +81,8 @@ function postgresService(): LocalService<Database> {
       const postgres = await startLocalPostgres({ dataDir: join(DATA_DIR, 'postgres'), port, tls: 'required' });
       const master = { host: TLS_HOST, port: postgres.port, username: 'postgres', password: 'postgres', dbname: 'postgres' };
       const shown = `${postgres.url}   (TLS required; data: ${postgres.dataDir})`;
-      return { value: { url: postgres.url, shown, master, caFile: postgres.tls!.caFile }, stop: () => postgres.stop() };
+      const value = { url: postgres.url, shown, master, sslmode: 'verify-full' as const, caFile: postgres.tls!.caFile };
+      return { value, stop: () => postgres.stop() };
     },
   };
 }
@@ -158,6 +157,7 @@ async function main() {
     masterSecretArn: secrets.master,
     writerSecretArn: secrets.roles.orders_writer,
     readerSecretArn: secrets.roles.orders_reader,
+    sslmode: postgres.sslmode,
     ...(postgres.caFile ? { caFile: postgres.caFile } : {}),
   };
   const { emulator, gateway, applied } = await startApplications(kafka.url, topic, gatewayPort, issuer, database);

@@ -7,6 +7,9 @@
  *    function, the function's own role secret for the others. Fetched once per container and
  *    cached. TLS is required and verified: the Lambda Node.js runtime trusts the RDS CA bundle
  *    when NODE_EXTRA_CA_CERTS points at it (the infra sets it);
+ *  - DB_SSLMODE: `verify-full` (default: TLS, certificate and host name verified) or `disable`
+ *    (no TLS: a local database of one's own that has none); for the secret's connection only,
+ *    DATABASE_URL says its own `?sslmode=`;
  *  - DB_HOST: an RDS Proxy endpoint in front of the instance; DB_NAME: the database;
  *  - DB_POOL_MAX, DB_CONNECT_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS: pool size and timeouts;
  *  - DB_WRITER_SECRET_ARN, DB_READER_SECRET_ARN: the migrate function only, the secrets whose
@@ -49,6 +52,10 @@ const databaseUrl = z.preprocess(
 const databaseEnvSchema = z.object({
   DATABASE_URL: databaseUrl,
   DB_SECRET_ARN: secretArn,
+  DB_SSLMODE: z.preprocess(
+    blankAsAbsent,
+    z.enum(['verify-full', 'disable'], { error: 'must be "verify-full" (the default) or "disable"' }).default('verify-full'),
+  ),
   DB_HOST: name,
   DB_NAME: name,
   DB_POOL_MAX: wholeNumber({ min: 1, max: 100, fallback: 2 }),
@@ -81,9 +88,6 @@ const rdsSecretSchema = z.object({
   username: z.string().min(1),
   password: z.string().min(1),
   dbname: z.string().min(1).optional(),
-  // Not RDS's: npm start writes it into the master secret of a DATABASE_URL server without TLS
-  // (docs/local.md). Absent, as in AWS: TLS, verified.
-  sslmode: z.enum(['disable', 'require', 'verify-full']).optional(),
 });
 export type RdsSecret = z.infer<typeof rdsSecretSchema>;
 
@@ -118,14 +122,7 @@ export async function fetchRdsSecret(arn: string, variable: string, { refresh = 
   return parseRdsSecret(value, variable);
 }
 
-/**
- * Connection settings (no pool settings) from a parsed configuration and, in AWS, its secret:
- * TLS verified against the trusted CAs and the host's name, unless the secret's `sslmode` (only
- * `npm start` writes one, for a DATABASE_URL server of one's own) says `disable` or `require`.
- *
- * @example
- * const settings = connectionFromConfig(readDatabaseConfig(), await fetchRdsSecret(arn, 'DB_SECRET_ARN'));
- */
+/** Connection settings (no pool settings) from a parsed configuration and, in AWS, its secret. */
 export function connectionFromConfig(config: DatabaseEnv, secret?: RdsSecret): PoolConfig {
   if (config.DATABASE_URL) return { connectionString: config.DATABASE_URL };
   if (!secret) throw new ConfigError('DB_SECRET_ARN is set but its secret was not read');
@@ -136,7 +133,7 @@ export function connectionFromConfig(config: DatabaseEnv, secret?: RdsSecret): P
     user: secret.username,
     password: secret.password,
     database: config.DB_NAME ?? secret.dbname ?? 'postgres',
-    ssl: secret.sslmode === 'disable' ? false : { rejectUnauthorized: secret.sslmode !== 'require', servername: host },
+    ssl: config.DB_SSLMODE === 'disable' ? false : { rejectUnauthorized: true, servername: host },
   };
 }
 

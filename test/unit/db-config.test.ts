@@ -31,6 +31,7 @@ describe('readDatabaseConfig', () => {
   it('takes DATABASE_URL with the default pool settings', () => {
     expect(readDatabaseConfig({ DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/orders' })).toEqual({
       DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/orders',
+      DB_SSLMODE: 'verify-full',
       DB_POOL_MAX: 2,
       DB_CONNECT_TIMEOUT_MS: 5_000,
       DB_STATEMENT_TIMEOUT_MS: 15_000,
@@ -52,6 +53,7 @@ describe('readDatabaseConfig', () => {
       }),
     ).toEqual({
       DB_SECRET_ARN: ARN,
+      DB_SSLMODE: 'verify-full',
       DB_HOST: 'proxy.example.internal',
       DB_NAME: 'orders',
       DB_POOL_MAX: 4,
@@ -160,25 +162,6 @@ describe('connectionFromConfig', () => {
       database: 'orders',
       ssl: { rejectUnauthorized: true, servername: 'proxy.internal' },
     });
-  });
-});
-
-describe('connectionFromConfig with the sslmode npm start writes into a master secret of DATABASE_URL', () => {
-  const secret = { host: 'db.local', username: 'postgres', password: 'pw' };
-  const config = readDatabaseConfig({ DB_SECRET_ARN: ARN });
-
-  it('connects without TLS for disable, encrypted but unverified for require', () => {
-    expect(connectionFromConfig(config, { ...secret, sslmode: 'disable' }).ssl).toBe(false);
-    expect(connectionFromConfig(config, { ...secret, sslmode: 'require' }).ssl).toEqual({
-      rejectUnauthorized: false,
-      servername: 'db.local',
-    });
-  });
-
-  it('refuses an sslmode it does not know, naming the field', () => {
-    expect(() => parseRdsSecret({ ...secret, sslmode: 'prefer' }, 'DB_SECRET_ARN')).toThrow(
-      /DB_SECRET_ARN does not hold an RDS secret: bad or missing sslmode/,
-    );
   });
 });
 

@@ -45,6 +45,15 @@ describe('local function settings', () => {
     });
     expect(migrate).toMatchObject({ memoryMiB: 256, timeoutSeconds: 300 });
     expect(submit.environment).not.toHaveProperty('DB_SECRET_ARN');
+    // TLS as deployed (DB_SSLMODE's default: verify-full) ...
+    expect(ingest.environment).not.toHaveProperty('DB_SSLMODE');
+    // ... unless a DATABASE_URL server of one's own has none.
+    const plain = localFunctionSettings({ ...endpoints, database: { ...database, sslmode: 'disable' } });
+    expect([plain.ingest, plain.api, plain.migrate].map((settings) => settings.environment.DB_SSLMODE)).toEqual([
+      'disable',
+      'disable',
+      'disable',
+    ]);
   });
 
   it('give no function DATABASE_URL or anything that looks like a password', () => {

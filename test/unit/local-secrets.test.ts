@@ -12,12 +12,12 @@ describe('the master login of a DATABASE_URL given to npm start', () => {
     });
   });
 
-  it('follows the sslmode: none without one or for disable/allow/prefer, unverified for require, verified for verify-*', () => {
-    const mode = (url: string) => loginFromUrl(url).master.sslmode;
+  it('follows the sslmode: none without one or for disable/allow/prefer, verified for require and verify-*', () => {
+    const mode = (url: string) => loginFromUrl(url).sslmode;
     expect(mode('postgres://u:p@h/d')).toBe('disable');
     for (const sslmode of ['disable', 'allow', 'prefer']) expect(mode(`postgres://u:p@h/d?sslmode=${sslmode}`)).toBe('disable');
-    expect(mode('postgres://u:p@h/d?sslmode=require')).toBe('require');
-    for (const sslmode of ['verify-ca', 'verify-full']) expect(mode(`postgres://u:p@h/d?sslmode=${sslmode}`)).toBeUndefined();
+    for (const sslmode of ['require', 'verify-ca', 'verify-full'])
+      expect(mode(`postgres://u:p@h/d?sslmode=${sslmode}`)).toBe('verify-full');
   });
 
   it('makes sslrootcert the CA the functions trust, and defaults port and database as libpq does', () => {

@@ -33,6 +33,8 @@ export interface LocalDatabaseSecrets {
   readerSecretArn: string;
   /** NODE_EXTRA_CA_CERTS: the local CA of a TLS server (the stack points it at RDS's CA bundle). */
   caFile?: string;
+  /** DB_SSLMODE: `disable` only for a DATABASE_URL server without TLS (default, as deployed: verify-full). */
+  sslmode?: 'verify-full' | 'disable';
 }
 
 export interface LocalEndpoints {
@@ -81,6 +83,7 @@ function databaseEnvironment(
     DB_SECRET_ARN: secretArn(database),
     AWS_ENDPOINT_URL: database.awsEndpoint,
     ...(database.caFile ? { NODE_EXTRA_CA_CERTS: database.caFile } : {}),
+    ...(database.sslmode === 'disable' ? { DB_SSLMODE: 'disable' } : {}),
   };
 }
 

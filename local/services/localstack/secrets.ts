@@ -34,25 +34,31 @@ export function secretsClient(endpoint: string): SecretsManagerClient {
   return new SecretsManagerClient({ endpoint, region, credentials: { accessKeyId, secretAccessKey } });
 }
 
-/** A login as RDS stores it in a secret; `sslmode` only where the server is not npm start's own (see docs/local.md). */
+/** A login as RDS stores it in a secret. */
 export interface DatabaseLogin {
   host: string;
   port: number;
   username: string;
   password: string;
   dbname: string;
-  sslmode?: string;
+}
+
+/** How the functions reach a DATABASE_URL server: DB_SSLMODE, and the CA they trust (NODE_EXTRA_CA_CERTS). */
+export interface UrlTls {
+  sslmode: 'verify-full' | 'disable';
+  caFile?: string;
 }
 
 /**
- * The master login of a DATABASE_URL. TLS follows its sslmode as libpq reads it, within what the
- * functions' client does: none (absent, disable, allow, prefer: a server of one's own may have no
- * TLS), encrypted without verification (require), or verified (verify-ca, verify-full).
+ * The master login of a DATABASE_URL, and TLS as its sslmode asks, within what the functions'
+ * client does (DB_SSLMODE): none for no sslmode, `disable`, `allow` or `prefer` (a server of one's
+ * own may have no TLS); verified for `require`, `verify-ca` and `verify-full` (stricter than libpq's
+ * `require`; `sslrootcert` names the CA to trust).
  */
-export function loginFromUrl(text: string): { master: DatabaseLogin; caFile?: string } {
+export function loginFromUrl(text: string): { master: DatabaseLogin } & UrlTls {
   const url = new URL(text);
-  const sslmode = url.searchParams.get('sslmode') ?? 'disable';
-  const mode = ['verify-ca', 'verify-full'].includes(sslmode) ? 'verify-full' : sslmode === 'require' ? 'require' : 'disable';
+  const wanted = url.searchParams.get('sslmode') ?? 'disable';
+  const sslmode = ['require', 'verify-ca', 'verify-full'].includes(wanted) ? 'verify-full' : 'disable';
   const username = decodeURIComponent(url.username);
   const master = {
     host: url.hostname,
@@ -61,10 +67,9 @@ export function loginFromUrl(text: string): { master: DatabaseLogin; caFile?: st
     password: decodeURIComponent(url.password),
     // libpq's default database is the user's name.
     dbname: decodeURIComponent(url.pathname.slice(1)) || username,
-    ...(mode === 'verify-full' ? {} : { sslmode: mode }),
   };
   const caFile = url.searchParams.get('sslrootcert') ?? undefined;
-  return { master, ...(caFile ? { caFile } : {}) };
+  return { master, sslmode, ...(caFile ? { caFile } : {}) };
 }
 
 export interface DatabaseSecrets {
