@@ -8,6 +8,8 @@
  * that answers, that one is used instead and nothing is started.
  */
 import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { spawnGuarded } from '../guarded-process.js';
 import { assertPortFree, LocalSetupError, telltaleLine } from '../setup-error.js';
 import { PART } from './python.js';
@@ -41,16 +43,32 @@ const PORT_REMEDY =
   'set LOCALSTACK_PORT to a free port, or stop the program that uses it (or set AWS_ENDPOINT_URL to a LocalStack already running)';
 const HEALTH_PATH = '/_localstack/health';
 const POLL_MS = 250;
+const STOP_GRACE_MS = 3_000;
 
-/** True when `endpoint` answers LocalStack's health check. */
-export async function isLocalStack(endpoint: string): Promise<boolean> {
-  try {
-    const response = await fetch(new URL(HEALTH_PATH, endpoint), { signal: AbortSignal.timeout(5_000) });
-    const body = (await response.json()) as { services?: unknown };
-    return response.ok && typeof body.services === 'object';
-  } catch {
-    return false;
-  }
+/**
+ * True when `endpoint` answers LocalStack's health check. Over a connection of its own that closes
+ * after the answer (fetch would keep it open, and LocalStack's server waits for open connections
+ * when it is told to stop).
+ */
+export function isLocalStack(endpoint: string): Promise<boolean> {
+  return new Promise((resolveCheck) => {
+    const url = new URL(HEALTH_PATH, endpoint);
+    const request = (url.protocol === 'https:' ? https : http).get(url, { agent: false, timeout: 5_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('error', () => resolveCheck(false));
+      response.on('end', () => {
+        try {
+          resolveCheck(response.statusCode === 200 && typeof (JSON.parse(body) as { services?: unknown }).services === 'object');
+        } catch {
+          resolveCheck(false);
+        }
+      });
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolveCheck(false));
+  });
 }
 
 /** A LocalStack that runs elsewhere (AWS_ENDPOINT_URL); a LocalSetupError when it does not answer. */
@@ -108,8 +126,10 @@ export async function startLocalStack({
   });
   const endpoint = `http://${listen}`;
   const outcome = await waitUntilHealthy(endpoint, server.exited, readyTimeoutMs);
-  if (outcome === 'ready')
-    return { endpoint, started: true, exited: server.exited, output: server.output, stop: () => server.stop(10_000) };
+  // Its state is in memory, so a stop that takes long (its server waits for clients' open
+  // connections) loses nothing when it ends in SIGKILL.
+  const stop = () => server.stop(STOP_GRACE_MS);
+  if (outcome === 'ready') return { endpoint, started: true, exited: server.exited, output: server.output, stop };
   await server.stop(5_000);
   if (outcome === 'timeout') {
     throw new LocalSetupError(
