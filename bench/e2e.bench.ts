@@ -256,7 +256,7 @@ async function main() {
     ]);
     await createTopic(kafka.brokers, 'orders-submit', 1);
     const settings = localFunctionSettings({
-      databaseUrl: postgres.url,
+      database: { url: postgres.url },
       kafkaBrokers: kafka.brokers,
       topic: 'orders-submit',
       logLevel: 'CRITICAL',

@@ -81,6 +81,9 @@ export function spawnGuarded({ command, args, cwd, env, uid, gid, stopSignal, on
     exited,
     async stop(graceMs = 20_000) {
       if (!alive) return;
+      // Until it has exited, the server keeps this process alive: otherwise, once the SIGKILL
+      // below has fired, nothing would, and Node could end before the caller learns of the exit.
+      child.ref();
       child.stdin?.end();
       const killer = setTimeout(() => {
         try {

@@ -11,14 +11,17 @@ import { chown, lstat, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnGuarded, type GuardedProcess } from './guarded-process.js';
 import { PART, preparePostgresLayout, type PostgresLayout } from './postgres-layout.js';
+import { ensureServerTls, type ServerTls, TLS_HOST, writeTlsHbaFile } from './postgres-tls.js';
 import { assertPortFree, freePort, LocalSetupError, telltaleLine } from './setup-error.js';
 
 export { freePort } from './setup-error.js';
 
 export interface LocalPostgres {
-  /** Superuser URL of the `postgres` database. */
+  /** Superuser URL of the `postgres` database (with TLS required: verified TLS to `localhost`). */
   readonly url: string;
   readonly port: number;
+  /** The certificate files when the server has TLS (see postgres-tls.ts). */
+  readonly tls?: ServerTls;
   /** The data directory in use: the one asked for, or as root one under the temporary folder. */
   readonly dataDir: string;
   /** URL of another database on the same server. */
@@ -36,6 +39,11 @@ export interface LocalPostgresOptions {
   port?: number;
   /** Server messages (noisy); by default only kept for error reports. */
   onLog?: (message: string) => void;
+  /**
+   * TLS with a local CA: `required` (npm start: TCP logins over TLS only, as RDS with
+   * rds.force_ssl), `offered` (the tests: TLS for those who ask, plain TCP for the rest); default none.
+   */
+  tls?: 'required' | 'offered';
 }
 
 const USER = 'postgres';
@@ -124,7 +132,26 @@ function startFailure(layout: PostgresLayout, port: number, output: string): Loc
 }
 
 /** Starts the postmaster; resolves once it accepts connections, else stops it and throws. */
-async function runServer(layout: PostgresLayout, port: number, onLog?: (message: string) => void): Promise<GuardedProcess> {
+/** The server settings that turn TLS on with the local CA's certificate and the TLS-only pg_hba.conf. */
+async function tlsSettings(layout: PostgresLayout, mode: 'required' | 'offered'): Promise<{ tls: ServerTls; args: string[] }> {
+  const tls = await ensureServerTls(layout);
+  const hbaFile = await writeTlsHbaFile(layout, mode === 'required');
+  const settings = [
+    'ssl=on',
+    `ssl_cert_file=${tls.certFile}`,
+    `ssl_key_file=${tls.keyFile}`,
+    `ssl_ca_file=${tls.caFile}`,
+    `hba_file=${hbaFile}`,
+  ];
+  return { tls, args: settings.flatMap((setting) => ['-c', setting]) };
+}
+
+async function runServer(
+  layout: PostgresLayout,
+  port: number,
+  extraArgs: string[],
+  onLog?: (message: string) => void,
+): Promise<GuardedProcess> {
   let announceReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (announceReady = resolve));
   const server = spawnGuarded({
@@ -142,6 +169,7 @@ async function runServer(layout: PostgresLayout, port: number, onLog?: (message:
       'fsync=on',
       '-c',
       'lc_messages=C',
+      ...extraArgs,
     ],
     cwd: layout.workDir,
     env: childEnv(),
@@ -167,16 +195,17 @@ async function runServer(layout: PostgresLayout, port: number, onLog?: (message:
   throw startFailure(layout, port, server.output());
 }
 
-export async function startLocalPostgres({ dataDir, port = 0, onLog }: LocalPostgresOptions): Promise<LocalPostgres> {
+export async function startLocalPostgres({ dataDir, port = 0, onLog, tls: tlsMode }: LocalPostgresOptions): Promise<LocalPostgres> {
   if (port) await assertPortFree(port, PART, PORT_REMEDY);
   const layout = await preparePostgresLayout(dataDir);
   const chosenPort = port || (await freePort());
   if (!(await exists(join(layout.dataDir, 'PG_VERSION')))) await initialise(layout, onLog);
+  const { tls, args } = tlsMode ? await tlsSettings(layout, tlsMode) : { tls: undefined, args: [] };
 
   let server: GuardedProcess | undefined;
   const start = async () => {
     if (server?.isAlive()) return;
-    server = await runServer(layout, chosenPort, onLog);
+    server = await runServer(layout, chosenPort, args, onLog);
   };
   const stop = async () => {
     await server?.stop();
@@ -184,10 +213,14 @@ export async function startLocalPostgres({ dataDir, port = 0, onLog }: LocalPost
   };
   await start();
 
-  const urlFor = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${chosenPort}/${database}`;
+  const urlFor = (database: string) =>
+    tls && tlsMode === 'required'
+      ? `postgres://${USER}:${PASSWORD}@${TLS_HOST}:${chosenPort}/${database}?sslmode=verify-full&sslrootcert=${encodeURIComponent(tls.caFile)}`
+      : `postgres://${USER}:${PASSWORD}@127.0.0.1:${chosenPort}/${database}`;
   return {
     url: urlFor('postgres'),
     port: chosenPort,
+    ...(tls ? { tls } : {}),
     dataDir: layout.dataDir,
     urlFor,
     start,

@@ -17,6 +17,8 @@ export class LocalSetupError extends PipelineError {
     readonly reason: string,
     /** One line: what to do about it. */
     readonly remedy: string,
+    /** What happened to the part: it could not start, it stopped while running, or a tool cannot reach it. */
+    readonly failure: 'could not start' | 'stopped' | 'is not reachable' = 'could not start',
   ) {
     super('defect', `${part}: ${reason}. ${remedy}`);
   }
@@ -24,7 +26,7 @@ export class LocalSetupError extends PipelineError {
 
 /** The one line shown for a failed start; other errors are shown by their message alone. */
 export function renderSetupError(error: unknown, context = 'local setup'): string {
-  if (error instanceof LocalSetupError) return `${error.part} could not start: ${oneLine(error.reason)}. Fix: ${oneLine(error.remedy)}`;
+  if (error instanceof LocalSetupError) return `${error.part} ${error.failure}: ${oneLine(error.reason)}. Fix: ${oneLine(error.remedy)}`;
   const message = error instanceof Error ? error.message : String(error);
   return `${context} failed: ${oneLine(message)}`;
 }

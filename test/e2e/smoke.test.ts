@@ -1,79 +1,36 @@
 /**
  * `npm run smoke` against a real `npm start`, both as processes run the way their npm scripts run
- * them (`node local/services/bootstrap.mjs tsx …`): `npm start` on free ports (PORT, AUTH_PORT,
- * KAFKA_PORT) with its own data folder, so its own PostgreSQL, Kafka broker, issuer and gateway.
+ * them (`node local/services/bootstrap.mjs tsx …`): `npm start` on free ports with its own data
+ * folder (test/support/npm-start.ts), so its own PostgreSQL, Kafka broker, issuer, gateway and LocalStack.
  * The smoke test must pass; pointed at a wrong port it must fail with one line per failure.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toDlqMessage } from '../../local/emulators/esm/dlq-record.js';
-import { dataFolderName } from '../../local/services/postgres-layout.js';
-import { freePort } from '../../local/services/postgres.js';
 import { runSmoke, type CheckOutcome } from '../../local/tools/smoke/checks.js';
 import { localTarget } from '../../local/tools/smoke/local-target.js';
 import { createKafka } from '../../shared/kafka/client.js';
 import { DEFAULT_DLQ_TOPIC, DEFAULT_ORDERS_TOPIC } from '../../shared/kafka/topics.js';
+import { BOOTSTRAP, distinctFreePorts, type NpmStart, startNpmStart } from '../support/npm-start.js';
 import { nonBlankLines, runToEnd } from '../support/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const BOOTSTRAP = join(ROOT, 'local', 'services', 'bootstrap.mjs');
 
-let scratch: string;
-let pipeline: ChildProcess;
-let pipelineOutput = '';
+let pipeline: NpmStart;
 const ports = { PORT: '', AUTH_PORT: '', KAFKA_PORT: '' };
 
-async function distinctFreePorts(count: number): Promise<number[]> {
-  const found = new Set<number>();
-  while (found.size < count) found.add(await freePort());
-  return [...found];
-}
-
-/** Resolves when `npm start` has printed its banner; rejects with its output when it exits first. */
-function started(child: ChildProcess): Promise<void> {
-  return new Promise((resolveStarted, rejectStarted) => {
-    const onData = (chunk: Buffer) => {
-      pipelineOutput += chunk.toString('utf8');
-      if (pipelineOutput.includes('Ctrl+C stops everything.')) resolveStarted();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => rejectStarted(new Error(`npm start exited (${code}) before it was ready:\n${pipelineOutput}`)));
-  });
-}
-
 beforeAll(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'orders-smoke-e2e-'));
-  const [port, authPort, kafkaPort] = await distinctFreePorts(3);
-  Object.assign(ports, { PORT: String(port), AUTH_PORT: String(authPort), KAFKA_PORT: String(kafkaPort) });
-  pipeline = spawn(process.execPath, [BOOTSTRAP, 'tsx', 'local/services/start.ts'], {
-    cwd: ROOT,
-    // Its own PostgreSQL and broker: none given, data in the scratch folder.
-    env: { ...process.env, ...ports, POSTGRES_PORT: '0', DATABASE_URL: '', KAFKA_BROKERS: '', LOCAL_DATA_DIR: scratch },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await started(pipeline);
+  // Its own LocalStack too: this test covers npm start installing and starting it.
+  pipeline = await startNpmStart('orders-smoke-e2e-');
+  const { PORT, AUTH_PORT, KAFKA_PORT } = pipeline.ports;
+  Object.assign(ports, { PORT, AUTH_PORT, KAFKA_PORT });
 });
 
 afterAll(async () => {
-  if (pipeline && pipeline.exitCode === null) {
-    const exited = once(pipeline, 'exit');
-    pipeline.kill('SIGINT');
-    const timer = setTimeout(() => pipeline.kill('SIGKILL'), 60_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  if (scratch) {
-    await rm(scratch, { recursive: true, force: true });
-    // As root, npm start's PostgreSQL keeps its data outside the data folder (postgres-layout.ts).
-    const rootData = join(tmpdir(), 'order-pipeline-postgres-data', dataFolderName(join(scratch, 'postgres')));
-    if (process.getuid?.() === 0) await rm(rootData, { recursive: true, force: true });
-  }
+  await pipeline?.stop();
 });
 
 interface SmokeRun {
@@ -98,7 +55,7 @@ describe('npm run smoke against npm start', () => {
 
   it('passes every check and exits 0 with nothing on stderr', async () => {
     const run = await smoke();
-    expect(run.stderrLines, `${run.stdoutLines.join('\n')}\n--- npm start:\n${pipelineOutput}`).toEqual([]);
+    expect(run.stderrLines, `${run.stdoutLines.join('\n')}\n--- npm start:\n${pipeline.output()}`).toEqual([]);
     expect(run.code).toBe(0);
     const checks = run.stdoutLines.filter((line) => line.startsWith('ok ')).map((line) => line.slice(5, line.indexOf(':')));
     expect(checks).toEqual(['health', 'credentials', 'submit', 'read-back', 'dlq']);
@@ -167,5 +124,36 @@ describe('npm run smoke against npm start', () => {
     expect(failed[0]!.check).toBe('dlq');
     expect(failed[0]!.detail).toMatch(/^orders\.dlq gained 1 record\(s\) of order_uid smoke-[0-9a-f]{20} /);
     expect(failed[0]!.detail).toMatch(/\(RetriesExhausted after 11 invocations, function error: Unhandled\)$/);
+  });
+});
+
+/** Processes whose working directory is `dir` (LocalStack's runtime and its guard run in its data folder), with their command lines. */
+async function processesIn(dir: string): Promise<Array<{ pid: number; args: string }>> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const found = await Promise.all(
+    pids.map(async (pid) => {
+      const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+      const args = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      return { pid: Number(pid), cwd, args: args.replaceAll('\0', ' ') };
+    }),
+  );
+  return found.filter((process) => process.cwd === dir).map(({ pid, args }) => ({ pid, args }));
+}
+
+// Last: it ends the npm start of this file.
+describe('npm start when its LocalStack dies', () => {
+  it('ends with one line naming LocalStack, and leaves nothing running', async () => {
+    const localStackDir = join(pipeline.dataDir, 'localstack');
+    // Not its guard (`/bin/sh -c … local-server-guard TERM …/python -m localstack.runtime.main`): the runtime itself.
+    const runtimes = (await processesIn(localStackDir)).filter((found) => /^\S*python\S* -m localstack\.runtime\.main/.test(found.args));
+    expect(runtimes).toHaveLength(1);
+    process.kill(runtimes[0]!.pid, 'SIGKILL');
+    expect(await pipeline.exited).toBe(1);
+    const lines = nonBlankLines(pipeline.output());
+    expect(lines.at(-1)).toMatch(
+      /^LocalStack stopped: its runtime at http:\/\/127\.0\.0\.1:\d+ stopped while npm start ran \(.*\)\. Fix: start npm start again/,
+    );
+    expect(await processesIn(localStackDir)).toEqual([]);
+    expect(spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout).not.toContain(pipeline.dataDir);
   });
 });

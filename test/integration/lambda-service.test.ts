@@ -35,8 +35,11 @@ beforeAll(async () => {
       // far beyond any answer, so that only `ingest` (1 s, run with invocations that never answer) times out.
       submit: { memoryMiB: 256, timeoutSeconds: 60, reservedConcurrency: 2, environment: { GREETING: 'hello' }, taskRoot: SLEEPER },
       ingest: { memoryMiB: 256, timeoutSeconds: 1, environment: {}, taskRoot: SLEEPER },
-      api: localFunctionSettings({ databaseUrl: 'postgres://nobody:none@127.0.0.1:1/none', kafkaBrokers: '127.0.0.1:1', topic: 'orders' })
-        .api,
+      api: localFunctionSettings({
+        database: { url: 'postgres://nobody:none@127.0.0.1:1/none' },
+        kafkaBrokers: '127.0.0.1:1',
+        topic: 'orders',
+      }).api,
     },
     onLog: (name, line) => lines.push(`[${name}] ${line}`),
   });

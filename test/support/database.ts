@@ -34,11 +34,14 @@ export async function openScratchServer(prefix = 'orders-scratch-'): Promise<Scr
 /**
  * A private embedded PostgreSQL server in a temporary folder, for a test or benchmark that stops
  * and starts it (or must not share it); migrated unless `migrate: false`. `destroy()` stops it and
- * deletes the folder.
+ * deletes the folder. `tls: 'required'`: TLS only, with a local CA (server.tls), as npm start runs it.
  */
-export async function startPrivatePostgres(prefix: string, { migrate = true }: { migrate?: boolean } = {}): Promise<LocalPostgres> {
+export async function startPrivatePostgres(
+  prefix: string,
+  { migrate = true, tls }: { migrate?: boolean; tls?: 'required' } = {},
+): Promise<LocalPostgres> {
   const folder = await mkdtemp(join(tmpdir(), prefix));
-  const server = await startLocalPostgres({ dataDir: join(folder, 'data') });
+  const server = await startLocalPostgres({ dataDir: join(folder, 'data'), ...(tls ? { tls } : {}) });
   try {
     if (migrate) await migrateUp({ connection: server.url, dir: MIGRATIONS });
   } catch (error) {

@@ -1,12 +1,17 @@
 /**
- * Once per test run: a real PostgreSQL (DATABASE_URL if given, else an embedded server) and a
- * migrated template database. Each test file clones the template (test/support/database.ts),
+ * Once per test run: a real PostgreSQL (DATABASE_URL if given, else an embedded server), a
+ * migrated template database, and LocalStack (AWS_ENDPOINT_URL if given, else its runtime on a
+ * free port, started alongside PostgreSQL; `awsEndpoint` for tests that need AWS APIs). Each test file clones the template (test/support/database.ts),
  * so files run in parallel without seeing each other's rows. The runtime roles that the
  * migrations create (orders_writer, orders_reader) log in with their own names as passwords, so
  * that tests can run code as each role (test/support/database.ts: roleUrl).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { LocalSetupError, renderSetupError } from '../../local/services/setup-error.js';
+import { openLocalStack } from '../../local/services/localstack/runtime.js';
+import { freePort, LocalSetupError, renderSetupError } from '../../local/services/setup-error.js';
 import { RUNTIME_ROLES, setRolePasswords, type RuntimeRole } from '../../shared/db/migrate.js';
 import { createScratchDatabase, openScratchServer, withClient } from './database.js';
 
@@ -23,6 +28,8 @@ declare module 'vitest' {
     postgresAdminUrl: string;
     templateDatabase: string;
     rolePasswords: Readonly<Record<RuntimeRole, string>>;
+    /** LocalStack's endpoint (AWS_ENDPOINT_URL for the SDK, awslocal). */
+    awsEndpoint: string;
   }
 }
 
@@ -33,8 +40,32 @@ function oneLineFailure(error: unknown): never {
   throw failure;
 }
 
+/** LocalStack for the run, its folder removed when it stops. */
+async function openTestLocalStack() {
+  const dataDir = await mkdtemp(join(tmpdir(), 'orders-test-localstack-'));
+  const onInstall = (venv: string) => process.stderr.write(`installing LocalStack into ${venv} (once)...\n`);
+  const localStack = await openLocalStack({ port: await freePort(), dataDir, onInstall }).catch(async (error: unknown) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    endpoint: localStack.endpoint,
+    close: async () => {
+      await localStack.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const server = await openScratchServer('orders-test-pg-').catch(oneLineFailure);
+  const [serverOutcome, localStackOutcome] = await Promise.allSettled([openScratchServer('orders-test-pg-'), openTestLocalStack()]);
+  if (serverOutcome.status === 'rejected' || localStackOutcome.status === 'rejected') {
+    if (serverOutcome.status === 'fulfilled') await serverOutcome.value.close();
+    if (localStackOutcome.status === 'fulfilled') await localStackOutcome.value.close();
+    oneLineFailure(serverOutcome.status === 'rejected' ? serverOutcome.reason : (localStackOutcome as PromiseRejectedResult).reason);
+  }
+  const server = serverOutcome.value;
+  const localStack = localStackOutcome.value;
   await withClient(server.adminUrl, async () => {}).catch((error: unknown) =>
     oneLineFailure(
       new LocalSetupError(
@@ -50,5 +81,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('postgresAdminUrl', server.adminUrl);
   project.provide('templateDatabase', TEMPLATE_DATABASE);
   project.provide('rolePasswords', TEST_ROLE_PASSWORDS);
-  return () => server.close();
+  project.provide('awsEndpoint', localStack.endpoint);
+  return async () => {
+    await Promise.all([server.close(), localStack.close()]);
+  };
 }

@@ -36,7 +36,13 @@ export async function startLocalFunctions(
   const { startLambdaService } = await import('../../local/emulators/lambda/service.js');
   const { localFunctionSettings } = await import('../../local/emulators/lambda/settings.js');
   const lines: string[] = [];
-  const settings = localFunctionSettings({ databaseUrl, kafkaBrokers: brokers, topic, logLevel, ...(auth ? { auth } : {}) });
+  const settings = localFunctionSettings({
+    database: { url: databaseUrl },
+    kafkaBrokers: brokers,
+    topic,
+    logLevel,
+    ...(auth ? { auth } : {}),
+  });
   const functions = Object.fromEntries(names.map((name) => [name, settings[name]]));
   const service = await startLambdaService({ functions, onLog: (name, line) => lines.push(`[${name}] ${line}`) });
   return { service, lines };

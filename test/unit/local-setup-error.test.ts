@@ -7,6 +7,11 @@ describe('renderSetupError', () => {
     expect(renderSetupError(error)).toBe('Kafka could not start: port 9092 on 127.0.0.1 is taken. Fix: set KAFKA_PORT');
   });
 
+  it('says "stopped" for a part that stopped while running', () => {
+    const error = new LocalSetupError('LocalStack', 'its runtime stopped (Killed)', 'start again', 'stopped');
+    expect(renderSetupError(error)).toBe('LocalStack stopped: its runtime stopped (Killed). Fix: start again');
+  });
+
   it('renders any other error by the first line of its message, without a stack', () => {
     const error = new Error('connect ECONNREFUSED 127.0.0.1:1\n    at TCPConnectWrap');
     expect(renderSetupError(error, 'npm start')).toBe('npm start failed: connect ECONNREFUSED 127.0.0.1:1');

@@ -34,8 +34,8 @@ const REGION = 'eu-west-1';
 
 /**
  * The variables Lambda defines for every function (lambda/latest/dg/configuration-envvars.html,
- * "Defined runtime environment variables"), then the function's own. Credentials are not given:
- * nothing local needs them.
+ * "Defined runtime environment variables"), then the function's own. The execution role's
+ * credentials are dummies: the only AWS endpoint here is LocalStack, which accepts any.
  */
 function runtimeVariables(spec: EnvironmentSpec, runtimeApi: string): Record<string, string> {
   return {
@@ -53,6 +53,9 @@ function runtimeVariables(spec: EnvironmentSpec, runtimeApi: string): Record<str
     AWS_LAMBDA_LOG_STREAM_NAME: 'local',
     AWS_REGION: REGION,
     AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SESSION_TOKEN: 'test',
     ...spec.environment,
   };
 }

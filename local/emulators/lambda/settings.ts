@@ -1,8 +1,9 @@
 // The functions' settings as the stack deploys them, for the local Lambda service: memory,
 // timeout and reserved concurrency from infra/config.ts (read from cdk.json's context, as
 // `cdk synth` reads it) and the constructs; the environment is the stack's with the local
-// endpoints in place of the AWS ones (DATABASE_URL for the secret, the local broker without
-// IAM). test/infra/local-settings.test.ts checks the numbers against the synthesized template.
+// endpoints in place of the AWS ones: the secrets in LocalStack (AWS_ENDPOINT_URL), the local CA
+// in NODE_EXTRA_CA_CERTS, the local broker without IAM. test/infra/local-settings.test.ts checks
+// the numbers against the synthesized template.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Construct } from 'constructs';
@@ -10,7 +11,7 @@ import { type PipelineConfig, readConfig } from '../../../infra/config.js';
 import type { FunctionName } from '../../../infra/bundle.js';
 import { METRICS_NAMESPACE } from '../../../shared/metrics.js';
 
-export type LocalFunctionName = Extract<FunctionName, 'ingest' | 'api' | 'submit'>;
+export type LocalFunctionName = Extract<FunctionName, 'ingest' | 'api' | 'submit' | 'migrate'>;
 
 export interface FunctionSettings {
   memoryMiB: number;
@@ -22,8 +23,23 @@ export interface FunctionSettings {
   taskRoot?: string;
 }
 
+/** How the functions reach the database as deployed: each through its secret, in LocalStack. */
+export interface LocalDatabaseSecrets {
+  /** AWS_ENDPOINT_URL: the LocalStack that holds the secrets. */
+  awsEndpoint: string;
+  /** ARNs of the master secret (migrate) and of the runtime roles' secrets (ingest: writer, api: reader). */
+  masterSecretArn: string;
+  writerSecretArn: string;
+  readerSecretArn: string;
+  /** NODE_EXTRA_CA_CERTS: the local CA of a TLS server (the stack points it at RDS's CA bundle). */
+  caFile?: string;
+  /** DB_SSLMODE: `disable` only for a DATABASE_URL server without TLS (default, as deployed: verify-full). */
+  sslmode?: 'verify-full' | 'disable';
+}
+
 export interface LocalEndpoints {
-  databaseUrl: string;
+  /** The secrets (npm start); a URL only for tests and benchmarks that hand a scratch database to every function. */
+  database: LocalDatabaseSecrets | { url: string };
   kafkaBrokers: string;
   topic: string;
   /** AUTH_* for the page's sign-in (the local issuer's `env`). */
@@ -57,6 +73,35 @@ export function mappingConcurrency(config: PipelineConfig = deployedConfig()): n
   return Math.min(maximumPollers * INVOCATIONS_PER_POLLER, reservedConcurrency);
 }
 
+/** The database variables of a function that logs in with `secretArn` (the stack's Database.connect, without DB_NAME: the secret names the local database). */
+function databaseEnvironment(
+  database: LocalEndpoints['database'],
+  secretArn: (secrets: LocalDatabaseSecrets) => string,
+): Record<string, string> {
+  if ('url' in database) return { DATABASE_URL: database.url };
+  return {
+    DB_SECRET_ARN: secretArn(database),
+    AWS_ENDPOINT_URL: database.awsEndpoint,
+    ...(database.caFile ? { NODE_EXTRA_CA_CERTS: database.caFile } : {}),
+    ...(database.sslmode === 'disable' ? { DB_SSLMODE: 'disable' } : {}),
+  };
+}
+
+/** The migrate function's settings (infra/constructs/database.ts): the master login and the roles' secrets. */
+function migrateSettings(endpoints: LocalEndpoints): FunctionSettings {
+  const { database } = endpoints;
+  return {
+    memoryMiB: 256,
+    timeoutSeconds: 300,
+    environment: {
+      ...common('migrate', endpoints),
+      ...databaseEnvironment(database, (secrets) => secrets.masterSecretArn),
+      ...('url' in database ? {} : { DB_WRITER_SECRET_ARN: database.writerSecretArn, DB_READER_SECRET_ARN: database.readerSecretArn }),
+      DB_POOL_MAX: '2',
+    },
+  };
+}
+
 function common(name: LocalFunctionName, endpoints: LocalEndpoints): Record<string, string> {
   return {
     POWERTOOLS_SERVICE_NAME: name,
@@ -80,7 +125,7 @@ export function localFunctionSettings(
       reservedConcurrency: consumer.reservedConcurrency,
       environment: {
         ...common('ingest', endpoints),
-        DATABASE_URL: endpoints.databaseUrl,
+        ...databaseEnvironment(endpoints.database, (secrets) => secrets.writerSecretArn),
         DB_POOL_MAX: String(consumer.dbPoolMax),
         INGEST_OUTAGE_BUDGET_SECONDS: String(consumer.outageBudgetSeconds),
       },
@@ -90,7 +135,7 @@ export function localFunctionSettings(
       reservedConcurrency: api.reservedConcurrency,
       environment: {
         ...common('api', endpoints),
-        DATABASE_URL: endpoints.databaseUrl,
+        ...databaseEnvironment(endpoints.database, (secrets) => secrets.readerSecretArn),
         DB_POOL_MAX: String(api.dbPoolMax),
         CACHE_MAX_ENTRIES: String(api.cacheMaxEntries),
         CACHE_MAX_BYTES: String(api.cacheMaxBytes),
@@ -107,5 +152,6 @@ export function localFunctionSettings(
         KAFKA_AUTH: 'none',
       },
     },
+    migrate: migrateSettings(endpoints),
   };
 }
