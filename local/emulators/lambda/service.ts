@@ -54,7 +54,7 @@ const defaultLog = (name: LocalFunctionName, line: string) => process.stdout.wri
 export async function startLambdaService(options: LambdaServiceOptions): Promise<LambdaService> {
   const runtimeClient = runtimeClientEntry();
   const log = options.onLog ?? defaultLog;
-  // Under the checkout, so that `@aws-sdk/*` (left out of the bundles, as the Lambda runtime ships it) resolves from node_modules.
+  // Under the checkout's .local/ (gitignored), so that a run's bundles are found and removed with its data.
   const workDir = join(ROOT, '.local', 'lambda', `${process.pid}-${randomUUID().slice(0, 8)}`);
   const functions = new Map<LocalFunctionName, FunctionPool>();
   for (const [name, settings] of Object.entries(options.functions) as Array<[LocalFunctionName, FunctionSettings]>) {

@@ -107,8 +107,7 @@ function common(name: LocalFunctionName, endpoints: LocalEndpoints): Record<stri
     POWERTOOLS_SERVICE_NAME: name,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: endpoints.logLevel ?? 'INFO',
-    // No X-Ray daemon and no CloudWatch here: tracing off, metrics not printed.
-    POWERTOOLS_TRACE_ENABLED: 'false',
+    // No CloudWatch here: metrics not printed.
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
 }
