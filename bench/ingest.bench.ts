@@ -56,12 +56,32 @@ const counted = new WeakSet<object>();
   connection.on('readyForQuery', () => (roundTrips += 1));
 });
 
+// BENCH_INGEST_BASELINE=<another checkout of this repository, e.g. a git worktree of main>: its
+// handler is measured too, in the same rounds, so that a change is compared with what it replaces
+// on the same machine at the same moment (it has its own pool on the same database).
+const BASELINE = process.env.BENCH_INGEST_BASELINE;
+type Handler = (event: KafkaEvent, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+const baselineModules = BASELINE
+  ? {
+      handler: (await import(`${BASELINE}/functions/ingest/ingest-handler.ts`)) as typeof import('../functions/ingest/ingest-handler.js'),
+      config: (await import(`${BASELINE}/functions/ingest/config.ts`)) as typeof import('../functions/ingest/config.js'),
+      pool: (await import(`${BASELINE}/shared/db/pool.ts`)) as typeof import('../shared/db/pool.js'),
+    }
+  : undefined;
+
 // An ingest instance remembers what it stored (functions/ingest/memo.ts): a new instance (a new
 // execution environment, on the same warm pool) with every truncate, so that every round stores every order again.
-const newHandler = () => createIngestHandler(readIngestConfig(), ingestDependencies());
+const newHandler = (): Handler => createIngestHandler(readIngestConfig(), ingestDependencies());
+const newBaseline = (): Handler | undefined => {
+  if (!baselineModules) return undefined;
+  const { handler: module, config } = baselineModules;
+  return module.createIngestHandler(config.readIngestConfig(), module.ingestDependencies());
+};
 let handler = newHandler();
+let baseline = newBaseline();
 const truncate = () => {
   handler = newHandler();
+  baseline = newBaseline();
   return client.query('TRUNCATE orders RESTART IDENTITY CASCADE');
 };
 
@@ -257,10 +277,11 @@ const approaches = {
   handler: (batch: Batch) => handler(batch.event, context()),
   copy: (batch: Batch) => copyCeiling(batch.orders),
   statement: (batch: Batch) => storeOrders(batch.orders),
+  baseline: (batch: Batch) => baseline!(batch.event, context()),
 };
 
 type Approach = keyof typeof approaches;
-const NAMES = Object.keys(approaches) as Approach[];
+const NAMES = (Object.keys(approaches) as Approach[]).filter((name) => name !== 'baseline' || baseline);
 const data = SIZES.map(({ batch, batches }) => makeBatches(batch, batches, batch * 7));
 // Warm-up: JIT, prepared statements, buffers.
 for (const batches of data) for (const run of Object.values(approaches)) await measure(batches.slice(0, 1), run);
@@ -286,7 +307,6 @@ const paired = {
   copy1000: pairedRatio(at1000.handler, at1000.copy),
   rate100: pairedRatio(at100.handler, at1000.handler),
 };
-
 // ---- one invocation, taken apart: what is fixed per invocation and what grows with the batch ----
 /** CPU milliseconds of the PostgreSQL backends serving the handler's pool (Linux /proc; undefined elsewhere). */
 async function backendCpuMs(): Promise<number | undefined> {
@@ -420,9 +440,27 @@ const cpuNote =
     ? ''
     : `; on CPU (handler + PostgreSQL), batch 100 is ${((cpuAt1000 / cpuAt100) * 100).toFixed(0)} % as efficient per order as batch 1,000`;
 const targets = `batch 100: ${percent(paired.copy100)} of COPY (target ≥ 90 %), ${percent(paired.rate100)} of the batch-1,000 rate (target ≥ 90 %)${cpuNote}`;
+const baselineTable =
+  baseline &&
+  markdownTable(
+    ['batch size', 'baseline handler (orders/s)', 'handler (orders/s)', 'baseline / COPY', 'handler / COPY', 'handler / baseline'],
+    SIZES.map(({ batch }, index) => {
+      const sample = samples[index]!;
+      return [
+        batch,
+        fmt(best(sample.baseline)),
+        fmt(best(sample.handler)),
+        percent(pairedRatio(sample.baseline, sample.copy)),
+        percent(pairedRatio(sample.handler, sample.copy)),
+        percent(pairedRatio(sample.handler, sample.baseline)),
+      ];
+    }),
+  );
 console.log(
   `\nIngest: rates best of ${ROUNDS} rounds, ratios the median of each round's own\n\n${table}\n\n${targets}\n\nOne invocation taken apart (commit WAL flush here: ${ms(flushMs)} ms)\n\n${breakdownTable}\n`,
 );
+if (baselineTable)
+  console.log(`Against the baseline (${BASELINE}), same rounds: rates best of ${ROUNDS}, ratios medians\n\n${baselineTable}\n`);
 
 await writeBenchmarkSection(
   '## Ingest',
@@ -457,4 +495,5 @@ phase, and why the batch-100 targets are not met, is in the issue-19 section bel
 
 await client.end();
 await closePool();
+await baselineModules?.pool.closePool();
 await database.close();

@@ -1,22 +1,15 @@
 /**
  * Orders in PostgreSQL: storing a batch of contract-valid orders (one statement, on its own or
  * as one of the statements of a transaction: ingest's store sends a batch as a few such
- * statements in one transaction), reading one order back as its canonical JSON, listing the
- * newest, and a liveness check. The SQL lives in order-sql.ts, the parameters in order-rows.ts;
+ * statements in one transaction), reading one order back (the read API), listing the newest,
+ * and a liveness check. The SQL lives in order-sql.ts, the parameters in order-rows.ts;
  * queries run on the container's database (pool.ts) unless a caller passes its own.
  */
 import type pg from 'pg';
 import type { Order } from '../order/schema.js';
 import { orderParams } from './order-rows.js';
-import {
-  INSERT_ORDERS,
-  SELECT_NEWEST_ORDERS,
-  SELECT_ONE,
-  SELECT_ORDER_JSON,
-  SELECT_ORDERS_AFTER,
-  SELECT_STORED_ORDER,
-} from './order-sql.js';
-import { containerDatabase, type Database, query } from './pool.js';
+import { INSERT_ORDERS, SELECT_NEWEST_ORDERS, SELECT_ONE, SELECT_ORDERS_AFTER, SELECT_STORED_ORDER } from './order-sql.js';
+import { containerDatabase, type Database } from './pool.js';
 
 /** What storing did to one order: new, harmless repeat, or a different order under a stored order_uid. */
 export type StoreOutcome = 'inserted' | 'duplicate' | 'conflict';
@@ -128,16 +121,6 @@ export const orderStore = (database: Pick<Database, 'query' | 'connect'> = conta
   storeOrders: (orders) => storeOrders(orders, database),
   transaction: () => beginOrderTransaction(database),
 });
-
-/** The order's canonical JSON text exactly as the contract defines it, or undefined if unknown. */
-export async function findOrderJson(orderUid: string): Promise<string | undefined> {
-  const result = await query<{ order_json: string }>({
-    name: 'select-order-json',
-    text: SELECT_ORDER_JSON,
-    values: [orderUid],
-  });
-  return result.rows[0]?.order_json;
-}
 
 /** One line of the newest-orders list (money in minor units, as stored). */
 export interface OrderSummary {

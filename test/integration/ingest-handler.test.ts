@@ -6,13 +6,13 @@ import { createIngestHandler, ingestDependencies } from '../../functions/ingest/
 import { RecordMemo } from '../../functions/ingest/memo.js';
 import { OUTAGE_DEFAULTS } from '../../functions/ingest/outage.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
-import { findOrderJson } from '../../shared/db/orders.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import type { Order } from '../../shared/order/schema.js';
 import { useTestDatabase } from '../support/database.js';
 import { clone, readFixture, seedOrders } from '../support/fixtures.js';
 import { buildKafkaEvent, type KafkaMessageInput } from '../support/kafka-events.js';
 import { lambdaContext } from '../support/lambda.js';
+import { findOrderJson } from '../support/stored-orders.js';
 
 const TOPIC = 'orders';
 const database = useTestDatabase();

@@ -11,6 +11,7 @@ import { memoryOrderStore } from '../support/order-store.js';
 const timings = { budgetMs: 1_000, remainingMs: () => 60_000, marginMs: 0, initialDelayMs: 1, maxDelayMs: 2 };
 const policy: OutagePolicy = { ...OUTAGE_DEFAULTS, ...timings };
 const valid = (order: Order, offset: number): ValidRecord => ({
+  index: offset,
   position: { topic: 'orders', partition: 0, offset },
   digest: String(offset),
   remembered: false,
@@ -24,7 +25,9 @@ async function writeAll(store: OrderStore, orders: readonly Order[], retryPolicy
   const writer = new OrderWriter(store, retryPolicy, orders.length);
   const records = orders.map(valid);
   for (const record of records) await writer.add(record);
-  return { records, verdicts: await writer.finish() };
+  const results = await writer.finish();
+  // Each result found by the index of its record.
+  return { records, verdicts: new Map(results.map((result) => [records[result.index]!, result])) };
 }
 
 describe('chunkBoundaries (the pipelined chunks of the store)', () => {
