@@ -1,16 +1,19 @@
 /**
  * The consumer's work for one Kafka event, stage by stage (result.ts names each stage's type):
  *  1. read (triage.ts) every record on its own, pure: a remembered record keeps its verdict, an
- *     undecodable or non-JSON one is rejected, the rest are parsed;
+ *     undecodable or non-JSON one is rejected, the rest are parsed; meanwhile PostgreSQL looks up
+ *     what other environments kept about them (shared-memo.ts), and a record found there is
+ *     remembered too;
  *  2. judge the parsed records in lock order (sorted by the order_uid they claim, a uid's records
  *     in event order): rejected, or valid;
  *  3. store: each valid record goes to the store's writer (store.ts) as it is judged, which writes
  *     the orders in pipelined chunks of one transaction and answers with a final result for every
  *     record it was given;
  *  4. report: every record must have exactly one final result, or the invocation fails (an
- *     IngestDefect: a record is never acknowledged without having been stored); the container
- *     remembers the fresh results (memo.ts); report.ts gives the batch response, the summary and
- *     one log line per newly rejected record.
+ *     IngestDefect: a record is never acknowledged without having been stored); a batch with a
+ *     rejected record keeps its results for the retries in PostgreSQL (shared-memo.ts), the
+ *     container remembers the fresh results (memo.ts); report.ts gives the batch response, the
+ *     summary and one log line per newly rejected record.
  * Every record is either stored (acknowledged) or reported as a batch item failure; the
  * invocation fails only when the database stays unavailable or on a defect (shared/db/errors.ts).
  */
@@ -21,6 +24,7 @@ import type { OutagePolicy } from './outage.js';
 import { batchResponse, type IngestLogger, type IngestSummary, logResults, summarize } from './report.js';
 import { assertFinal, type FinalResult } from './result.js';
 import { compareOrderUids, type OrderStore, OrderWriter } from './store.js';
+import { lookUpKept, recallKept, toKeep } from './shared-memo.js';
 import { createTriage, type ParsedRecord, type Triage } from './triage.js';
 
 export interface IngestBatchDependencies {
@@ -37,23 +41,31 @@ export interface IngestResult {
 }
 
 export async function ingestKafkaEvent(event: unknown, dependencies: IngestBatchDependencies): Promise<IngestResult> {
-  const { memo, logger } = dependencies;
+  const { memo, logger, store } = dependencies;
   const { size, records } = readKafkaEvent(event);
+  const raw = [...records];
+  // What other environments decided about these records: PostgreSQL looks while this one reads them.
+  const { answer } = await lookUpKept(store, memo, raw);
   const triage = createTriage(memo);
-  const read = Array.from(records, (raw, index) => triage.read(raw, index));
-  const decided = read.filter((record): record is FinalResult => record.status !== 'parsed');
-  const parsed = read.filter((record): record is ParsedRecord => record.status === 'parsed');
-  const stored = await judgeAndStore(parsed.sort(inLockOrder), triage, dependencies);
-  const final = assertFinal(size, [...decided, ...stored]);
+  const read = raw.map((record, index) => triage.read(record, index));
+  const kept = await answer;
+  const recalled = read.map((record) => recallKept(record, kept));
+  const decided = recalled.filter((record): record is FinalResult => record.status !== 'parsed');
+  const parsed = recalled.filter((record): record is ParsedRecord => record.status === 'parsed');
+  const final = assertFinal(size, await judgeAndStore(parsed.sort(inLockOrder), decided, triage, dependencies));
   for (const result of final) if (!result.remembered) memo.remember(result.position, result.digest, result);
   const summary = summarize(final);
   logResults(final, summary, logger);
   return { response: batchResponse(final), summary, results: final };
 }
 
-/** Judges the parsed records in the order given, each valid one going to the writer at once: their final results. */
+/**
+ * Judges the parsed records in the order given, each valid one going to the writer at once; the
+ * final results of the whole batch (`decided`: those final before judging).
+ */
 async function judgeAndStore(
   parsed: readonly ParsedRecord[],
+  decided: readonly FinalResult[],
   triage: Triage,
   { store, outage }: IngestBatchDependencies,
 ): Promise<FinalResult[]> {
@@ -64,7 +76,9 @@ async function judgeAndStore(
     if (judged.status === 'valid') await writer.add(judged);
     else rejected.push(judged);
   }
-  return [...rejected, ...(await writer.finish())];
+  const others = [...decided, ...rejected];
+  const stored = await writer.finish((answers) => toKeep([...others, ...answers]));
+  return [...others, ...stored];
 }
 
 /** Sorted by the order_uid they claim; a uid's records stay in event order. */

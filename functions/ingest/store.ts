@@ -1,7 +1,7 @@
 /**
  * How the valid records of a batch reach PostgreSQL; the rest of ingest does not know. The
  * handler gives each `valid` record to an OrderWriter as triage judges it, in lock order (below),
- * and `finish` returns a verdict for every record it was given.
+ * and `finish` returns the final result of every record it was given.
  *
  * One transaction per batch in a fixed number of statements: a batch under PIPELINE_MIN_RECORDS
  * in one INSERT statement (its own transaction); a larger one on one connection, BEGIN, chunks of
@@ -22,6 +22,7 @@
  */
 import { classifyError } from '../../shared/db/errors.js';
 import type { OrderStore, OrderTransaction, StoreOutcome } from '../../shared/db/orders.js';
+import type { KeptVerdicts } from '../../shared/db/record-verdicts.js';
 import { reject } from '../../shared/order/classify.js';
 import type { Order } from '../../shared/order/schema.js';
 import { type OutagePolicy, retryDatabase } from './outage.js';
@@ -111,16 +112,26 @@ class PipelinedTransaction {
     this.#inFlight = this.#settle(open.storeOrders(orders).then((outcomes) => this.#note(outcomes)));
   }
 
-  /** Sends `last`, commits, and returns every statement's outcomes; throws the first failure, after rolling back. */
-  async commit(last: readonly Order[]): Promise<ReadonlyMap<string, StoreOutcome>> {
+  /** Sends `last` and waits for every statement: their outcomes, which hold once `commit` resolves. Throws the first failure, after rolling back. */
+  async outcomes(last: readonly Order[]): Promise<ReadonlyMap<string, StoreOutcome>> {
     await this.send(last);
     await this.#inFlight;
-    if (!this.#failure) await this.#settle((await this.#transaction).commit());
-    if (this.#failure) {
-      await this.abandon();
-      throw this.#failure.error;
-    }
+    await this.#throwFailure();
     return this.#outcomes;
+  }
+
+  /** Keeps `kept` (shared-memo.ts), if any, and commits. Throws the first failure, after rolling back. */
+  async commit(kept: KeptVerdicts | undefined): Promise<void> {
+    const open = await this.#transaction;
+    if (kept) await this.#settle(open.keepRecordVerdicts(kept));
+    if (!this.#failure) await this.#settle(open.commit());
+    await this.#throwFailure();
+  }
+
+  async #throwFailure(): Promise<void> {
+    if (!this.#failure) return;
+    await this.abandon();
+    throw this.#failure.error;
   }
 
   /** Rolls back whatever was sent (nothing of it is stored); never throws. */
@@ -202,24 +213,43 @@ export class OrderWriter {
   /**
    * Sends the last chunk, commits, and returns the final result of each record given, as far as
    * the database answered: a record whose order got no answer has none (the handler then fails
-   * the invocation). A later record of an order_uid is a duplicate of the first when the first was stored.
+   * the invocation). A later record of an order_uid is a duplicate of the first when the first
+   * was stored. `keep` says what to keep of the batch for its retries, given these results
+   * (shared-memo.ts): kept in the transaction, or else in a statement of its own once the orders are stored.
    */
-  async finish(): Promise<FinalResult[]> {
+  async finish(keep: (answers: FinalResult[]) => KeptVerdicts | undefined = () => undefined): Promise<FinalResult[]> {
     const verdicts = new Map<string, Verdict>();
-    await retryDatabase((attempt) => (attempt === 1 ? this.#write(verdicts) : this.#writeAgain(verdicts)), this.policy);
-    return this.#answers(verdicts);
+    const keptAlready = await retryDatabase(
+      (attempt) => (attempt === 1 ? this.#write(verdicts, keep) : this.#writeAgain(verdicts).then(() => false)),
+      this.policy,
+    );
+    const answers = this.#answers(verdicts);
+    const kept = keptAlready ? undefined : keep(answers);
+    if (kept) await retryDatabase(() => this.store.keepRecordVerdicts(kept), this.policy);
+    return answers;
   }
 
-  /** The batch's own write: its transaction, or its one statement. After a data error, at once the orders again, split. */
-  async #write(verdicts: Map<string, Verdict>): Promise<void> {
-    if (this.#orders.length === 0) return;
+  /**
+   * The batch's own write: its transaction, with what `keep` says before the commit, or its one
+   * statement. After a data error, at once the orders again, split. Whether it kept what it had to.
+   */
+  async #write(verdicts: Map<string, Verdict>, keep: (answers: FinalResult[]) => KeptVerdicts | undefined): Promise<boolean> {
+    if (this.#orders.length === 0) return false;
     try {
-      const transaction = this.#transaction;
-      note(await (transaction ? transaction.commit(this.#orders.slice(this.#sent)) : this.store.storeOrders(this.#orders)), verdicts);
+      if (!this.#transaction) {
+        note(await this.store.storeOrders(this.#orders), verdicts);
+        return false;
+      }
+      const pending = new Map<string, Verdict>();
+      note(await this.#transaction.outcomes(this.#orders.slice(this.#sent)), pending);
+      await this.#transaction.commit(keep(this.#answers(pending)));
+      for (const [orderUid, verdict] of pending) verdicts.set(orderUid, verdict);
+      return true;
     } catch (error) {
       // Nothing of it was stored. A data error needs no wait: splitting the orders is the next attempt.
       if (classifyError(error) !== 'data') throw error;
       await this.#writeAgain(verdicts);
+      return false;
     }
   }
 
