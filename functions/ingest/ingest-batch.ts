@@ -12,7 +12,7 @@
  *  4. report: every record must have exactly one final result, or the invocation fails (an
  *     IngestDefect: a record is never acknowledged without having been stored); a batch with a
  *     rejected record keeps its results for the retries in PostgreSQL (shared-memo.ts), the
- *     container remembers the fresh results (memo.ts); report.ts gives the batch response, the
+ *     container remembers every result (memo.ts); report.ts gives the batch response, the
  *     summary and one log line per newly rejected record.
  * Every record is either stored (acknowledged) or reported as a batch item failure; the
  * invocation fails only when the database stays unavailable or on a defect (shared/db/errors.ts).
@@ -53,7 +53,8 @@ export async function ingestKafkaEvent(event: unknown, dependencies: IngestBatch
   const decided = recalled.filter((record): record is FinalResult => record.status !== 'parsed');
   const parsed = recalled.filter((record): record is ParsedRecord => record.status === 'parsed');
   const final = assertFinal(size, await judgeAndStore(parsed.sort(inLockOrder), decided, triage, dependencies));
-  for (const result of final) if (!result.remembered) memo.remember(result.position, result.digest, result);
+  // Also what another environment decided: the next retry here then needs neither the look-up nor a parse.
+  for (const result of final) memo.remember(result.position, result.digest, result);
   const summary = summarize(final);
   logResults(final, summary, logger);
   return { response: batchResponse(final), summary, results: final };

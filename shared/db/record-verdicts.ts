@@ -3,7 +3,8 @@
  * PostgreSQL (migrations/1765065600000_record-verdicts.sql) so that every execution environment
  * knows it: a retry lands in whichever environment is idle. Read with one query per invocation,
  * written with one statement per batch that reports a failure (in the batch's transaction when
- * it has one), which also prunes what no retry can ask for any more.
+ * it has one), which also prunes what no retry can ask for any more. A partition's verdicts of
+ * one batch are one row (a JSON array), so keeping them costs PostgreSQL one tuple.
  */
 import type pg from 'pg';
 import type { Rejection } from '../order/classify.js';
@@ -31,35 +32,39 @@ export interface OffsetRange {
 /** What to keep: verdicts to write, and per partition the offset below which nothing is needed any more. */
 export interface KeptVerdicts {
   verdicts: readonly RecordVerdict[];
-  /** Per partition: every verdict below `below` is deleted (the mapping has moved past it). */
+  /** Per partition: the verdicts of rows that end below `below` are deleted (the mapping has moved past them). */
   prune: ReadonlyArray<{ topic: string; partition: number; below: number }>;
 }
 
-/** $1..$4: topic, partition, first and last offset per partition → the kept verdicts within. */
+/** One record in a row's `verdicts` array. */
+type Entry = { offset: number; digest: string; rejection?: Rejection };
+type Row = { topic: string; partition: number; verdicts: Entry[] };
+
+/** $1..$4: topic, partition, first and last offset per partition → the rows that overlap them. */
 const SELECT_RECORD_VERDICTS = /* sql */ `
-SELECT v.topic, v."partition", v."offset", v.digest, v.status, v.rejection
+SELECT v.topic, v."partition", v.verdicts
 FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::bigint[]) AS w(topic, "partition", first, last)
-JOIN record_verdicts v ON v.topic = w.topic AND v."partition" = w."partition" AND v."offset" BETWEEN w.first AND w.last`;
+JOIN record_verdicts v ON v.topic = w.topic AND v."partition" = w."partition"
+                      AND v.first_offset <= w.last AND v.last_offset >= w.first
+ORDER BY v.decided_at`;
 
 /**
- * $1: the verdicts (a JSON array), $2: the pruning per partition (a JSON array). The deletes are
- * below each partition's lowest failed offset and the writes at or above it: they never meet.
- * Rows are written in key order (every writer locks them in the same order).
+ * $1: the rows (a JSON array), $2: the pruning per partition (a JSON array). A partition's
+ * deleted rows end below its lowest failed offset and its written row starts at or above it: they
+ * never meet. Rows are written in key order (every writer locks them in the same order).
  */
 const KEEP_RECORD_VERDICTS = /* sql */ `
 WITH pruned AS (
   DELETE FROM record_verdicts v
   USING jsonb_to_recordset($2::jsonb) AS p(topic text, "partition" integer, below bigint)
-  WHERE v.topic = p.topic AND v."partition" = p."partition" AND v."offset" < p.below
+  WHERE v.topic = p.topic AND v."partition" = p."partition" AND v.last_offset < p.below
 )
-INSERT INTO record_verdicts (topic, "partition", "offset", digest, status, rejection)
-SELECT topic, "partition", "offset", digest, status, rejection
-FROM jsonb_to_recordset($1::jsonb) AS i(topic text, "partition" integer, "offset" bigint, digest text, status text, rejection jsonb)
-ORDER BY topic, "partition", "offset"
-ON CONFLICT (topic, "partition", "offset") DO UPDATE
-  SET digest = EXCLUDED.digest, status = EXCLUDED.status, rejection = EXCLUDED.rejection, decided_at = now()`;
-
-type Row = { topic: string; partition: number; offset: string; digest: string; status: KeptVerdict['status']; rejection: Rejection | null };
+INSERT INTO record_verdicts (topic, "partition", first_offset, last_offset, verdicts)
+SELECT topic, "partition", first_offset, last_offset, verdicts
+FROM jsonb_to_recordset($1::jsonb) AS i(topic text, "partition" integer, first_offset bigint, last_offset bigint, verdicts jsonb)
+ORDER BY topic, "partition", first_offset
+ON CONFLICT (topic, "partition", first_offset) DO UPDATE
+  SET last_offset = EXCLUDED.last_offset, verdicts = EXCLUDED.verdicts, decided_at = now()`;
 
 /** The query that finds the kept verdicts within `ranges`. */
 export function findRecordVerdicts(ranges: readonly OffsetRange[]): pg.QueryConfig {
@@ -70,20 +75,42 @@ export function findRecordVerdicts(ranges: readonly OffsetRange[]): pg.QueryConf
   };
 }
 
-/** The rows of findRecordVerdicts as verdicts. */
+/** The rows of findRecordVerdicts as verdicts, one per record (a later row's verdict wins). */
 export function recordVerdicts(rows: readonly Row[]): RecordVerdict[] {
-  return rows.map((row) => {
-    const position = { topic: row.topic, partition: row.partition, offset: Number(row.offset), digest: row.digest };
-    return row.status === 'rejected' && row.rejection
-      ? { ...position, status: 'rejected', rejection: row.rejection }
-      : { ...position, status: 'acknowledged' };
-  });
+  return rows.flatMap(({ topic, partition, verdicts }) =>
+    verdicts.map(({ offset, digest, rejection }): RecordVerdict => {
+      const position = { topic, partition, offset, digest };
+      return rejection ? { ...position, status: 'rejected', rejection } : { ...position, status: 'acknowledged' };
+    }),
+  );
 }
 
-/** The statement that keeps `kept` (and prunes). */
+/** The statement that keeps `kept` (one row per partition) and prunes. */
 export function keepRecordVerdicts(kept: KeptVerdicts): pg.QueryConfig {
-  const verdicts = kept.verdicts.map((verdict) => ({ ...verdict, rejection: verdict.status === 'rejected' ? verdict.rejection : null }));
-  return { name: 'keep-record-verdicts', text: KEEP_RECORD_VERDICTS, values: [JSON.stringify(verdicts), JSON.stringify(kept.prune)] };
+  const rows = new Map<string, { topic: string; partition: number; first_offset: number; last_offset: number; verdicts: Entry[] }>();
+  for (const verdict of kept.verdicts) {
+    const key = `${verdict.topic}\u0000${verdict.partition}`;
+    const row = rows.get(key) ?? {
+      topic: verdict.topic,
+      partition: verdict.partition,
+      first_offset: verdict.offset,
+      last_offset: verdict.offset,
+      verdicts: [],
+    };
+    rows.set(key, row);
+    row.first_offset = Math.min(row.first_offset, verdict.offset);
+    row.last_offset = Math.max(row.last_offset, verdict.offset);
+    row.verdicts.push({
+      offset: verdict.offset,
+      digest: verdict.digest,
+      ...(verdict.status === 'rejected' ? { rejection: verdict.rejection } : {}),
+    });
+  }
+  return {
+    name: 'keep-record-verdicts',
+    text: KEEP_RECORD_VERDICTS,
+    values: [JSON.stringify([...rows.values()]), JSON.stringify(kept.prune)],
+  };
 }
 
 export type RecordVerdictRow = Row;

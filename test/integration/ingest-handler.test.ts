@@ -274,9 +274,11 @@ describe('what every execution environment knows about a retried batch (shared-m
         .map((order, index) => (from + index === 20 ? message(0, 20, 'garbage') : orderMessage(0, from + index, order))),
     );
   const keptOffsets = async () =>
-    (await database.sql.query<{ offset: string }>('SELECT "offset" FROM record_verdicts ORDER BY "offset"')).rows.map((row) =>
-      Number(row.offset),
-    );
+    (
+      await database.sql.query<{ offset: string }>(
+        `SELECT entry->>'offset' AS offset FROM record_verdicts, jsonb_array_elements(verdicts) AS entry ORDER BY (entry->>'offset')::bigint`,
+      )
+    ).rows.map((row) => Number(row.offset));
 
   it('writes nothing again and logs no rejection again, whichever environment each retry lands in', async () => {
     const first = environment();

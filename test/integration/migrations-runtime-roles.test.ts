@@ -143,8 +143,8 @@ describe('the ingest handler as orders_writer', () => {
     expect(await ingestHandler(readFixture<KafkaEvent>('events/msk-aws-example.json'), lambdaContext())).toEqual({
       batchItemFailures: [{ itemIdentifier: { partition: 'mytopic-0', offset: 15 } }],
     });
-    const kept = await database.sql.query<{ offset: string; status: string }>('SELECT "offset", status FROM record_verdicts');
-    expect(kept.rows).toEqual([{ offset: '15', status: 'rejected' }]);
+    const kept = await database.sql.query(`SELECT first_offset, verdicts->0->'rejection'->>'reason' AS reason FROM record_verdicts`);
+    expect(kept.rows).toEqual([{ first_offset: '15', reason: 'not_json' }]);
   });
 
   it('stores a batch, then takes the same batch again without changing anything, and reports an order_uid re-sent with different content', async () => {
