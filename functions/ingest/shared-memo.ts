@@ -62,7 +62,7 @@ export async function lookUpKept(
     const { answer } = await store.lookUpRecordVerdicts(offsetRanges(records));
     return { answer: answer.then(known, unknown) };
   } catch (error) {
-    return { answer: Promise.resolve(unknown(error)) };
+    return { answer: Promise.resolve(unknown(error)) }; // a defect throws here, before the records are read
   }
 }
 
