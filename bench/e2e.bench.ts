@@ -10,7 +10,8 @@
  * Duration, from the REPORT lines of cold starts. Writes its tables into docs/benchmarks.md.
  *
  * `--baseline <another checkout of this repository>` (e.g. a git worktree of main) runs both
- * phases with that checkout's ingest bundle first, in the same run, for a before/after pair.
+ * phases with that checkout's ingest bundle first (`--baseline-last`: last), in the same run, for a
+ * before/after pair.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     baseline: { type: 'string' },
+    'baseline-last': { type: 'boolean', default: false },
   },
 });
 const BASELINE = values.baseline;
@@ -321,7 +323,9 @@ async function main() {
       logLevel: 'WARN',
     });
     const rig: Rig = { brokers: kafka.brokers, sql, settings, lambda, emulator };
-    const codes = [...(BASELINE ? [await ingestBundle('baseline', BASELINE, dir)] : []), await ingestBundle('this', ROOT, dir)];
+    const both = [...(BASELINE ? [await ingestBundle('baseline', BASELINE, dir)] : []), await ingestBundle('this', ROOT, dir)];
+    // A machine's speed drifts: run the pair in both orders over several runs.
+    const codes = values['baseline-last'] ? both.reverse() : both;
     const phases: Phase[] = [];
     for (const code of codes) {
       phases.push(await runPhase(rig, 'clean', planRecords({ count: COUNT, seed: 2024 }), code));
