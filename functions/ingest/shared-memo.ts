@@ -9,8 +9,8 @@
  * ranges up with one query, sent before it reads the records, and a record found there with the
  * same value digest is remembered: neither written nor logged again.
  *
- * Bounded: writing a partition's verdicts deletes the ones below its lowest failed offset (the
- * mapping has moved past them). Correct after a DLQ redrive (the records come back at new
+ * Bounded: writing a partition's verdicts deletes its rows that end below its lowest failed offset
+ * (the mapping has moved past them). Correct after a DLQ redrive (the records come back at new
  * offsets) and when an order is re-sent with new content (a new record, judged afresh).
  */
 import { classifyError } from '../../shared/db/errors.js';

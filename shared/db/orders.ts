@@ -136,7 +136,12 @@ export async function beginOrderTransaction(database: Pick<Database, 'connect'> 
 /**
  * Sends the query for the record verdicts kept within `ranges` on a connection of `database`.
  * Resolves once the query is on the wire, with its answer to await later: PostgreSQL looks while
- * the caller goes on (ingest reads the event meanwhile).
+ * the caller goes on (ingest reads the event meanwhile). The answer rejects with the query's error.
+ *
+ * @example
+ * const { answer } = await lookUpRecordVerdicts([{ topic: 'orders', partition: 0, first: 100, last: 199 }]);
+ * const parsed = readTheRecords(); // PostgreSQL answers meanwhile
+ * for (const verdict of await answer) console.log(verdict.offset, verdict.status);
  */
 export async function lookUpRecordVerdicts(
   ranges: readonly OffsetRange[],

@@ -38,7 +38,8 @@ export interface KeptVerdicts {
 
 /** One record in a row's `verdicts` array. */
 type Entry = { offset: number; digest: string; rejection?: Rejection };
-type Row = { topic: string; partition: number; verdicts: Entry[] };
+/** A row of the look-up: one partition of one batch. */
+export type RecordVerdictRow = { topic: string; partition: number; verdicts: Entry[] };
 
 /** $1..$4: topic, partition, first and last offset per partition → the rows that overlap them. */
 const SELECT_RECORD_VERDICTS = /* sql */ `
@@ -66,7 +67,7 @@ ORDER BY topic, "partition", first_offset
 ON CONFLICT (topic, "partition", first_offset) DO UPDATE
   SET last_offset = EXCLUDED.last_offset, verdicts = EXCLUDED.verdicts, decided_at = now()`;
 
-/** The query that finds the kept verdicts within `ranges`. */
+/** The query that finds the kept verdicts within `ranges` (read its rows with `recordVerdicts`). */
 export function findRecordVerdicts(ranges: readonly OffsetRange[]): pg.QueryConfig {
   return {
     name: 'select-record-verdicts',
@@ -76,7 +77,7 @@ export function findRecordVerdicts(ranges: readonly OffsetRange[]): pg.QueryConf
 }
 
 /** The rows of findRecordVerdicts as verdicts, one per record (a later row's verdict wins). */
-export function recordVerdicts(rows: readonly Row[]): RecordVerdict[] {
+export function recordVerdicts(rows: readonly RecordVerdictRow[]): RecordVerdict[] {
   return rows.flatMap(({ topic, partition, verdicts }) =>
     verdicts.map(({ offset, digest, rejection }): RecordVerdict => {
       const position = { topic, partition, offset, digest };
@@ -85,7 +86,15 @@ export function recordVerdicts(rows: readonly Row[]): RecordVerdict[] {
   );
 }
 
-/** The statement that keeps `kept` (one row per partition) and prunes. */
+/**
+ * The statement that keeps `kept` (one row per partition) and prunes.
+ *
+ * @example
+ * await client.query(keepRecordVerdicts({
+ *   verdicts: [{ topic: 'orders', partition: 0, offset: 120, digest, status: 'acknowledged' }],
+ *   prune: [{ topic: 'orders', partition: 0, below: 120 }],
+ * }));
+ */
 export function keepRecordVerdicts(kept: KeptVerdicts): pg.QueryConfig {
   const rows = new Map<string, { topic: string; partition: number; first_offset: number; last_offset: number; verdicts: Entry[] }>();
   for (const verdict of kept.verdicts) {
@@ -112,5 +121,3 @@ export function keepRecordVerdicts(kept: KeptVerdicts): pg.QueryConfig {
     values: [JSON.stringify([...rows.values()]), JSON.stringify(kept.prune)],
   };
 }
-
-export type RecordVerdictRow = Row;
