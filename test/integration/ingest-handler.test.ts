@@ -178,8 +178,8 @@ describe('ingest handler', () => {
         ['select-record-verdicts', 'BEGIN', ...Array.from({ length: chunks }, () => 'insert-orders'), 'COMMIT'].join(', ');
       expect(statements).toEqual([
         '1: select-record-verdicts, insert-orders',
-        `150: ${transaction(4)}`,
-        `200: ${transaction(5)}`,
+        `150: ${transaction(3)}`,
+        `200: ${transaction(4)}`,
         `1000: ${transaction(5)}`,
         `3000: ${transaction(5)}`,
       ]);
