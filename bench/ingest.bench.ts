@@ -56,12 +56,32 @@ const counted = new WeakSet<object>();
   connection.on('readyForQuery', () => (roundTrips += 1));
 });
 
+// BENCH_INGEST_BASELINE=<another checkout of this repository, e.g. a git worktree of main>: its
+// handler is measured too, in the same rounds, so that a change is compared with what it replaces
+// on the same machine at the same moment (it has its own pool on the same database).
+const BASELINE = process.env.BENCH_INGEST_BASELINE;
+type Handler = (event: KafkaEvent, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+const baselineModules = BASELINE
+  ? {
+      handler: (await import(`${BASELINE}/functions/ingest/ingest-handler.ts`)) as typeof import('../functions/ingest/ingest-handler.js'),
+      config: (await import(`${BASELINE}/functions/ingest/config.ts`)) as typeof import('../functions/ingest/config.js'),
+      pool: (await import(`${BASELINE}/shared/db/pool.ts`)) as typeof import('../shared/db/pool.js'),
+    }
+  : undefined;
+
 // An ingest instance remembers what it stored (functions/ingest/memo.ts): a new instance (a new
 // execution environment, on the same warm pool) with every truncate, so that every round stores every order again.
-const newHandler = () => createIngestHandler(readIngestConfig(), ingestDependencies());
+const newHandler = (): Handler => createIngestHandler(readIngestConfig(), ingestDependencies());
+const newBaseline = (): Handler | undefined => {
+  if (!baselineModules) return undefined;
+  const { handler: module, config } = baselineModules;
+  return module.createIngestHandler(config.readIngestConfig(), module.ingestDependencies());
+};
 let handler = newHandler();
+let baseline = newBaseline();
 const truncate = () => {
   handler = newHandler();
+  baseline = newBaseline();
   return client.query('TRUNCATE orders RESTART IDENTITY CASCADE');
 };
 
@@ -257,10 +277,11 @@ const approaches = {
   handler: (batch: Batch) => handler(batch.event, context()),
   copy: (batch: Batch) => copyCeiling(batch.orders),
   statement: (batch: Batch) => storeOrders(batch.orders),
+  baseline: (batch: Batch) => baseline!(batch.event, context()),
 };
 
 type Approach = keyof typeof approaches;
-const NAMES = Object.keys(approaches) as Approach[];
+const NAMES = (Object.keys(approaches) as Approach[]).filter((name) => name !== 'baseline' || baseline);
 const data = SIZES.map(({ batch, batches }) => makeBatches(batch, batches, batch * 7));
 // Warm-up: JIT, prepared statements, buffers.
 for (const batches of data) for (const run of Object.values(approaches)) await measure(batches.slice(0, 1), run);
@@ -270,7 +291,8 @@ const samples = SIZES.map(() => Object.fromEntries(NAMES.map((name) => [name, []
 for (let round = 0; round < ROUNDS; round += 1) {
   for (const [index, { naiveBatches }] of SIZES.entries()) {
     const batches = data[index]!;
-    for (const name of NAMES)
+    // Every other round in reverse order, so that no approach always runs right after another.
+    for (const name of round % 2 === 0 ? NAMES : [...NAMES].reverse())
       samples[index]![name].push(await measure(name === 'naive' ? batches.slice(0, naiveBatches) : batches, approaches[name]));
   }
 }
@@ -286,7 +308,6 @@ const paired = {
   copy1000: pairedRatio(at1000.handler, at1000.copy),
   rate100: pairedRatio(at100.handler, at1000.handler),
 };
-
 // ---- one invocation, taken apart: what is fixed per invocation and what grows with the batch ----
 /** CPU milliseconds of the PostgreSQL backends serving the handler's pool (Linux /proc; undefined elsewhere). */
 async function backendCpuMs(): Promise<number | undefined> {
@@ -419,10 +440,31 @@ const cpuNote =
   cpuAt100 === undefined || cpuAt1000 === undefined
     ? ''
     : `; on CPU (handler + PostgreSQL), batch 100 is ${((cpuAt1000 / cpuAt100) * 100).toFixed(0)} % as efficient per order as batch 1,000`;
-const targets = `batch 100: ${percent(paired.copy100)} of COPY (target ≥ 90 %), ${percent(paired.rate100)} of the batch-1,000 rate (target ≥ 90 %)${cpuNote}`;
+// The handler's fixed CPU per invocation: what batch 100 costs beyond 100 orders at batch 1,000's CPU per order.
+const [, handlerAt100, handlerAt1000] = breakdowns;
+const fixedCpuMs = handlerAt100!.nodeCpuMs - (handlerAt1000!.nodeCpuMs / handlerAt1000!.batch) * handlerAt100!.batch;
+const targets = `batch 100: ${percent(paired.copy100)} of COPY (target ≥ 90 %), ${percent(paired.rate100)} of the batch-1,000 rate (target ≥ 90 %)${cpuNote}; the handler's fixed CPU per invocation ${ms(fixedCpuMs)} ms (target < 1 ms)`;
+const baselineTable =
+  baseline &&
+  markdownTable(
+    ['batch size', 'baseline handler (orders/s)', 'handler (orders/s)', 'baseline / COPY', 'handler / COPY', 'handler / baseline'],
+    SIZES.map(({ batch }, index) => {
+      const sample = samples[index]!;
+      return [
+        batch,
+        fmt(best(sample.baseline)),
+        fmt(best(sample.handler)),
+        percent(pairedRatio(sample.baseline, sample.copy)),
+        percent(pairedRatio(sample.handler, sample.copy)),
+        percent(pairedRatio(sample.handler, sample.baseline)),
+      ];
+    }),
+  );
 console.log(
   `\nIngest: rates best of ${ROUNDS} rounds, ratios the median of each round's own\n\n${table}\n\n${targets}\n\nOne invocation taken apart (commit WAL flush here: ${ms(flushMs)} ms)\n\n${breakdownTable}\n`,
 );
+if (baselineTable)
+  console.log(`Against the baseline (${BASELINE}), same rounds: rates best of ${ROUNDS}, ratios medians\n\n${baselineTable}\n`);
 
 await writeBenchmarkSection(
   '## Ingest',
@@ -449,12 +491,15 @@ synchronous_commit on minus off, medians).
 
 ${breakdownTable}
 
-Latest run: ${new Date().toISOString().slice(0, 10)}; at batch 1,000 the handler reached ${percent(paired.copy1000)} of COPY and ${(atThousand.handler / atThousand.naive).toFixed(1)}× naive.
-The round trips at 100 and 1,000 are BEGIN, the chunks and COMMIT. PostgreSQL is the bottleneck from the first
-chunk to the COMMIT (its INSERT costs more per order than COPY); what an invocation at batch 100 costs, phase by
-phase, and why the batch-100 targets are not met, is in the issue-19 section below (2026-12-02).`,
+Run ${new Date().toISOString().slice(0, 10)} (\`npm run bench:ingest\`${BASELINE ? '; `BENCH_INGEST_BASELINE=<checkout>` adds the table below' : ''}); at batch 1,000 the handler reached ${percent(paired.copy1000)} of COPY and ${(atThousand.handler / atThousand.naive).toFixed(1)}× naive.
+The round trips at 100 and 1,000 are the look-up of kept verdicts (functions/ingest/shared-memo.ts), BEGIN, the
+chunks and COMMIT. PostgreSQL is the bottleneck from the first chunk to the COMMIT: its INSERT costs more per order
+than COPY (the "INSERT statement alone" column), and the handler cannot be faster than its own statement.${
+    baselineTable ? `\n\nAgainst the baseline (another checkout, measured in the same rounds):\n\n${baselineTable}` : ''
+  }`,
 );
 
 await client.end();
 await closePool();
+await baselineModules?.pool.closePool();
 await database.close();

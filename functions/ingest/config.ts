@@ -15,7 +15,7 @@ const ingestEnvSchema = z.object({
    * docs/ingest.md gives the outage budget this buys.
    */
   INGEST_OUTAGE_BUDGET_SECONDS: wholeNumber(OUTAGE_BUDGET_SECONDS),
-  /** Records remembered per container as already stored or rejected (memo.ts); about 200 bytes each. */
+  /** Records remembered per container as already stored or rejected (memo.ts); a few hundred bytes each. */
   INGEST_MEMO_MAX_ENTRIES: wholeNumber({ min: 0, max: 10_000_000, fallback: 100_000 }),
 });
 

@@ -1,15 +1,19 @@
 /**
- * The consumer's work for one Kafka event:
- *  - triage (triage.ts) each record on its own, pure, to its RecordResult (result.ts): read every
- *    record (remembered records keep their verdict, undecodable and non-JSON ones are `rejected`),
- *    then judge the parsed ones in lock order (sorted by the order_uid they claim, a uid's records
- *    in event order) to `rejected` or `valid`;
- *  - each `valid` record goes to the store's writer (store.ts) as it is judged, which writes the
- *    orders in pipelined chunks of one transaction and answers with a verdict for every record it was given;
- *  - every record must then have exactly one final result, or the invocation fails (an
- *    IngestDefect): a record is never acknowledged without having been stored;
- *  - the container remembers the fresh results (memo.ts); report (report.ts) gives the batch
- *    response, the summary and one log line per newly rejected record.
+ * The consumer's work for one Kafka event, stage by stage (result.ts names each stage's type):
+ *  1. read (triage.ts) every record on its own, pure: a remembered record keeps its verdict, an
+ *     undecodable or non-JSON one is rejected, the rest are parsed; meanwhile PostgreSQL looks up
+ *     what other environments kept about them (shared-memo.ts), and a record found there is
+ *     remembered too;
+ *  2. judge the parsed records in lock order (sorted by the order_uid they claim, a uid's records
+ *     in event order): rejected, or valid;
+ *  3. store: each valid record goes to the store's writer (store.ts) as it is judged, which writes
+ *     the orders in pipelined chunks of one transaction and answers with a final result for every
+ *     record it was given;
+ *  4. report: every record must have exactly one final result, or the invocation fails (an
+ *     IngestDefect: a record is never acknowledged without having been stored); a batch with a
+ *     rejected record keeps its results for the retries in PostgreSQL (shared-memo.ts), the
+ *     container remembers every result (memo.ts); report.ts gives the batch response, the
+ *     summary and one log line per newly rejected record.
  * Every record is either stored (acknowledged) or reported as a batch item failure; the
  * invocation fails only when the database stays unavailable or on a defect (shared/db/errors.ts).
  */
@@ -18,9 +22,10 @@ import { readKafkaEvent } from '../../shared/kafka/event.js';
 import type { RecordMemo } from './memo.js';
 import type { OutagePolicy } from './outage.js';
 import { batchResponse, type IngestLogger, type IngestSummary, logResults, summarize } from './report.js';
-import { assertFinal, type FinalResult, type RecordResult } from './result.js';
+import { assertFinal, type FinalResult } from './result.js';
 import { compareOrderUids, type OrderStore, OrderWriter } from './store.js';
-import { createTriage, type ParsedRecord } from './triage.js';
+import { lookUpKept, recallKept, toKeep } from './shared-memo.js';
+import { createTriage, type ParsedRecord, type Triage } from './triage.js';
 
 export interface IngestBatchDependencies {
   store: OrderStore;
@@ -35,38 +40,47 @@ export interface IngestResult {
   results: FinalResult[];
 }
 
-export async function ingestKafkaEvent(event: unknown, { store, memo, logger, outage }: IngestBatchDependencies): Promise<IngestResult> {
+export async function ingestKafkaEvent(event: unknown, dependencies: IngestBatchDependencies): Promise<IngestResult> {
+  const { memo, logger, store } = dependencies;
   const { size, records } = readKafkaEvent(event);
+  const raw = [...records];
+  // What other environments decided about these records: PostgreSQL looks while this one reads them.
+  const { answer } = await lookUpKept(store, memo, raw);
   const triage = createTriage(memo);
-  const results: Array<RecordResult | ParsedRecord> = Array.from(records, (raw) => triage.read(raw));
-  const lockOrder = parsedInLockOrder(results);
-  const writer = new OrderWriter(store, outage, lockOrder.length);
-  for (const index of lockOrder) {
-    const result = triage.judge(results[index] as ParsedRecord);
-    results[index] = result;
-    if (result.status !== 'valid') continue;
-    const sent = writer.add(result);
-    if (sent) await sent;
-  }
-  const verdicts = await writer.finish();
-  const answered = results.map((result) => {
-    if (result.status !== 'valid') return result;
-    const verdict = verdicts.get(result);
-    return verdict ? { position: result.position, digest: result.digest, remembered: false, ...verdict } : result;
-  });
-  const final = assertFinal(size, answered);
-  for (const result of final) if (!result.remembered) memo.remember(result.position, result.digest, result);
+  const read = raw.map((record, index) => triage.read(record, index));
+  const kept = await answer;
+  const recalled = read.map((record) => recallKept(record, kept));
+  const decided = recalled.filter((record): record is FinalResult => record.status !== 'parsed');
+  const parsed = recalled.filter((record): record is ParsedRecord => record.status === 'parsed');
+  const final = assertFinal(size, await judgeAndStore(parsed.sort(inLockOrder), decided, triage, dependencies));
+  // Also what another environment decided: the next retry here then needs neither the look-up nor a parse.
+  for (const result of final) memo.remember(result.position, result.digest, result);
   const summary = summarize(final);
   logResults(final, summary, logger);
   return { response: batchResponse(final), summary, results: final };
 }
 
-/** The indexes of the parsed records, sorted by the order_uid they claim (stable: a uid's records stay in event order). */
-function parsedInLockOrder(results: ReadonlyArray<RecordResult | ParsedRecord>): number[] {
-  const indexes: number[] = [];
-  results.forEach((result, index) => {
-    if (result.status === 'parsed') indexes.push(index);
-  });
-  const uid = (index: number) => (results[index] as ParsedRecord).claimedUid;
-  return indexes.sort((a, b) => compareOrderUids(uid(a), uid(b)) || a - b);
+/**
+ * Judges the parsed records in the order given, each valid one going to the writer at once; the
+ * final results of the whole batch (`decided`: those final before judging).
+ */
+async function judgeAndStore(
+  parsed: readonly ParsedRecord[],
+  decided: readonly FinalResult[],
+  triage: Triage,
+  { store, outage }: IngestBatchDependencies,
+): Promise<FinalResult[]> {
+  const writer = new OrderWriter(store, outage, parsed.length);
+  const rejected: FinalResult[] = [];
+  for (const record of parsed) {
+    const judged = triage.judge(record);
+    if (judged.status === 'valid') await writer.add(judged);
+    else rejected.push(judged);
+  }
+  const others = [...decided, ...rejected];
+  const stored = await writer.finish((answers) => toKeep([...others, ...answers]));
+  return [...others, ...stored];
 }
+
+/** Sorted by the order_uid they claim; a uid's records stay in event order. */
+const inLockOrder = (a: ParsedRecord, b: ParsedRecord): number => compareOrderUids(a.claimedUid, b.claimedUid) || a.index - b.index;

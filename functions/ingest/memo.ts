@@ -8,7 +8,8 @@
  * Keyed by topic, partition and offset, and checked against a digest of the value, so a record
  * at a reused position (a topic deleted and re-created) is judged afresh. Bounded: the oldest
  * entries are forgotten first (a forgotten record is simply judged again, which is safe because
- * storing is idempotent). Per container: another container judges the record itself.
+ * storing is idempotent). Per container; what a retry in another container needs is kept in
+ * PostgreSQL (shared-memo.ts).
  */
 import { hash } from 'node:crypto';
 import type { RecordPosition } from '../../shared/kafka/event.js';
@@ -58,7 +59,7 @@ export class RecordMemo {
 }
 
 /** What a re-delivery needs of a verdict: a hostile record can break thousands of rules. */
-function kept(verdict: Verdict): Verdict {
+export function kept(verdict: Verdict): Verdict {
   if (verdict.status !== 'rejected') return ACKNOWLEDGED;
   const { rejection } = verdict;
   if (rejection.violations.length <= KEPT_VIOLATIONS) return { status: 'rejected', rejection };

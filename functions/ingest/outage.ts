@@ -14,6 +14,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyError, type ErrorKind } from '../../shared/db/errors.js';
 
+/** Time as the outage loop sees it: the wall clock in the function, a fake one in tests. */
+export interface Clock {
+  /** Milliseconds since some fixed point (Date.now). */
+  now: () => number;
+  sleep: (ms: number) => Promise<unknown>;
+}
+
+export const SYSTEM_CLOCK: Clock = { now: Date.now, sleep };
+
 export interface OutagePolicy {
   /** Longest wait in one invocation (INGEST_OUTAGE_BUDGET_SECONDS). */
   budgetMs: number;
@@ -27,6 +36,7 @@ export interface OutagePolicy {
   conflictRetries: number;
   /** Retries after a refused login (the pool re-reads the secret before each). */
   credentialRetries: number;
+  clock: Clock;
   /** Told about each failed attempt that will be retried (for a log line). */
   onRetry?: (retry: { attempt: number; kind: ErrorKind; error: unknown; delayMs: number }) => void;
 }
@@ -37,29 +47,27 @@ export const OUTAGE_DEFAULTS = {
   maxDelayMs: 5_000,
   conflictRetries: 5,
   credentialRetries: 4,
+  clock: SYSTEM_CLOCK,
 } as const;
 
 /**
- * Runs `attempt` until it succeeds or an error is not worth retrying. `failed`: an error the
- * caller's own first attempt already had (the pipelined write), handled as if `attempt` had thrown it.
+ * Runs `attempt` (given its number, from 1) until it succeeds or an error is not worth retrying,
+ * and throws that error.
  */
-export async function retryDatabase<T>(attempt: () => Promise<T>, policy: OutagePolicy, failed?: { error: unknown }): Promise<T> {
-  const deadline = Date.now() + Math.min(policy.budgetMs, policy.remainingMs() - policy.marginMs);
+export async function retryDatabase<T>(attempt: (number: number) => Promise<T>, policy: OutagePolicy): Promise<T> {
+  const { clock } = policy;
+  const deadline = clock.now() + Math.min(policy.budgetMs, policy.remainingMs() - policy.marginMs);
   const retries: Record<ErrorKind, number> = { unavailable: 0, credentials: 0, conflict: 0, data: 0, defect: 0 };
-  let last = failed;
-  for (let tries = failed ? 2 : 1; ; tries += 1) {
-    if (last) {
-      const kind = classifyError(last.error);
-      const delayMs = delayBefore(kind, retries, policy);
-      if (delayMs === undefined || Date.now() + delayMs > deadline) throw last.error;
-      retries[kind] += 1;
-      policy.onRetry?.({ attempt: tries - 1, kind, error: last.error, delayMs });
-      if (delayMs > 0) await sleep(delayMs);
-    }
+  for (let number = 1; ; number += 1) {
     try {
-      return await attempt();
+      return await attempt(number);
     } catch (error) {
-      last = { error };
+      const kind = classifyError(error);
+      const delayMs = delayBefore(kind, retries, policy);
+      if (delayMs === undefined || clock.now() + delayMs > deadline) throw error;
+      retries[kind] += 1;
+      policy.onRetry?.({ attempt: number, kind, error, delayMs });
+      if (delayMs > 0) await clock.sleep(delayMs);
     }
   }
 }

@@ -1,12 +1,17 @@
 /**
- * The one word ingest has for what happened to a record, from triage to report (glossary in
- * docs/ingest.md): a `RecordResult` per record of the event, whose `status` is
- *  - `valid`: triage found a valid order; the store has not answered for it yet (never reported);
+ * The words ingest has for one record, stage by stage (glossary in docs/ingest.md). Each record
+ * keeps its `index` in the event from the first stage to the last, so that its final result is
+ * found by where it came from:
+ *  - read (triage.ts): a `ParsedRecord`, or already a `FinalResult` (remembered, or unreadable);
+ *  - judge (triage.ts): a `ValidRecord` (a valid order, for the store) or a rejected `FinalResult`;
+ *  - store (store.ts): a `FinalResult` for every `ValidRecord` the database answered for;
+ *  - report (report.ts): the `FinalResult` of every record, in event order (`assertFinal`).
+ * A `FinalResult`'s `status` is
  *  - `stored`: this invocation inserted its order;
  *  - `duplicate`: acknowledged without a write: its order is already stored with the same content,
  *    or it repeats an order_uid earlier in the batch with the same content;
  *  - `rejected`: reported as a batch item failure, with its `Rejection` (reason and violations).
- * `remembered` marks a result an earlier delivery to this container decided (memo.ts).
+ * `remembered` marks a result an earlier delivery decided (memo.ts).
  */
 import type { RecordPosition } from '../../shared/kafka/event.js';
 import type { Rejection } from '../../shared/order/classify.js';
@@ -15,16 +20,53 @@ import { PipelineError } from '../../shared/errors.js';
 
 export type Verdict = { status: 'stored' } | { status: 'duplicate' } | { status: 'rejected'; rejection: Rejection };
 
-export type RecordResult = {
+/** Where a record is: its place in the event and in its partition. */
+export interface Located {
+  /** The record's place in the event (0-based, partitions in the event's order). */
+  index: number;
   position: RecordPosition;
-  /** Digest of the record's value as the event carries it (memo.ts), computed once per record. */
-  digest: string;
-  remembered: boolean;
-} & ({ status: 'valid'; order: Order } | Verdict);
+}
 
-export type ValidRecord = Extract<RecordResult, { status: 'valid' }>;
-/** A result the report can use: every status but `valid`. */
-export type FinalResult = Exclude<RecordResult, { status: 'valid' }>;
+/** What is known of a record once its value is digested (memo.ts), computed once per record. */
+export interface Digested extends Located {
+  digest: string;
+}
+
+/** Judged: a valid order the store has not answered for yet (never reported). */
+export interface ValidRecord extends Digested {
+  /** A remembered record is never judged again. */
+  remembered: false;
+  status: 'valid';
+  order: Order;
+}
+
+/** What happened to a record: what the batch response, the summary, the log and the memo use. */
+export type FinalResult = Digested & { remembered: boolean } & Verdict;
+
+/** A record's result from judging on: valid (for the store) or final. */
+export type RecordResult = ValidRecord | FinalResult;
+
+/** A result that no earlier delivery decided. */
+export const fresh = (record: Digested, verdict: Verdict): FinalResult => ({
+  index: record.index,
+  position: record.position,
+  digest: record.digest,
+  remembered: false,
+  ...verdict,
+});
+
+/** A rejected record's final result. */
+export type RejectedResult = Extract<FinalResult, { status: 'rejected' }>;
+
+/** A fresh rejection of `record`. */
+export const rejected = (record: Digested, rejection: Rejection): RejectedResult => ({
+  index: record.index,
+  position: record.position,
+  digest: record.digest,
+  remembered: false,
+  status: 'rejected',
+  rejection,
+});
 
 /** A broken promise of this code (e.g. the store gave no answer for a record): fails the invocation, counted as a defect. */
 export class IngestDefect extends PipelineError {
@@ -34,19 +76,21 @@ export class IngestDefect extends PipelineError {
   }
 }
 
-const FINAL_STATUSES: ReadonlySet<string> = new Set<FinalResult['status']>(['stored', 'duplicate', 'rejected']);
-
 /**
- * The results of all `size` records of the event, each final; throws an IngestDefect when a
- * record has no result or none final (still `valid`: the store gave no verdict; or never judged), so that a record
- * is never acknowledged without having been stored.
+ * The final results of the `size` records of the event, in event order; throws an IngestDefect
+ * when a record has no result (the store gave no verdict for it, or it was never judged) or more
+ * than one, so that a record is never acknowledged without having been stored.
  */
-export function assertFinal(size: number, results: ReadonlyArray<{ status: string } | undefined>): FinalResult[] {
-  if (results.length !== size) throw new IngestDefect(`${results.length} results for the ${size} records of the event`);
-  results.forEach((result, index) => {
-    if (result === undefined || !FINAL_STATUSES.has(result.status)) {
-      throw new IngestDefect(`record ${index} of the event has no result from the store`);
-    }
+export function assertFinal(size: number, results: readonly FinalResult[]): FinalResult[] {
+  const ordered = new Array<FinalResult | undefined>(size).fill(undefined);
+  for (const result of results) {
+    if (!(result.index >= 0 && result.index < size))
+      throw new IngestDefect(`a result for record ${result.index} of a ${size}-record event`);
+    if (ordered[result.index] !== undefined) throw new IngestDefect(`record ${result.index} of the event has two results`);
+    ordered[result.index] = result;
+  }
+  return ordered.map((result, index) => {
+    if (result === undefined) throw new IngestDefect(`record ${index} of the event has no result from the store`);
+    return result;
   });
-  return results as FinalResult[];
 }

@@ -1,7 +1,7 @@
 /**
  * How the valid records of a batch reach PostgreSQL; the rest of ingest does not know. The
  * handler gives each `valid` record to an OrderWriter as triage judges it, in lock order (below),
- * and `finish` returns a verdict for every record it was given.
+ * and `finish` returns the final result of every record it was given.
  *
  * One transaction per batch in a fixed number of statements: a batch under PIPELINE_MIN_RECORDS
  * in one INSERT statement (its own transaction); a larger one on one connection, BEGIN, chunks of
@@ -22,19 +22,23 @@
  */
 import { classifyError } from '../../shared/db/errors.js';
 import type { OrderStore, OrderTransaction, StoreOutcome } from '../../shared/db/orders.js';
+import type { KeptVerdicts } from '../../shared/db/record-verdicts.js';
 import { reject } from '../../shared/order/classify.js';
 import type { Order } from '../../shared/order/schema.js';
 import { type OutagePolicy, retryDatabase } from './outage.js';
-import { IngestDefect, type ValidRecord, type Verdict } from './result.js';
+import { type FinalResult, fresh, IngestDefect, type ValidRecord, type Verdict } from './result.js';
 
 export type { OrderStore } from '../../shared/db/orders.js';
 
 export const PIPELINE_MIN_RECORDS = 50;
 const MAX_CHUNKS = 5;
-/** Orders per chunk the chunk count aims at (a statement's fixed cost is small against this many orders). */
-const ORDERS_PER_CHUNK = 40;
-/** Each chunk this much larger than the one before: the first is small, so PostgreSQL starts early. */
-const CHUNK_GROWTH = 2;
+/** Orders per chunk the chunk count aims at: each statement has a fixed cost for PostgreSQL, the bottleneck. */
+const ORDERS_PER_CHUNK = 50;
+/**
+ * Each chunk this much larger than the one before: the first is small, so PostgreSQL starts early;
+ * the handler judges faster than PostgreSQL inserts, so a larger next chunk is ready in time.
+ */
+const CHUNK_GROWTH = 3;
 /** Orders per statement when the orders are written again after a failure. */
 const RETRY_CHUNK = 1_000;
 
@@ -71,6 +75,11 @@ function outcomeVerdict(orderUid: string, outcome: StoreOutcome): Verdict {
   return verdict.status === 'rejected' ? { status: 'rejected', rejection: { ...verdict.rejection, orderUid } } : verdict;
 }
 
+/** Notes a statement's outcomes as verdicts into `verdicts`. */
+function note(outcomes: ReadonlyMap<string, StoreOutcome>, verdicts: Map<string, Verdict>): void {
+  for (const [orderUid, outcome] of outcomes) verdicts.set(orderUid, outcomeVerdict(orderUid, outcome));
+}
+
 /** A refusal names the SQLSTATE and the constraint, never the database's message (it can quote the value). */
 function refusal(orderUid: string, error: unknown): Verdict {
   const { code, constraint } = error as { code?: string; constraint?: string };
@@ -78,18 +87,92 @@ function refusal(orderUid: string, error: unknown): Verdict {
   return { status: 'rejected', rejection: reject('refused_by_database', orderUid, detail) };
 }
 
+/**
+ * The batch's transaction on one connection: statements sent in order, each while the handler
+ * judges the next chunk, and the first failure kept (nothing more is sent after it).
+ */
+class PipelinedTransaction {
+  /** Settles once the connection is taken and BEGIN is sent. */
+  readonly opened: Promise<unknown>;
+  readonly #transaction: Promise<OrderTransaction>;
+  readonly #outcomes = new Map<string, StoreOutcome>();
+  /** Settles when the last statement sent has answered (BEGIN, to begin with). */
+  #inFlight: Promise<void>;
+  #failure: { error: unknown } | undefined;
+
+  constructor(store: OrderStore) {
+    this.#transaction = store.transaction();
+    this.opened = this.#transaction.catch(() => undefined);
+    this.#inFlight = this.#settle(this.#transaction.then((open) => open.ready));
+  }
+
+  /** Waits for the previous statement (where PostgreSQL is behind), then sends `orders` without waiting for their answer. */
+  async send(orders: readonly Order[]): Promise<void> {
+    await this.#inFlight;
+    if (this.#failure || orders.length === 0) return;
+    const open = await this.#transaction;
+    // Not awaited: PostgreSQL works on this chunk while the handler judges the next.
+    this.#inFlight = this.#settle(open.storeOrders(orders).then((outcomes) => this.#note(outcomes)));
+  }
+
+  /** Sends `last` and waits for every statement: their outcomes, which hold once `commit` resolves. Throws the first failure, after rolling back. */
+  async outcomes(last: readonly Order[]): Promise<ReadonlyMap<string, StoreOutcome>> {
+    await this.send(last);
+    await this.#inFlight;
+    await this.#throwFailure();
+    return this.#outcomes;
+  }
+
+  /** Keeps `kept` (shared-memo.ts), if any, and commits. Throws the first failure, after rolling back. */
+  async commit(kept: KeptVerdicts | undefined): Promise<void> {
+    const open = await this.#transaction;
+    if (kept) await this.#settle(open.keepRecordVerdicts(kept));
+    if (!this.#failure) await this.#settle(open.commit());
+    await this.#throwFailure();
+  }
+
+  async #throwFailure(): Promise<void> {
+    if (!this.#failure) return;
+    await this.abandon();
+    throw this.#failure.error;
+  }
+
+  /** Rolls back whatever was sent (nothing of it is stored); never throws. */
+  async abandon(): Promise<void> {
+    await this.#inFlight;
+    await this.#transaction.then(
+      (open) => open.abandon(),
+      () => undefined,
+    );
+  }
+
+  #note(outcomes: ReadonlyMap<string, StoreOutcome>): void {
+    for (const [orderUid, outcome] of outcomes) this.#outcomes.set(orderUid, outcome);
+  }
+
+  /** The first failure is the one the writer acts on. */
+  #settle(step: Promise<unknown>): Promise<void> {
+    return step.then(
+      () => undefined,
+      (error: unknown) => {
+        this.#failure ??= { error };
+      },
+    );
+  }
+}
+
+/**
+ * Writes the valid records of one batch: `add` each in lock order (awaiting it), then `finish`
+ * for the final result of every record given.
+ */
 export class OrderWriter {
   readonly #records: ValidRecord[] = [];
   /** The first order of each order_uid, in lock order. */
   readonly #orders: Order[] = [];
-  /** Verdicts of the open transaction's statements: they hold once it commits. */
-  readonly #pending = new Map<string, Verdict>();
-  readonly #verdicts = new Map<string, Verdict>();
-  readonly #boundaries: Set<number>;
-  #transaction: Promise<OrderTransaction> | undefined;
-  #sent = 0;
-  #inFlight: Promise<void> = Promise.resolve();
-  #failure: { error: unknown } | undefined;
+  /** Order counts after which a chunk is sent; none: the batch is one statement. */
+  readonly #boundaries: readonly number[];
+  /** Opened with the first order, when the batch is written in chunks. */
+  #transaction: PipelinedTransaction | undefined;
 
   /** `expected`: how many records may reach the writer (the chunks are sized from it). */
   constructor(
@@ -97,142 +180,114 @@ export class OrderWriter {
     readonly policy: OutagePolicy,
     expected: number,
   ) {
-    this.#boundaries = new Set(chunkBoundaries(expected));
+    this.#boundaries = chunkBoundaries(expected);
   }
 
-  /** One statement (no boundaries) needs no transaction of its own: it is one. */
-  get #pipelined(): boolean {
-    return this.#boundaries.size > 0;
+  /** How many orders went out in chunks: a chunk is sent the moment the order count reaches its boundary. */
+  get #sent(): number {
+    return this.#boundaries.findLast((boundary) => boundary <= this.#orders.length) ?? 0;
   }
 
   /**
-   * Takes a valid record, in lock order. Returns a promise to await before judging on when the
-   * writer needs the event loop: with the first order (it takes a connection and sends BEGIN)
-   * and at a chunk boundary (it sends the chunk).
+   * Takes a valid record, in lock order (else throws an IngestDefect, after rolling back what
+   * was sent). Resolves once the writer is done with the event loop: with the first order it
+   * takes a connection and sends BEGIN, and at a chunk boundary it sends the chunk.
    */
-  add(record: ValidRecord): Promise<void> | undefined {
+  async add(record: ValidRecord): Promise<void> {
     this.#records.push(record);
-    const { order } = record;
+    const uid = record.order.order_uid;
     const last = this.#orders.at(-1)?.order_uid;
-    if (last !== undefined && compareOrderUids(order.order_uid, last) <= 0) {
-      // A repeat of the previous order_uid (same content: triage rejected any other) is written once.
-      if (order.order_uid !== last) this.#fail(new IngestDefect('orders reached the writer out of lock order'));
-      return undefined;
+    // A repeat of the previous order_uid (same content: triage rejected any other) is written once.
+    if (uid === last) return;
+    if (last !== undefined && compareOrderUids(uid, last) < 0) {
+      await this.#transaction?.abandon();
+      throw new IngestDefect('orders reached the writer out of lock order');
     }
-    this.#orders.push(order);
-    const opening = this.#transaction || !this.#pipelined ? undefined : this.#open();
-    if (!this.#boundaries.has(this.#orders.length)) return opening;
-    return opening ? opening.then(() => this.#sendChunk()) : this.#sendChunk();
-  }
-
-  /** Opens the batch's transaction; its first statement waits for BEGIN. */
-  async #open(): Promise<void> {
-    this.#transaction = this.store.transaction();
-    try {
-      const { ready } = await this.#transaction;
-      this.#inFlight = ready.catch((error: unknown) => this.#fail(error));
-    } catch (error) {
-      this.#fail(error);
+    this.#orders.push(record.order);
+    if (this.#boundaries.length === 0) return;
+    if (!this.#transaction) {
+      this.#transaction = new PipelinedTransaction(this.store);
+      await this.#transaction.opened;
     }
+    const at = this.#boundaries.indexOf(this.#orders.length);
+    if (at >= 0) await this.#transaction.send(this.#orders.slice(this.#boundaries[at - 1] ?? 0));
   }
 
-  /** Waits for the previous statement (where PostgreSQL is behind) or for BEGIN, then sends the orders found since. */
-  async #sendChunk(): Promise<void> {
-    const chunk = this.#orders.slice(this.#sent);
-    this.#sent = this.#orders.length;
-    await this.#inFlight;
-    if (this.#failure || chunk.length === 0 || !this.#transaction) return;
-    const open = await this.#transaction;
-    // Not awaited: PostgreSQL works on this chunk while the handler judges the next.
-    this.#inFlight = this.#settle(open.storeOrders(chunk), this.#pending);
-  }
-
-  /** The first failure is the one the writer acts on. */
-  #fail(error: unknown): void {
-    this.#failure ??= { error };
-  }
-
-  /** Notes a statement's outcomes into `into`, or its error as the writer's failure. */
-  #settle(statement: Promise<ReadonlyMap<string, StoreOutcome>>, into: Map<string, Verdict>): Promise<void> {
-    return statement.then(
-      (outcomes) => this.#note(outcomes, into),
-      (error: unknown) => this.#fail(error),
+  /**
+   * Sends the last chunk, commits, and returns the final result of each record given, as far as
+   * the database answered: a record whose order got no answer has none (the handler then fails
+   * the invocation). A later record of an order_uid is a duplicate of the first when the first
+   * was stored. `keep` says what to keep of the batch for its retries, given these results
+   * (shared-memo.ts): kept in the transaction, or else in a statement of its own once the orders are stored.
+   */
+  async finish(keep: (answers: FinalResult[]) => KeptVerdicts | undefined = () => undefined): Promise<FinalResult[]> {
+    const verdicts = new Map<string, Verdict>();
+    const keptAlready = await retryDatabase(
+      (attempt) => (attempt === 1 ? this.#write(verdicts, keep) : this.#writeAgain(verdicts).then(() => false)),
+      this.policy,
     );
+    const answers = this.#answers(verdicts);
+    const kept = keptAlready ? undefined : keep(answers);
+    if (kept) await retryDatabase(() => this.store.keepRecordVerdicts(kept), this.policy);
+    return answers;
   }
 
-  #note(outcomes: ReadonlyMap<string, StoreOutcome>, into: Map<string, Verdict>): void {
-    for (const [orderUid, outcome] of outcomes) into.set(orderUid, outcomeVerdict(orderUid, outcome));
-  }
-
-  /** Commits the transaction: its statements' verdicts become final. */
-  async #commit(): Promise<void> {
-    if (!this.#transaction) return;
+  /**
+   * The batch's own write: its transaction, with what `keep` says before the commit, or its one
+   * statement. After a data error, at once the orders again, split. Whether it kept what it had to.
+   */
+  async #write(verdicts: Map<string, Verdict>, keep: (answers: FinalResult[]) => KeptVerdicts | undefined): Promise<boolean> {
+    if (this.#orders.length === 0) return false;
     try {
-      await (await this.#transaction).commit();
-      for (const [orderUid, verdict] of this.#pending) this.#verdicts.set(orderUid, verdict);
-    } catch (error) {
-      this.#fail(error);
-    }
-  }
-
-  /** Splits `orders` until each data error is pinned on one order; stores all the others. */
-  async #isolate(orders: readonly Order[]): Promise<void> {
-    try {
-      this.#note(await this.store.storeOrders(orders), this.#verdicts);
-    } catch (error) {
-      if (classifyError(error) !== 'data') throw error;
-      if (orders.length === 1) {
-        this.#verdicts.set(orders[0]!.order_uid, refusal(orders[0]!.order_uid, error));
-        return;
+      if (!this.#transaction) {
+        note(await this.store.storeOrders(this.#orders), verdicts);
+        return false;
       }
-      const half = Math.ceil(orders.length / 2);
-      await this.#isolate(orders.slice(0, half));
-      await this.#isolate(orders.slice(half));
+      const pending = new Map<string, Verdict>();
+      note(await this.#transaction.outcomes(this.#orders.slice(this.#sent)), pending);
+      await this.#transaction.commit(keep(this.#answers(pending)));
+      for (const [orderUid, verdict] of pending) verdicts.set(orderUid, verdict);
+      return true;
+    } catch (error) {
+      // Nothing of it was stored. A data error needs no wait: splitting the orders is the next attempt.
+      if (classifyError(error) !== 'data') throw error;
+      await this.#writeAgain(verdicts);
+      return false;
     }
   }
 
   /** Every order without a verdict, sorted, in statements one after the other (each its own transaction). */
-  async #storeRest(): Promise<void> {
-    const rest = byOrderUid(this.#orders.filter((order) => !this.#verdicts.has(order.order_uid)));
-    for (let start = 0; start < rest.length; start += RETRY_CHUNK) await this.#isolate(rest.slice(start, start + RETRY_CHUNK));
+  async #writeAgain(verdicts: Map<string, Verdict>): Promise<void> {
+    const rest = byOrderUid(this.#orders.filter((order) => !verdicts.has(order.order_uid)));
+    for (let start = 0; start < rest.length; start += RETRY_CHUNK) await this.#isolate(rest.slice(start, start + RETRY_CHUNK), verdicts);
   }
 
-  /**
-   * Sends the last chunk, commits, and returns the verdict for each record given, as far as the
-   * database answered: a record whose order got none has no entry (the handler then fails the
-   * invocation). A later record of an order_uid is a duplicate of the first when the first was stored.
-   */
-  async finish(): Promise<Map<ValidRecord, Verdict>> {
-    if (this.#pipelined) {
-      await this.#sendChunk();
-      await this.#inFlight;
-      if (!this.#failure) await this.#commit();
-    } else if (!this.#failure && this.#orders.length > 0) {
-      await this.#settle(this.store.storeOrders(this.#orders), this.#verdicts);
+  /** Splits `orders` until each data error is pinned on one order; stores all the others. */
+  async #isolate(orders: readonly Order[], verdicts: Map<string, Verdict>): Promise<void> {
+    try {
+      note(await this.store.storeOrders(orders), verdicts);
+    } catch (error) {
+      if (classifyError(error) !== 'data') throw error;
+      if (orders.length === 1) {
+        verdicts.set(orders[0]!.order_uid, refusal(orders[0]!.order_uid, error));
+        return;
+      }
+      const half = Math.ceil(orders.length / 2);
+      await this.#isolate(orders.slice(0, half), verdicts);
+      await this.#isolate(orders.slice(half), verdicts);
     }
-    const failed = this.#failure;
-    if (failed) {
-      // Nothing of the transaction was stored: every order is written again.
-      await this.#transaction?.then(
-        (open) => open.abandon(),
-        () => undefined,
-      );
-      // A data error needs no wait: splitting the orders is the next attempt.
-      await retryDatabase(() => this.#storeRest(), this.policy, classifyError(failed.error) === 'data' ? undefined : failed);
-    }
-    return this.#answers();
   }
 
-  #answers(): Map<ValidRecord, Verdict> {
-    const answers = new Map<ValidRecord, Verdict>();
+  #answers(verdicts: ReadonlyMap<string, Verdict>): FinalResult[] {
     const answered = new Set<string>();
+    const results: FinalResult[] = [];
     for (const record of this.#records) {
       const uid = record.order.order_uid;
-      const verdict = this.#verdicts.get(uid);
+      const verdict = verdicts.get(uid);
       if (verdict === undefined) continue;
-      answers.set(record, answered.has(uid) && verdict.status === 'stored' ? { status: 'duplicate' } : verdict);
+      results.push(fresh(record, answered.has(uid) && verdict.status === 'stored' ? { status: 'duplicate' } : verdict));
       answered.add(uid);
     }
-    return answers;
+    return results;
   }
 }

@@ -1,25 +1,23 @@
 /**
- * Triage: one record of the event on its own, without I/O, to its first `RecordResult`
- * (result.ts), in two steps, so that the handler can judge the parsed records in lock order
- * (store.ts):
- *  - `read`: a record this container already decided (memo.ts) keeps its verdict; a new one is
- *    decoded and parsed as JSON (shared/order/classify.ts): `rejected`, or a `ParsedRecord`;
- *  - `judge`: a parsed record against the order contract: `rejected`, or `valid` with its order.
- *    A later record with a valid order under an order_uid judged before is `valid` too when its
- *    content is the same (the store writes the order once and answers for both), and rejected
- *    as a conflict when it differs (the first judged is kept).
+ * Triage: one record of the event on its own, without I/O, in two steps, so that the handler can
+ * judge the parsed records in lock order (store.ts):
+ *  - `read`: a record an earlier delivery decided (memo.ts) keeps its verdict; a new one is
+ *    decoded and parsed as JSON (shared/order/classify.ts): a rejected `FinalResult`, or a
+ *    `ParsedRecord`;
+ *  - `judge`: a parsed record against the order contract: a rejected `FinalResult`, or a
+ *    `ValidRecord` with its order. A later record with a valid order under an order_uid judged
+ *    before is valid too when its content is the same (the store writes the order once and
+ *    answers for both), and rejected as a conflict when it differs (the first judged is kept).
  */
 import { decodeRecord, type RawRecord } from '../../shared/kafka/event.js';
 import { classifyParsed, parseText, type Rejection, reject } from '../../shared/order/classify.js';
 import { asOrderUid } from '../../shared/order/order-uid.js';
 import type { Order } from '../../shared/order/schema.js';
 import { digestOf, type RecordMemo } from './memo.js';
-import type { RecordResult } from './result.js';
-
-type Base = Pick<RecordResult, 'position' | 'digest' | 'remembered'>;
+import { type Digested, type FinalResult, type Located, type RejectedResult, rejected, type ValidRecord } from './result.js';
 
 /** A record read as far as its JSON value, not judged yet (its digest is left for `judge`, which PostgreSQL's work hides). */
-export interface ParsedRecord extends Pick<Base, 'position'> {
+export interface ParsedRecord extends Located {
   status: 'parsed';
   /** The value as the event carries it (what the memo digests). */
   value: unknown;
@@ -30,8 +28,9 @@ export interface ParsedRecord extends Pick<Base, 'position'> {
 }
 
 export interface Triage {
-  read(raw: RawRecord): RecordResult | ParsedRecord;
-  judge(record: ParsedRecord): RecordResult;
+  /** `index`: the record's place in the event. */
+  read(raw: RawRecord, index: number): FinalResult | ParsedRecord;
+  judge(record: ParsedRecord): ValidRecord | RejectedResult;
 }
 
 const claimedUid = (parsed: unknown): string => {
@@ -43,53 +42,46 @@ const claimedUid = (parsed: unknown): string => {
 export function createTriage(memo: RecordMemo): Triage {
   const firstByUid = new Map<string, Order>();
   return {
-    read(raw) {
+    read(raw, index) {
       const { position } = raw;
       const { value } = raw.record;
-      const remembered = memo.knows(position) ? recall(memo, raw) : undefined;
+      const remembered = memo.knows(position) ? recall(memo, raw, index) : undefined;
       if (remembered) return remembered;
       // Rejected before judging: final, so digested now.
-      const rejected = (rejection: Rejection): RecordResult => ({
-        position,
-        digest: digestOf(value),
-        remembered: false,
-        status: 'rejected',
-        rejection,
-      });
+      const refuse = (rejection: Rejection) => rejected({ index, position, digest: digestOf(value) }, rejection);
       const decoded = decodeRecord(raw);
-      if (!decoded.value.ok) return rejected(reject('undecodable', asOrderUid(decoded.key), decoded.value.reason));
+      if (!decoded.value.ok) return refuse(reject('undecodable', asOrderUid(decoded.key), decoded.value.reason));
       const text = parseText(decoded.value.text, decoded.key);
       if (!text.ok) {
         const { ok: _ok, ...rejection } = text;
-        return rejected(rejection);
+        return refuse(rejection);
       }
-      return { position, value, status: 'parsed', key: decoded.key, parsed: text.parsed, claimedUid: claimedUid(text.parsed) };
+      return { index, position, value, status: 'parsed', key: decoded.key, parsed: text.parsed, claimedUid: claimedUid(text.parsed) };
     },
-    judge({ position, value, key, parsed }) {
-      const base = { position, digest: digestOf(value), remembered: false };
+    judge({ index, position, value, key, parsed }) {
+      const digested = { index, position, digest: digestOf(value) };
       const classified = classifyParsed(parsed, key);
       if (!classified.ok) {
         const { ok: _ok, ...rejection } = classified;
-        return { ...base, status: 'rejected', rejection };
+        return rejected(digested, rejection);
       }
-      return ordered(classified.order, base, firstByUid);
+      return ordered(classified.order, digested, firstByUid);
     },
   };
 }
 
-function recall(memo: RecordMemo, { position, record }: RawRecord): RecordResult | undefined {
+function recall(memo: RecordMemo, { position, record }: RawRecord, index: number): FinalResult | undefined {
   const digest = digestOf(record.value);
   const verdict = memo.lookup(position, digest);
-  return verdict && { position, digest, remembered: true, ...verdict };
+  return verdict && { index, position, digest, remembered: true, ...verdict };
 }
 
-function ordered(order: Order, base: Base, firstByUid: Map<string, Order>): RecordResult {
+function ordered(order: Order, record: Digested, firstByUid: Map<string, Order>): ValidRecord | RejectedResult {
   const earlier = firstByUid.get(order.order_uid);
   if (earlier === undefined) firstByUid.set(order.order_uid, order);
   else if (JSON.stringify(earlier) !== JSON.stringify(order)) {
     const message = 'order_uid appears earlier in this batch with different content; the first is kept';
-    const rejection = reject('conflict', order.order_uid, message, '$.order_uid');
-    return { ...base, status: 'rejected', rejection };
+    return rejected(record, reject('conflict', order.order_uid, message, '$.order_uid'));
   }
-  return { ...base, status: 'valid', order };
+  return { ...record, remembered: false, status: 'valid', order };
 }

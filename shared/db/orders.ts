@@ -1,22 +1,24 @@
 /**
  * Orders in PostgreSQL: storing a batch of contract-valid orders (one statement, on its own or
  * as one of the statements of a transaction: ingest's store sends a batch as a few such
- * statements in one transaction), reading one order back as its canonical JSON, listing the
- * newest, and a liveness check. The SQL lives in order-sql.ts, the parameters in order-rows.ts;
+ * statements in one transaction), reading one order back (the read API), listing the newest,
+ * and a liveness check. The SQL lives in order-sql.ts, the parameters in order-rows.ts;
  * queries run on the container's database (pool.ts) unless a caller passes its own.
  */
 import type pg from 'pg';
 import type { Order } from '../order/schema.js';
 import { orderParams } from './order-rows.js';
+import { INSERT_ORDERS, SELECT_NEWEST_ORDERS, SELECT_ONE, SELECT_ORDERS_AFTER, SELECT_STORED_ORDER } from './order-sql.js';
+import { containerDatabase, type Database } from './pool.js';
 import {
-  INSERT_ORDERS,
-  SELECT_NEWEST_ORDERS,
-  SELECT_ONE,
-  SELECT_ORDER_JSON,
-  SELECT_ORDERS_AFTER,
-  SELECT_STORED_ORDER,
-} from './order-sql.js';
-import { containerDatabase, type Database, query } from './pool.js';
+  findRecordVerdicts,
+  type KeptVerdicts,
+  keepRecordVerdicts,
+  type OffsetRange,
+  type RecordVerdict,
+  type RecordVerdictRow,
+  recordVerdicts,
+} from './record-verdicts.js';
 import { toPipelineError } from '../error-mapping.js';
 import { PipelineError } from '../errors.js';
 
@@ -60,6 +62,8 @@ export interface OrderTransaction {
    * works on it while the caller goes on. Its outcomes hold once `commit` has resolved.
    */
   storeOrders(orders: readonly Order[]): Promise<Map<string, StoreOutcome>>;
+  /** Keeps record verdicts inside the transaction (shared/db/record-verdicts.ts). */
+  keepRecordVerdicts(kept: KeptVerdicts): Promise<void>;
   /** Commits and gives the connection back (drops it if the commit failed). */
   commit(): Promise<void>;
   /** Rolls back and gives the connection back, or drops it if that fails; never throws. Nothing was stored. */
@@ -74,26 +78,40 @@ export class TransactionRolledBack extends PipelineError {
   }
 }
 
-/**
- * Opens a transaction on a connection of `database` (by default the container's). Resolves
- * once the connection is taken and BEGIN is sent; BEGIN's round trip overlaps the caller's work.
- */
-export async function beginOrderTransaction(database: Pick<Database, 'connect'> = containerDatabase): Promise<OrderTransaction> {
+/** pg's errors enter on a checked-out connection here and leave as PipelineErrors (shared/error-mapping.ts). */
+const mapped = (error: unknown): never => {
+  throw toPipelineError(error);
+};
+
+/** A connection of `database` to use and give back once (dropped after an error). */
+async function checkOut(database: Pick<Database, 'connect'>): Promise<{ client: pg.PoolClient; release: (error?: Error) => void }> {
   const client = await database.connect();
-  // A connection the server ends between two statements (a shutdown, a failover) emits 'error' on
+  // A connection the server ends while it is checked out (a shutdown, a failover) emits 'error' on
   // the client, which pg-pool listens to only while the client is idle in the pool: without this
   // listener the process would crash. The next statement fails with a connection error instead.
   const lost = () => undefined;
   client.on('error', lost);
   let released = false;
-  const release = (error?: Error) => {
-    if (released) return;
-    released = true;
-    client.off('error', lost);
-    client.release(error);
+  return {
+    client,
+    release(error) {
+      if (released) return;
+      released = true;
+      client.off('error', lost);
+      client.release(error);
+    },
   };
-  // pg's errors enter here (and in storeOrders) and leave as PipelineErrors.
+}
+
+/**
+ * Opens a transaction on a connection of `database` (by default the container's). Resolves
+ * once the connection is taken and BEGIN is sent; BEGIN's round trip overlaps the caller's work.
+ */
+export async function beginOrderTransaction(database: Pick<Database, 'connect'> = containerDatabase): Promise<OrderTransaction> {
+  const { client, release } = await checkOut(database);
+  let ended = false;
   const failed = (error: Error): never => {
+    ended = true;
     release(error);
     throw toPipelineError(error);
   };
@@ -106,19 +124,17 @@ export async function beginOrderTransaction(database: Pick<Database, 'connect'> 
     storeOrders: (orders) =>
       orders.length === 0
         ? Promise.resolve(new Map())
-        : client.query<OutcomeRow>(insertOrders(orders)).then(
-            (result) => toOutcomes(result.rows),
-            (error: unknown) => {
-              throw toPipelineError(error);
-            },
-          ),
+        : client.query<OutcomeRow>(insertOrders(orders)).then((result) => toOutcomes(result.rows), mapped),
+    keepRecordVerdicts: (kept) => client.query(keepRecordVerdicts(kept)).then(() => undefined, mapped),
     async commit() {
       const result = await client.query('COMMIT').catch(failed);
+      ended = true;
       release();
       if (result.command !== 'COMMIT') throw new TransactionRolledBack(`COMMIT answered ${result.command}`);
     },
     async abandon() {
-      if (released) return;
+      if (ended) return;
+      ended = true;
       await client.query('ROLLBACK').then(
         () => release(),
         (error: Error) => release(error),
@@ -127,28 +143,55 @@ export async function beginOrderTransaction(database: Pick<Database, 'connect'> 
   };
 }
 
-/** What ingest's store needs of the database: single statements, and transactions. */
+/**
+ * Sends the query for the record verdicts kept within `ranges` on a connection of `database`.
+ * Resolves once the query is on the wire, with its answer to await later: PostgreSQL looks while
+ * the caller goes on (ingest reads the event meanwhile). The answer rejects with the query's error.
+ *
+ * @example
+ * const { answer } = await lookUpRecordVerdicts([{ topic: 'orders', partition: 0, first: 100, last: 199 }]);
+ * const parsed = readTheRecords(); // PostgreSQL answers meanwhile
+ * for (const verdict of await answer) console.log(verdict.offset, verdict.status);
+ */
+export async function lookUpRecordVerdicts(
+  ranges: readonly OffsetRange[],
+  database: Pick<Database, 'connect'> = containerDatabase,
+): Promise<{ answer: Promise<RecordVerdict[]> }> {
+  if (ranges.length === 0) return { answer: Promise.resolve([]) };
+  const { client, release } = await checkOut(database);
+  const answer = client.query<RecordVerdictRow>(findRecordVerdicts(ranges)).then(
+    (result) => {
+      release();
+      return recordVerdicts(result.rows);
+    },
+    (error: Error) => {
+      release(error);
+      throw toPipelineError(error);
+    },
+  );
+  // The caller awaits it later; until then a failure is not unhandled.
+  answer.catch(() => undefined);
+  return { answer };
+}
+
+/** What ingest's store needs of the database: single statements, transactions, and the record verdicts kept for retries. */
 export interface OrderStore {
   /** One statement, its own transaction. */
   storeOrders(orders: readonly Order[]): Promise<ReadonlyMap<string, StoreOutcome>>;
   transaction(): Promise<OrderTransaction>;
+  /** See lookUpRecordVerdicts. */
+  lookUpRecordVerdicts(ranges: readonly OffsetRange[]): Promise<{ answer: Promise<RecordVerdict[]> }>;
+  /** Keeps record verdicts in a statement of its own. */
+  keepRecordVerdicts(kept: KeptVerdicts): Promise<void>;
 }
 
 /** The OrderStore of `database` (by default the container's). */
 export const orderStore = (database: Pick<Database, 'query' | 'connect'> = containerDatabase): OrderStore => ({
   storeOrders: (orders) => storeOrders(orders, database),
   transaction: () => beginOrderTransaction(database),
+  lookUpRecordVerdicts: (ranges) => lookUpRecordVerdicts(ranges, database),
+  keepRecordVerdicts: (kept) => database.query(keepRecordVerdicts(kept)).then(() => undefined),
 });
-
-/** The order's canonical JSON text exactly as the contract defines it, or undefined if unknown. */
-export async function findOrderJson(orderUid: string): Promise<string | undefined> {
-  const result = await query<{ order_json: string }>({
-    name: 'select-order-json',
-    text: SELECT_ORDER_JSON,
-    values: [orderUid],
-  });
-  return result.rows[0]?.order_json;
-}
 
 /** One line of the newest-orders list (money in minor units, as stored). */
 export interface OrderSummary {

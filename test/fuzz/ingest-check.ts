@@ -11,7 +11,6 @@
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type pg from 'pg';
-import * as orderStore from '../../shared/db/orders.js';
 import type { KafkaBatchResponse } from '../../shared/kafka/batch-response.js';
 import { decodeRecord, type KafkaEvent, type KafkaEventRecord, partitionName } from '../../shared/kafka/event.js';
 import { classifyText } from '../../shared/order/classify.js';
@@ -20,6 +19,7 @@ import { validateOrder } from '../../shared/order/validate.js';
 import type { HostileRecord } from './hostile-records.js';
 import { buildKafkaEvent } from '../support/kafka-events.js';
 import { PipelineError } from '../../shared/errors.js';
+import { findOrderJson } from '../support/stored-orders.js';
 
 export class PropertyViolation extends PipelineError {
   override readonly name = 'PropertyViolation';
@@ -86,7 +86,7 @@ export class IngestChecker {
   async checkStoredOrders(): Promise<number> {
     const { rows } = await this.options.sql.query<{ order_uid: string }>('SELECT order_uid FROM orders');
     for (const { order_uid: orderUid } of rows) {
-      const json = await orderStore.findOrderJson(orderUid);
+      const json = await findOrderJson(orderUid);
       const result = validateOrder(JSON.parse(json ?? 'null'));
       if (!result.ok) throw new PropertyViolation(`stored order ${orderUid} breaks the contract: ${JSON.stringify(result.violations)}`);
     }

@@ -6,13 +6,13 @@ import { createIngestHandler, ingestDependencies } from '../../functions/ingest/
 import { RecordMemo } from '../../functions/ingest/memo.js';
 import { OUTAGE_DEFAULTS } from '../../functions/ingest/outage.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
-import { findOrderJson } from '../../shared/db/orders.js';
 import type { KafkaEvent } from '../../shared/kafka/event.js';
 import type { Order } from '../../shared/order/schema.js';
 import { useTestDatabase } from '../support/database.js';
 import { clone, readFixture, seedOrders } from '../support/fixtures.js';
 import { buildKafkaEvent, type KafkaMessageInput } from '../support/kafka-events.js';
 import { lambdaContext } from '../support/lambda.js';
+import { findOrderJson } from '../support/stored-orders.js';
 
 const TOPIC = 'orders';
 const database = useTestDatabase();
@@ -40,7 +40,8 @@ async function tableCounts() {
 }
 
 beforeEach(async () => {
-  await database.sql.query('TRUNCATE orders CASCADE');
+  // The kept verdicts say which orders are stored: whoever empties the orders empties them too.
+  await database.sql.query('TRUNCATE orders, record_verdicts CASCADE');
   handler = createIngestHandler(readIngestConfig(), ingestDependencies());
 });
 
@@ -172,11 +173,13 @@ describe('ingest handler', () => {
             .join(', ')}`,
         );
       }
-      const transaction = (chunks: number) => ['BEGIN', ...Array.from({ length: chunks }, () => 'insert-orders'), 'COMMIT'].join(', ');
+      // Each invocation first looks up what other environments kept about its records (none here).
+      const transaction = (chunks: number) =>
+        ['select-record-verdicts', 'BEGIN', ...Array.from({ length: chunks }, () => 'insert-orders'), 'COMMIT'].join(', ');
       expect(statements).toEqual([
-        '1: insert-orders',
-        `150: ${transaction(4)}`,
-        `200: ${transaction(5)}`,
+        '1: select-record-verdicts, insert-orders',
+        `150: ${transaction(3)}`,
+        `200: ${transaction(4)}`,
         `1000: ${transaction(5)}`,
         `3000: ${transaction(5)}`,
       ]);
@@ -205,14 +208,15 @@ describe('ingest handler', () => {
     }
   });
 
-  it('does not touch the database for a batch without valid orders', async () => {
-    const querySpy = vi.spyOn(pg.Pool.prototype, 'query');
+  it('writes no order for a batch without valid orders: it looks up and keeps the rejection for the retries, nothing else', async () => {
+    const clientQuery = vi.spyOn(pg.Client.prototype, 'query');
     try {
       const response = await invoke(buildKafkaEvent([message(0, 0, 'nope')]));
       expect(response.batchItemFailures).toHaveLength(1);
-      expect(querySpy).not.toHaveBeenCalled();
+      const names = clientQuery.mock.calls.map(([config]) => (config as { name?: string }).name);
+      expect(names).toEqual(['select-record-verdicts', 'keep-record-verdicts']);
     } finally {
-      querySpy.mockRestore();
+      clientQuery.mockRestore();
     }
   });
 
@@ -245,5 +249,68 @@ describe('ingest handler', () => {
     // The call may hit the dead connection first: it retries within the invocation.
     expect(await invoke(event)).toEqual({ batchItemFailures: [] });
     expect((await tableCounts()).orders).toBe(2);
+  });
+});
+
+describe('what every execution environment knows about a retried batch (shared-memo.ts)', () => {
+  const outage = { ...OUTAGE_DEFAULTS, budgetMs: 0, remainingMs: () => 60_000 };
+  const { store } = ingestDependencies();
+  /** A new execution environment: its own memo, and a logger that counts the rejections it logs. */
+  const environment = () => {
+    const warn = vi.fn();
+    const memo = new RecordMemo(1_000);
+    const rejectionsLogged = () => warn.mock.calls.filter(([text]) => text === 'order rejected').length;
+    return {
+      ingest: (event: KafkaEvent) => ingestKafkaEvent(event, { store, memo, logger: { info: vi.fn(), warn, error: vi.fn() }, outage }),
+      rejectionsLogged,
+    };
+  };
+  const orders = fakeOrders(65, 60);
+  /** Offsets `from` to `to` of partition 0: orders, with garbage at offset 20. */
+  const records = (from: number, to: number) =>
+    buildKafkaEvent(
+      orders
+        .slice(from, to + 1)
+        .map((order, index) => (from + index === 20 ? message(0, 20, 'garbage') : orderMessage(0, from + index, order))),
+    );
+  const keptOffsets = async () =>
+    (
+      await database.sql.query<{ offset: string }>(
+        `SELECT entry->>'offset' AS offset FROM record_verdicts, jsonb_array_elements(verdicts) AS entry ORDER BY (entry->>'offset')::bigint`,
+      )
+    ).rows.map((row) => Number(row.offset));
+
+  it('writes nothing again and logs no rejection again, whichever environment each retry lands in', async () => {
+    const first = environment();
+    const delivered = await first.ingest(records(0, 59));
+    expect(delivered.response.batchItemFailures).toEqual([{ itemIdentifier: { partition: 'orders-0', offset: 20 } }]);
+    expect(first.rejectionsLogged()).toBe(1);
+    expect(await keptOffsets()).toEqual(Array.from({ length: 40 }, (_, index) => 20 + index));
+
+    // The mapping retries from the lowest failed offset, with the records that arrived since.
+    for (const retry of [environment(), environment()]) {
+      const again = await retry.ingest(records(20, 64));
+      expect(again.response).toEqual(delivered.response);
+      expect(retry.rejectionsLogged()).toBe(0);
+      expect(again.summary.remembered).toBeGreaterThanOrEqual(40);
+    }
+    expect((await tableCounts()).orders).toBe(64);
+  });
+
+  it('judges a record afresh when the value at a kept position differs (a topic re-created), and a redriven record at its new offset', async () => {
+    await environment().ingest(records(0, 59));
+    const other = environment();
+    const replaced = await other.ingest(buildKafkaEvent([orderMessage(0, 20, orders[20]!), message(0, 500, 'garbage')]));
+    expect(replaced.summary).toMatchObject({ stored: 1, remembered: 0, rejected: 1 });
+    expect(other.rejectionsLogged()).toBe(1);
+  });
+
+  it("deletes a partition's kept verdicts below the lowest failed offset of a later batch", async () => {
+    await environment().ingest(records(0, 59));
+    const later = fakeOrders(10, 61).map((order, index) =>
+      index === 5 ? message(0, 105, 'garbage') : orderMessage(0, 100 + index, order),
+    );
+    await environment().ingest(buildKafkaEvent(later));
+    expect(await keptOffsets()).toEqual([105, 106, 107, 108, 109]);
   });
 });

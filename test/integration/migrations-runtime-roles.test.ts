@@ -118,6 +118,8 @@ describe('orders_reader', () => {
     ['DROP a table', 'DROP TABLE orders CASCADE'],
     ['ALTER a table', 'ALTER TABLE orders DROP COLUMN locale'],
     ['read the migrations table', 'SELECT * FROM pgmigrations'],
+    ['read the record verdicts', 'SELECT * FROM record_verdicts'],
+    ['delete the record verdicts', 'DELETE FROM record_verdicts'],
   ])('cannot %s', async (_what, statement) => {
     const before = await counts();
     const text = typeof statement === 'string' ? statement : await statement();
@@ -135,12 +137,14 @@ describe('orders_reader', () => {
 
 describe('the ingest handler as orders_writer', () => {
   beforeAll(() => runAs('orders_writer'));
-  beforeEach(() => database.sql.query('TRUNCATE orders CASCADE'));
+  beforeEach(() => database.sql.query('TRUNCATE orders, record_verdicts CASCADE'));
 
-  it('reports the non-JSON value of the AWS MSK example event as a failure', async () => {
+  it('reports the non-JSON value of the AWS MSK example event as a failure, and keeps that verdict for the retries', async () => {
     expect(await ingestHandler(readFixture<KafkaEvent>('events/msk-aws-example.json'), lambdaContext())).toEqual({
       batchItemFailures: [{ itemIdentifier: { partition: 'mytopic-0', offset: 15 } }],
     });
+    const kept = await database.sql.query(`SELECT first_offset, verdicts->0->'rejection'->>'reason' AS reason FROM record_verdicts`);
+    expect(kept.rows).toEqual([{ first_offset: '15', reason: 'not_json' }]);
   });
 
   it('stores a batch, then takes the same batch again without changing anything, and reports an order_uid re-sent with different content', async () => {
@@ -210,11 +214,11 @@ describe('the roles migration on another database of the same server', () => {
     fresh = await createTestDatabase();
     await withClient(fresh.url, (admin) =>
       admin.query(
-        `DROP TABLE items, payments, deliveries, orders, pgmigrations; GRANT TEMPORARY ON DATABASE ${new URL(fresh!.url).pathname.slice(1)} TO PUBLIC`,
+        `DROP TABLE record_verdicts, items, payments, deliveries, orders, pgmigrations; GRANT TEMPORARY ON DATABASE ${new URL(fresh!.url).pathname.slice(1)} TO PUBLIC`,
       ),
     );
     const applied = await withClient(fresh.url, (admin) => migrateUp({ connection: admin }));
-    expect(applied).toHaveLength(2);
+    expect(applied).toHaveLength(3);
     expect(await withClient(fresh.url, (admin) => migrateUp({ connection: admin }))).toEqual([]);
 
     const privileges = await withClient(fresh.url, async (admin) => {
@@ -224,19 +228,39 @@ describe('the roles migration on another database of the same server', () => {
         create: boolean;
         writer_delete: boolean;
         reader_select: boolean;
+        verdicts_delete: boolean;
+        verdicts_select: boolean;
       }>(
         `SELECT r AS role,
                 has_database_privilege(r, current_database(), 'TEMPORARY') AS temporary,
                 has_schema_privilege(r, 'public', 'CREATE') AS create,
                 has_table_privilege(r, 'orders', 'DELETE') AS writer_delete,
-                has_table_privilege(r, 'deliveries', 'SELECT') AS reader_select
+                has_table_privilege(r, 'deliveries', 'SELECT') AS reader_select,
+                has_table_privilege(r, 'record_verdicts', 'DELETE') AS verdicts_delete,
+                has_table_privilege(r, 'record_verdicts', 'SELECT') AS verdicts_select
          FROM unnest(ARRAY['orders_writer', 'orders_reader']) AS r ORDER BY r`,
       );
       return rows;
     });
     expect(privileges).toEqual([
-      { role: 'orders_reader', temporary: false, create: false, writer_delete: false, reader_select: true },
-      { role: 'orders_writer', temporary: false, create: false, writer_delete: false, reader_select: false },
+      {
+        role: 'orders_reader',
+        temporary: false,
+        create: false,
+        writer_delete: false,
+        reader_select: true,
+        verdicts_delete: false,
+        verdicts_select: false,
+      },
+      {
+        role: 'orders_writer',
+        temporary: false,
+        create: false,
+        writer_delete: false,
+        reader_select: false,
+        verdicts_delete: true,
+        verdicts_select: true,
+      },
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OUTAGE_DEFAULTS, type OutagePolicy } from '../../functions/ingest/outage.js';
 import type { ValidRecord } from '../../functions/ingest/result.js';
 import { byOrderUid, chunkBoundaries, chunkCount, OrderWriter, PIPELINE_MIN_RECORDS } from '../../functions/ingest/store.js';
@@ -11,6 +11,7 @@ import { memoryOrderStore } from '../support/order-store.js';
 const timings = { budgetMs: 1_000, remainingMs: () => 60_000, marginMs: 0, initialDelayMs: 1, maxDelayMs: 2 };
 const policy: OutagePolicy = { ...OUTAGE_DEFAULTS, ...timings };
 const valid = (order: Order, offset: number): ValidRecord => ({
+  index: offset,
   position: { topic: 'orders', partition: 0, offset },
   digest: String(offset),
   remembered: false,
@@ -24,7 +25,9 @@ async function writeAll(store: OrderStore, orders: readonly Order[], retryPolicy
   const writer = new OrderWriter(store, retryPolicy, orders.length);
   const records = orders.map(valid);
   for (const record of records) await writer.add(record);
-  return { records, verdicts: await writer.finish() };
+  const results = await writer.finish();
+  // Each result found by the index of its record.
+  return { records, verdicts: new Map(results.map((result) => [records[result.index]!, result])) };
 }
 
 describe('chunkBoundaries (the pipelined chunks of the store)', () => {
@@ -134,5 +137,41 @@ describe('OrderWriter', () => {
     const { store } = memoryOrderStore({ answered: (batch) => batch.slice(1) });
     const { records, verdicts } = await writeAll(store, byOrderUid(fakeOrders(3, 9)));
     expect(records.filter((record) => !verdicts.has(record))).toHaveLength(1);
+  });
+});
+
+describe('OrderWriter keeps what its batch needs for the retries (shared-memo.ts)', () => {
+  const keepAll = (answers: readonly { position: { topic: string; partition: number; offset: number }; digest: string }[]) => ({
+    verdicts: answers.map(({ position, digest }) => ({ ...position, digest, status: 'acknowledged' as const })),
+    prune: [],
+  });
+
+  async function write(orders: readonly Order[], fail?: Parameters<typeof memoryOrderStore>[0]) {
+    const memory = memoryOrderStore(fail);
+    const keptAlone = vi.spyOn(memory.store, 'keepRecordVerdicts');
+    const writer = new OrderWriter(memory.store, policy, orders.length);
+    for (const record of orders.map(valid)) await writer.add(record);
+    const results = await writer.finish(keepAll);
+    return { ...memory, keptAlone, results };
+  }
+
+  it('keeps them in the batch transaction, before its COMMIT', async () => {
+    const { keptAlone, verdicts, transactions, results } = await write(byOrderUid(fakeOrders(120, 13)));
+    expect(transactions).toEqual(['committed']);
+    expect(keptAlone).not.toHaveBeenCalled();
+    expect(verdicts.size).toBe(results.length);
+  });
+
+  it('keeps them in a statement of their own after a batch of one statement, and after a rolled-back transaction once the orders are stored again', async () => {
+    const small = await write(byOrderUid(fakeOrders(PIPELINE_MIN_RECORDS - 1, 14)));
+    expect(small.keptAlone).toHaveBeenCalledTimes(1);
+    expect(small.verdicts.size).toBe(PIPELINE_MIN_RECORDS - 1);
+
+    const deadlockOnSecond = (_batch: readonly Order[], call: number) => (call === 2 ? serverError('40P01') : undefined);
+    const rolledBack = await write(byOrderUid(fakeOrders(120, 15)), { fail: deadlockOnSecond });
+    expect(rolledBack.transactions).toEqual(['abandoned']);
+    expect(rolledBack.keptAlone).toHaveBeenCalledTimes(1);
+    expect(rolledBack.stored.size).toBe(120);
+    expect(rolledBack.verdicts.size).toBe(120);
   });
 });

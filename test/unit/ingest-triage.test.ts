@@ -24,8 +24,8 @@ const event = buildKafkaEvent([
 /** Reads every record, then judges the parsed ones in event order (the handler judges them in lock order). */
 const triageAll = (memo: RecordMemo, kafkaEvent = event) => {
   const triage = createTriage(memo);
-  return [...readKafkaEvent(kafkaEvent).records].map((raw) => {
-    const read = triage.read(raw);
+  return [...readKafkaEvent(kafkaEvent).records].map((raw, index) => {
+    const read = triage.read(raw, index);
     return read.status === 'parsed' ? triage.judge(read) : read;
   });
 };
@@ -61,12 +61,26 @@ describe('triage', () => {
 describe('report', () => {
   const at = (offset: number) => ({ topic: 'orders', partition: 0, offset });
   const results: FinalResult[] = [
-    { position: at(0), digest: 'a', remembered: false, status: 'stored' },
-    { position: at(1), digest: 'b', remembered: false, status: 'rejected', rejection: reject('not_json', undefined, 'not JSON') },
-    { position: at(2), digest: 'c', remembered: false, status: 'duplicate' },
-    { position: at(3), digest: 'd', remembered: false, status: 'rejected', rejection: reject('conflict', 'x', 'different content') },
-    { position: at(4), digest: 'e', remembered: true, status: 'duplicate' },
-    { position: at(5), digest: 'f', remembered: true, status: 'rejected', rejection: reject('conflict', 'y', 'different content') },
+    { index: 0, position: at(0), digest: 'a', remembered: false, status: 'stored' },
+    { index: 1, position: at(1), digest: 'b', remembered: false, status: 'rejected', rejection: reject('not_json', undefined, 'not JSON') },
+    { index: 2, position: at(2), digest: 'c', remembered: false, status: 'duplicate' },
+    {
+      index: 3,
+      position: at(3),
+      digest: 'd',
+      remembered: false,
+      status: 'rejected',
+      rejection: reject('conflict', 'x', 'different content'),
+    },
+    { index: 4, position: at(4), digest: 'e', remembered: true, status: 'duplicate' },
+    {
+      index: 5,
+      position: at(5),
+      digest: 'f',
+      remembered: true,
+      status: 'rejected',
+      rejection: reject('conflict', 'y', 'different content'),
+    },
   ];
 
   it('counts the summary from the final results (remembered ones apart from stored and duplicates)', () => {
