@@ -222,6 +222,16 @@ export interface OrderReader {
   isReachable(): Promise<boolean>;
 }
 
+/**
+ * The read API's queries on `database` (the api function passes its instance's own).
+ *
+ * @example
+ * ```ts
+ * const reader = orderReader(createDatabase());
+ * const stored = await reader.findStoredOrder('b563feb7b2b84b6test');
+ * if (stored) respond(200, stored.json, { etag: `"${stored.fingerprint}"` });
+ * ```
+ */
 export function orderReader(database: Pick<Database, 'query'>): OrderReader {
   return {
     async findStoredOrder(orderUid) {

@@ -9,7 +9,7 @@
  * extra secret read, not a failed invocation.
  *
  * `createDatabase` makes one such connection (a function instance or a test owns it);
- * `query`, `connect`, `getPool` and `closePool` use the container's own one, `containerDatabase`.
+ * `containerDatabase` is the container's own one; `closePool` ends it.
  */
 import pg from 'pg';
 import { poolSettings, readDatabaseConfig, resolveConnectionConfig } from './config.js';
@@ -106,8 +106,16 @@ export function createDatabase(env: NodeJS.ProcessEnv = process.env): Database {
 /** The container's database (module scope: one per container, like the pool it holds). */
 export const containerDatabase: Database = createDatabase();
 
-export const getPool = (): Promise<pg.Pool> => containerDatabase.pool();
-export const query = <Row extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<Row>> =>
-  containerDatabase.query<Row>(config);
-export const connect = (): Promise<pg.PoolClient> => containerDatabase.connect();
+/**
+ * Ends the container's pool: a local tool or a test that used `containerDatabase` lets the process exit.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await runTheEmulator();
+ * } finally {
+ *   await closePool();
+ * }
+ * ```
+ */
 export const closePool = (): Promise<void> => containerDatabase.close();

@@ -105,6 +105,7 @@ export function problemDetails(error: ApiError, instance?: string): ProblemDetai
   };
 }
 
+/** Whether `error` is one of the API's own errors (it carries its status and problem code). */
 export const isApiError = (error: unknown): error is ApiError => error instanceof ApiError;
 
 const DEFAULT_CODES: Readonly<Record<number, ErrorCode>> = {

@@ -1,5 +1,5 @@
 import { SELECT_ORDER_JSON } from '../../shared/db/order-sql.js';
-import { query } from '../../shared/db/pool.js';
+import { containerDatabase } from '../../shared/db/pool.js';
 
 /**
  * A stored order's canonical JSON text exactly as the contract defines it, or undefined if
@@ -7,6 +7,10 @@ import { query } from '../../shared/db/pool.js';
  * ingest stored. No function reads it (the read API reads the JSON and its fingerprint at once).
  */
 export async function findOrderJson(orderUid: string): Promise<string | undefined> {
-  const result = await query<{ order_json: string }>({ name: 'select-order-json', text: SELECT_ORDER_JSON, values: [orderUid] });
+  const result = await containerDatabase.query<{ order_json: string }>({
+    name: 'select-order-json',
+    text: SELECT_ORDER_JSON,
+    values: [orderUid],
+  });
   return result.rows[0]?.order_json;
 }

@@ -1,5 +1,5 @@
 // Lambda's REPORT log line, one per invocation (lambda/latest/dg/nodejs-logging.html):
-//   REPORT RequestId: <id>  Duration: 2.75 ms  Billed Duration: 3 ms  Memory Size: 512 MB  Max Memory Used: 80 MB
+//   REPORT RequestId: <id>  Duration: <d> ms  Billed Duration: <b> ms  Memory Size: <m> MB  Max Memory Used: <u> MB
 // tab-separated, with `Init Duration: … ms` after a cold start and `Status: timeout` / `Status: error`
 // when the invocation ended the environment. `parseReport` reads it back (benchmarks, tests).
 
