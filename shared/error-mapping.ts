@@ -28,7 +28,9 @@
  * signature; this module reads none.)
  *
  * kafkajs: KafkaJSConnectionError (and ConnectionClosed), KafkaJSRequestTimeoutError and
- * KafkaJSNumberOfRetriesExceeded are `unavailable`, any other kafkajs error by its `retriable`
+ * KafkaJSNumberOfRetriesExceeded are `unavailable`; a KafkaJSNonRetriableError with a cause is
+ * what its cause is (kafkajs' retrier wraps the error it gave up on: a broker that went away
+ * surfaces from producer.send as such a wrapper); any other kafkajs error by its `retriable`
  * flag (`unavailable`, else `defect`: a refused SASL login, an authorization failure).
  */
 import { type ErrorKind, MappedError, PipelineError } from './errors.js';
@@ -78,8 +80,13 @@ function kindOf(error: Error): ErrorKind {
   // No SQLSTATE class starts with "E", so EPIPE is a system error, not a SQLSTATE.
   if (typeof code === 'string' && SYSTEM_ERROR_CODE.test(code)) return 'unavailable';
   if (typeof code === 'string' && SQLSTATE.test(code)) return BY_CODE[code] ?? BY_CLASS[code.slice(0, 2)] ?? 'defect';
-  if (typeof retriable === 'boolean' && name.startsWith('KafkaJS'))
+  if (typeof retriable === 'boolean' && name.startsWith('KafkaJS')) {
+    // kafkajs' retrier (retry/index.js) wraps what it gave up on, nested retriers again: the
+    // wrapper's `cause` is what failed (a connection that ran out of retries, a refused login).
+    const { cause } = error;
+    if (name === 'KafkaJSNonRetriableError' && cause instanceof Error && cause !== error) return kindOf(cause);
     return KAFKA_UNAVAILABLE.has(name) || retriable ? 'unavailable' : 'defect';
+  }
   if ($retryable || $fault === 'server') return 'unavailable';
   if ($fault === 'client') return 'defect';
   // pg and pg-pool raise their own connection failures as plain Errors; any subclass is someone's bug.

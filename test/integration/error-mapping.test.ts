@@ -17,6 +17,7 @@ import {
 import {
   Kafka,
   KafkaJSConnectionError,
+  KafkaJSNonRetriableError,
   KafkaJSNumberOfRetriesExceeded,
   KafkaJSRequestTimeoutError,
   KafkaJSSASLAuthenticationError,
@@ -211,6 +212,12 @@ describe('AWS SDK errors (Secrets Manager), as the SDK builds them from the answ
   });
 });
 
+// kafkajs' typings declare one parameter; its retrier passes the cause as the second (retry/index.js).
+const NonRetriable = KafkaJSNonRetriableError as unknown as new (
+  error: Error | string,
+  options?: { cause?: Error },
+) => Error & { retriable: boolean };
+
 describe('kafkajs errors', () => {
   it('unavailable: a real client refused by a closed port; the connection, timeout and retries-exhausted classes', async () => {
     const kafka = new Kafka({
@@ -228,7 +235,11 @@ describe('kafkajs errors', () => {
     const connection = new KafkaJSConnectionError('Connection error', { broker: '127.0.0.1:9092' });
     const exhausted = new KafkaJSNumberOfRetriesExceeded(connection, { retryCount: 2, retryTime: 1000 });
     expect(exhausted.retriable).toBe(false); // kafkajs itself will not retry, but a later call can succeed
-    for (const error of [connection, exhausted, new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out')]) {
+    // What producer.send throws once a broker it was connected to has gone: kafkajs' outer retrier
+    // wraps the inner one's exhausted retries, with the connection error as its cause (retry/index.js).
+    const gaveUp = new NonRetriable(exhausted, { cause: connection });
+    expect(gaveUp.retriable).toBe(false);
+    for (const error of [connection, exhausted, gaveUp, new KafkaJSRequestTimeoutError('Request Produce(key: 0, version: 7) timed out')]) {
       expect(toPipelineError(error)).toMatchObject({ kind: 'unavailable', retryable: true });
     }
   });
@@ -239,6 +250,9 @@ describe('kafkajs errors', () => {
     const refused = new SaslError('SASL OAUTHBEARER authentication failed');
     expect(refused).toMatchObject({ name: 'KafkaJSSASLAuthenticationError', retriable: false });
     expect(toPipelineError(refused)).toMatchObject({ kind: 'defect', retryable: false });
+    // The retrier's wrapper of a refused login, and one kafkajs raises for a bad argument (no cause).
+    expect(toPipelineError(new NonRetriable(refused, { cause: refused }))).toMatchObject({ kind: 'defect' });
+    expect(toPipelineError(new NonRetriable('Invalid topics array'))).toMatchObject({ kind: 'defect' });
   });
 });
 
