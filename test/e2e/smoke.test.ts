@@ -127,17 +127,17 @@ describe('npm run smoke against npm start', () => {
   });
 });
 
-/** Processes whose working directory is `dir` (LocalStack's runtime and its guard run in its data folder), with their command lines. */
-async function processesIn(dir: string): Promise<Array<{ pid: number; args: string }>> {
+/** Processes whose working directory is `dir` (LocalStack's runtime and its guard run in its data folder), with their argv. */
+async function processesIn(dir: string): Promise<Array<{ pid: number; argv: string[] }>> {
   const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
   const found = await Promise.all(
     pids.map(async (pid) => {
       const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
-      const args = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-      return { pid: Number(pid), cwd, args: args.replaceAll('\0', ' ') };
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      return { pid: Number(pid), cwd, argv: cmdline.split('\0').filter(Boolean) };
     }),
   );
-  return found.filter((process) => process.cwd === dir).map(({ pid, args }) => ({ pid, args }));
+  return found.filter((process) => process.cwd === dir).map(({ pid, argv }) => ({ pid, argv }));
 }
 
 // Last: it ends the npm start of this file.
@@ -145,7 +145,10 @@ describe('npm start when its LocalStack dies', () => {
   it('ends with one line naming LocalStack, and leaves nothing running', async () => {
     const localStackDir = join(pipeline.dataDir, 'localstack');
     // Not its guard (`/bin/sh -c … local-server-guard TERM …/python -m localstack.runtime.main`): the runtime itself.
-    const runtimes = (await processesIn(localStackDir)).filter((found) => /^\S*python\S* -m localstack\.runtime\.main/.test(found.args));
+    const runtimes = (await processesIn(localStackDir)).filter(
+      // argv, not a joined command line: the clone's path may hold spaces.
+      ({ argv }) => /python[\d.]*$/.test(argv[0] ?? '') && argv[1] === '-m' && argv[2] === 'localstack.runtime.main',
+    );
     expect(runtimes).toHaveLength(1);
     process.kill(runtimes[0]!.pid, 'SIGKILL');
     expect(await pipeline.exited).toBe(1);

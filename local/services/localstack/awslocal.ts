@@ -22,7 +22,9 @@ async function main(): Promise<number> {
       'is not reachable',
     );
   }
-  const child = spawn(venvBin(venv, 'awslocal'), process.argv.slice(2), {
+  // Through the venv's Python, not the script's shebang: a shebang cannot name an interpreter
+  // whose path holds a space (a clone under "My Projects/"), and pip writes it verbatim.
+  const child = spawn(venvBin(venv, 'python'), [venvBin(venv, 'awslocal'), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, ...localAwsEnv(endpoint), DISABLE_DEPRECATION_NOTICE: '1' },
   });
