@@ -284,7 +284,7 @@ type Approach = keyof typeof approaches;
 const NAMES = (Object.keys(approaches) as Approach[]).filter((name) => name !== 'baseline' || baseline);
 const data = SIZES.map(({ batch, batches }) => makeBatches(batch, batches, batch * 7));
 // Warm-up: JIT, prepared statements, buffers.
-for (const batches of data) for (const run of Object.values(approaches)) await measure(batches.slice(0, 1), run);
+for (const batches of data) for (const name of NAMES) await measure(batches.slice(0, 1), approaches[name]);
 // Rounds outside, sizes and approaches inside: every round measures everything within a few
 // seconds, so the ratios of one round compare like with like on a machine whose speed drifts.
 const samples = SIZES.map(() => Object.fromEntries(NAMES.map((name) => [name, [] as number[]])) as Record<Approach, number[]>);
