@@ -14,7 +14,7 @@
  * before/after pair.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,7 @@ import type { LambdaService } from '../local/emulators/lambda/service.js';
 import type { FunctionSettings, LocalFunctionName } from '../local/emulators/lambda/settings.js';
 import { BROKEN_KINDS, planRecords, type PlannedRecord, sendRecords } from '../local/tools/produce.js';
 import { createKafka } from '../shared/kafka/client.js';
+import type { KafkaEvent } from '../shared/kafka/event.js';
 import { apiGatewayEvent } from '../test/support/api-events.js';
 import { startPrivatePostgres } from '../test/support/database.js';
 import { markdownTable, median, percentile, writeBenchmarkSection } from './support.js';
@@ -247,7 +248,93 @@ function initTable(phases: readonly Phase[], alone: ReadonlyArray<Report & { nam
   );
 }
 
-function report(phases: readonly Phase[], batchSize: number, concurrency: number, windowMs: number, inits: string): string {
+/** A function that does nothing: what a re-delivery costs before any handler code runs. */
+const NOOP_HANDLER = 'export const handler = async () => ({ batchItemFailures: [] });\n';
+const FLOOR_INVOCATIONS = 600;
+
+/**
+ * What a re-delivery costs, against its floor: the poison phase's extra time over its extra
+ * invocations (the same records, the clean phase's time subtracted), and the share of the clean
+ * rate a function would keep whose re-deliveries cost only the floor.
+ */
+function redeliveryLines(phases: readonly Phase[], floorMs: number): string {
+  const codes = [...new Set(phases.map((phase) => phase.code))];
+  const rows = codes.map((code) => {
+    const [clean, poison] = phases.filter((phase) => phase.code === code) as [Phase, Phase];
+    const extra = poison.invocations - clean.invocations;
+    const perRedelivery = ((poison.seconds - clean.seconds) * 1000) / extra;
+    const ceiling = clean.seconds / (clean.seconds + (extra * floorMs) / 1000);
+    return [
+      ...(BASELINE ? [code === 'this' ? 'this change' : 'baseline'] : []),
+      extra.toLocaleString('en'),
+      `${perRedelivery.toFixed(2)} ms`,
+      `${floorMs.toFixed(2)} ms`,
+      `${((clean.seconds / poison.seconds) * 100).toFixed(0)} %`,
+      `${(ceiling * 100).toFixed(0)} %`,
+    ];
+  });
+  return [
+    'What a re-delivery costs, against its physical floor here (the same retried events sent to a function that',
+    'does nothing, in the same execution environments, at the same concurrency, measured in the same run):',
+    '',
+    markdownTable(
+      [
+        ...(BASELINE ? ['code'] : []),
+        're-deliveries (invocations beyond the clean phase)',
+        'wall per re-delivery: this function',
+        'wall per re-delivery: floor (a function that does nothing)',
+        'share of the clean rate',
+        'ceiling: share if every re-delivery cost only the floor',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+/**
+ * The physical floor of a re-delivery here: wall time per invocation, at the mapping's
+ * concurrency, of the events a poisoned stream is retried with (each batch from its first invalid
+ * record on, as the mapping re-sends it) sent to a function that does nothing, in the same
+ * execution environments (the local Lambda service, AWS's runtime interface client, the event's
+ * bytes both ways). No handler re-delivers for less on this machine.
+ */
+async function redeliveryFloorMs(rig: Rig, dir: string, batchSize: number, concurrency: number): Promise<number> {
+  const taskRoot = join(dir, 'noop');
+  await mkdir(taskRoot, { recursive: true });
+  await writeFile(join(taskRoot, 'index.mjs'), NOOP_HANDLER);
+  const planned = planRecords({ count: batchSize * 60, invalidShare: INVALID_SHARE, seed: 2025 });
+  const isInvalid = (record: PlannedRecord) => (BROKEN_KINDS as readonly string[]).includes(record.kind);
+  const retried: KafkaEvent[] = [];
+  for (let start = 0; start < planned.length; start += batchSize) {
+    const batch = planned.slice(start, start + batchSize);
+    const first = batch.findIndex(isInvalid);
+    if (first < 0) continue;
+    const messages = batch.map(({ key, value }, index) => ({ topic: 'orders', partition: 0, offset: start + index, key, value }));
+    retried.push(buildKafkaEvent(messages.slice(first), { bootstrapServers: rig.brokers }));
+  }
+  const service = await startService(rig, { ingest: { ...rig.settings.ingest, taskRoot } }, []);
+  try {
+    const invoke = service.handler('ingest');
+    // Every environment started first: cold starts are not re-deliveries.
+    await Promise.all(Array.from({ length: concurrency }, () => invoke(retried[0])));
+    let next = 0;
+    const started = performance.now();
+    const worker = async () => {
+      for (let index = next++; index < FLOOR_INVOCATIONS; index = next++) await invoke(retried[index % retried.length]);
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return (performance.now() - started) / FLOOR_INVOCATIONS;
+  } finally {
+    await service.close();
+  }
+}
+
+function report(
+  phases: readonly Phase[],
+  settings: { batchSize: number; concurrency: number; windowMs: number; floorMs: number },
+  inits: string,
+): string {
+  const { batchSize, concurrency, windowMs, floorMs } = settings;
   const rate = (phase: Phase) => phase.records / phase.seconds;
   const pair = (code: string) => phases.filter((phase) => phase.code === code) as [Phase, Phase];
   const [clean, poison] = pair('this');
@@ -297,6 +384,8 @@ function report(phases: readonly Phase[], batchSize: number, concurrency: number
     'lowest failed offset on is kept in PostgreSQL (functions/ingest/shared-memo.ts), so a re-delivered',
     'record is neither written nor logged again in any environment.',
     '',
+    redeliveryLines(phases, floorMs),
+    '',
     `Init Duration of each function from the REPORT lines of its cold starts: process start, AWS's runtime interface client and the bundle (as \`cdk synth\` builds it) loaded, on this machine, not in AWS:`,
     '',
     inits,
@@ -331,15 +420,12 @@ async function main() {
       phases.push(await runPhase(rig, 'clean', planRecords({ count: COUNT, seed: 2024 }), code));
       phases.push(await runPhase(rig, 'poison', planRecords({ count: COUNT, invalidShare: INVALID_SHARE, seed: 2025 }), code));
     }
-    const inits = initTable(phases, await coldStarts(rig), settings);
     const { ESM_DEFAULTS } = emulator;
-    const table = report(
-      phases,
-      Number(values['batch-size'] ?? ESM_DEFAULTS.batchSize),
-      Number(values.concurrency ?? ESM_DEFAULTS.concurrency),
-      ESM_DEFAULTS.batchWindowMs,
-      inits,
-    );
+    const batchSize = Number(values['batch-size'] ?? ESM_DEFAULTS.batchSize);
+    const concurrency = Number(values.concurrency ?? ESM_DEFAULTS.concurrency);
+    const floorMs = await redeliveryFloorMs(rig, dir, batchSize, concurrency);
+    const inits = initTable(phases, await coldStarts(rig), settings);
+    const table = report(phases, { batchSize, concurrency, windowMs: ESM_DEFAULTS.batchWindowMs, floorMs }, inits);
     process.stdout.write(`${table}\n`);
     if (!values['no-write']) await writeBenchmarkSection(HEADING, table);
   } finally {

@@ -1,9 +1,10 @@
 /**
  * The consumer's work for one Kafka event, stage by stage (result.ts names each stage's type):
- *  1. read (triage.ts) every record on its own, pure: a remembered record keeps its verdict, an
- *     undecodable or non-JSON one is rejected, the rest are parsed; meanwhile PostgreSQL looks up
- *     what other environments kept about them (shared-memo.ts), and a record found there is
- *     remembered too;
+ *  1. recall, then read: while PostgreSQL looks up what other environments kept about the
+ *     records (shared-memo.ts), each record is digested; a record this container or another
+ *     decided before, with the same digest, keeps its verdict without being read again (a
+ *     re-delivery's records mostly are); the rest are read (triage.ts) on their own, pure: an
+ *     undecodable or non-JSON one is rejected, the others are parsed;
  *  2. judge the parsed records in lock order (sorted by the order_uid they claim, a uid's records
  *     in event order): rejected, or valid;
  *  3. store: each valid record goes to the store's writer (store.ts) as it is judged, which writes
@@ -24,8 +25,8 @@ import type { OutagePolicy } from './outage.js';
 import { batchResponse, type IngestLogger, type IngestSummary, logResults, summarize } from './report.js';
 import { assertFinal, type FinalResult } from './result.js';
 import { compareOrderUids, type OrderStore, OrderWriter } from './store.js';
-import { lookUpKept, recallKept, toKeep } from './shared-memo.js';
-import { createTriage, type ParsedRecord, type Triage } from './triage.js';
+import { lookUpKept, recall, toKeep } from './shared-memo.js';
+import { createTriage, digestRecord, type ParsedRecord, type Triage } from './triage.js';
 
 export interface IngestBatchDependencies {
   store: OrderStore;
@@ -44,14 +45,14 @@ export async function ingestKafkaEvent(event: unknown, dependencies: IngestBatch
   const { memo, logger, store } = dependencies;
   const { size, records } = readKafkaEvent(event);
   const raw = [...records];
-  // What other environments decided about these records: PostgreSQL looks while this one reads them.
+  // What other environments decided about these records: PostgreSQL looks while this one digests them.
   const { answer } = await lookUpKept(store, memo, raw);
-  const triage = createTriage(memo);
-  const read = raw.map((record, index) => triage.read(record, index));
+  const digested = raw.map(digestRecord);
   const kept = await answer;
-  const recalled = read.map((record) => recallKept(record, kept));
-  const decided = recalled.filter((record): record is FinalResult => record.status !== 'parsed');
-  const parsed = recalled.filter((record): record is ParsedRecord => record.status === 'parsed');
+  const triage = createTriage();
+  const read = digested.map((record) => recall(record, memo, kept) ?? triage.read(record));
+  const decided = read.filter((record): record is FinalResult => record.status !== 'parsed');
+  const parsed = read.filter((record): record is ParsedRecord => record.status === 'parsed');
   const final = assertFinal(size, await judgeAndStore(parsed.sort(inLockOrder), decided, triage, dependencies));
   // Also what another environment decided: the next retry here then needs neither the look-up nor a parse.
   for (const result of final) memo.remember(result.position, result.digest, result);

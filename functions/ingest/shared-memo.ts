@@ -16,10 +16,9 @@
 import { classifyError } from '../../shared/db/errors.js';
 import type { KeptVerdicts, OffsetRange, RecordVerdict } from '../../shared/db/record-verdicts.js';
 import type { RawRecord } from '../../shared/kafka/event.js';
-import { digestOf, kept, type RecordMemo } from './memo.js';
-import type { FinalResult, Verdict } from './result.js';
+import { kept, type RecordMemo } from './memo.js';
+import type { Digested, FinalResult, Verdict } from './result.js';
 import type { OrderStore } from './store.js';
-import type { ParsedRecord } from './triage.js';
 
 const partitionKey = (position: { topic: string; partition: number }) => `${position.topic}\u0000${position.partition}`;
 const positionKey = (position: { topic: string; partition: number; offset: number }) => `${partitionKey(position)}\u0000${position.offset}`;
@@ -66,14 +65,16 @@ export async function lookUpKept(
   }
 }
 
-/** A fresh read result, or its kept verdict when the value is the same (then remembered). */
-export function recallKept<T extends FinalResult | ParsedRecord>(record: T, kept: KeptByPosition): T | FinalResult {
-  if (record.status !== 'parsed' && record.remembered) return record;
-  const verdict = kept.get(positionKey(record.position));
-  if (!verdict) return record;
-  const digest = record.status === 'parsed' ? digestOf(record.value) : record.digest;
-  if (verdict.digest !== digest) return record;
-  const { index, position } = record;
+/**
+ * What an earlier delivery decided about `record`, if anything, for the same value: this
+ * container's memo, else what PostgreSQL kept (`kept`). Undefined: the record is read and judged.
+ */
+export function recall(record: Digested, memo: RecordMemo, kept: KeptByPosition): FinalResult | undefined {
+  const { index, position, digest } = record;
+  const remembered = memo.lookup(position, digest);
+  if (remembered) return { index, position, digest, remembered: true, ...remembered };
+  const verdict = kept.get(positionKey(position));
+  if (!verdict || verdict.digest !== digest) return undefined;
   return verdict.status === 'rejected'
     ? { index, position, digest, remembered: true, status: 'rejected', rejection: verdict.rejection }
     : { index, position, digest, remembered: true, status: 'duplicate' };

@@ -1,26 +1,38 @@
 /**
  * Triage: one record of the event on its own, without I/O, in two steps, so that the handler can
  * judge the parsed records in lock order (store.ts):
- *  - `read`: a record an earlier delivery decided (memo.ts) keeps its verdict; a new one is
- *    decoded and parsed as JSON (shared/order/classify.ts): a rejected `FinalResult`, or a
- *    `ParsedRecord`;
+ *  - `read`: a record no earlier delivery decided (shared-memo.ts `recall`) is decoded and parsed
+ *    as JSON (shared/order/classify.ts): a rejected `FinalResult`, or a `ParsedRecord`;
  *  - `judge`: a parsed record against the order contract: a rejected `FinalResult`, or a
  *    `ValidRecord` with its order. A later record with a valid order under an order_uid judged
  *    before is valid too when its content is the same (the store writes the order once and
  *    answers for both), and rejected as a conflict when it differs (the first judged is kept).
+ * Every record is digested first (`digestRecord`): each final result carries the digest, and an
+ * earlier delivery's verdict counts only for the same digest (memo.ts).
  */
 import { decodeRecord, type RawRecord } from '../../shared/kafka/event.js';
 import { classifyParsed, parseText, type Rejection, reject } from '../../shared/order/classify.js';
 import { asOrderUid } from '../../shared/order/order-uid.js';
 import type { Order } from '../../shared/order/schema.js';
-import { digestOf, type RecordMemo } from './memo.js';
-import { type Digested, type FinalResult, type Located, type RejectedResult, rejected, type ValidRecord } from './result.js';
+import { digestOf } from './memo.js';
+import { type Digested, type FinalResult, type RejectedResult, rejected, type ValidRecord } from './result.js';
 
-/** A record read as far as its JSON value, not judged yet (its digest is left for `judge`, which PostgreSQL's work hides). */
-export interface ParsedRecord extends Located {
+/** A record of the event with its digest: where every later stage starts. */
+export interface DigestedRecord extends Digested {
+  raw: RawRecord;
+}
+
+/** `index`: the record's place in the event. */
+export const digestRecord = (raw: RawRecord, index: number): DigestedRecord => ({
+  index,
+  position: raw.position,
+  digest: digestOf(raw.record.value),
+  raw,
+});
+
+/** A record read as far as its JSON value, not judged yet. */
+export interface ParsedRecord extends Digested {
   status: 'parsed';
-  /** The value as the event carries it (what the memo digests). */
-  value: unknown;
   key: string | undefined;
   parsed: unknown;
   /** The order_uid the value claims ('' if none): where the record goes in lock order. */
@@ -28,8 +40,7 @@ export interface ParsedRecord extends Located {
 }
 
 export interface Triage {
-  /** `index`: the record's place in the event. */
-  read(raw: RawRecord, index: number): FinalResult | ParsedRecord;
+  read(record: DigestedRecord): FinalResult | ParsedRecord;
   judge(record: ParsedRecord): ValidRecord | RejectedResult;
 }
 
@@ -39,16 +50,11 @@ const claimedUid = (parsed: unknown): string => {
 };
 
 /** Triage of the records of one event (it keeps the first order judged of each order_uid). */
-export function createTriage(memo: RecordMemo): Triage {
+export function createTriage(): Triage {
   const firstByUid = new Map<string, Order>();
   return {
-    read(raw, index) {
-      const { position } = raw;
-      const { value } = raw.record;
-      const remembered = memo.knows(position) ? recall(memo, raw, index) : undefined;
-      if (remembered) return remembered;
-      // Rejected before judging: final, so digested now.
-      const refuse = (rejection: Rejection) => rejected({ index, position, digest: digestOf(value) }, rejection);
+    read({ raw, ...digested }) {
+      const refuse = (rejection: Rejection) => rejected(digested, rejection);
       const decoded = decodeRecord(raw);
       if (!decoded.value.ok) return refuse(reject('undecodable', asOrderUid(decoded.key), decoded.value.reason));
       const text = parseText(decoded.value.text, decoded.key);
@@ -56,10 +62,10 @@ export function createTriage(memo: RecordMemo): Triage {
         const { ok: _ok, ...rejection } = text;
         return refuse(rejection);
       }
-      return { index, position, value, status: 'parsed', key: decoded.key, parsed: text.parsed, claimedUid: claimedUid(text.parsed) };
+      return { ...digested, status: 'parsed', key: decoded.key, parsed: text.parsed, claimedUid: claimedUid(text.parsed) };
     },
-    judge({ index, position, value, key, parsed }) {
-      const digested = { index, position, digest: digestOf(value) };
+    judge({ index, position, digest, key, parsed }) {
+      const digested = { index, position, digest };
       const classified = classifyParsed(parsed, key);
       if (!classified.ok) {
         const { ok: _ok, ...rejection } = classified;
@@ -68,12 +74,6 @@ export function createTriage(memo: RecordMemo): Triage {
       return ordered(classified.order, digested, firstByUid);
     },
   };
-}
-
-function recall(memo: RecordMemo, { position, record }: RawRecord, index: number): FinalResult | undefined {
-  const digest = digestOf(record.value);
-  const verdict = memo.lookup(position, digest);
-  return verdict && { index, position, digest, remembered: true, ...verdict };
 }
 
 function ordered(order: Order, record: Digested, firstByUid: Map<string, Order>): ValidRecord | RejectedResult {

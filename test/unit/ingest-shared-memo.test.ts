@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { digestOf, RecordMemo } from '../../functions/ingest/memo.js';
 import type { FinalResult } from '../../functions/ingest/result.js';
-import { lookUpKept, recallKept, toKeep } from '../../functions/ingest/shared-memo.js';
-import type { ParsedRecord } from '../../functions/ingest/triage.js';
+import type { Digested } from '../../functions/ingest/result.js';
+import { lookUpKept, recall, toKeep } from '../../functions/ingest/shared-memo.js';
 import { reject } from '../../shared/order/classify.js';
 import { memoryOrderStore } from '../support/order-store.js';
 
@@ -44,16 +44,8 @@ describe('toKeep (what a batch keeps for its retries)', () => {
   });
 });
 
-describe('recallKept and lookUpKept', () => {
-  const parsed = (offset: number, value: string): ParsedRecord => ({
-    index: 0,
-    position: at(0, offset),
-    status: 'parsed',
-    value,
-    key: undefined,
-    parsed: {},
-    claimedUid: '',
-  });
+describe('recall and lookUpKept', () => {
+  const digested = (offset: number, value: string): Digested => ({ index: 0, position: at(0, offset), digest: digestOf(value) });
 
   it('remembers a record kept with the same digest, and judges one whose value differs afresh', async () => {
     const { store } = memoryOrderStore();
@@ -68,8 +60,12 @@ describe('recallKept and lookUpKept', () => {
       { position: at(0, 5), record: { ...at(0, 5), timestamp: 0, timestampType: 'CREATE_TIME' as const, value: 'eyJ9', headers: [] } },
     ]);
     const kept = await answer;
-    expect(recallKept(parsed(5, 'eyJ9'), kept)).toMatchObject({ status: 'rejected', remembered: true });
-    expect(recallKept(parsed(5, 'e30='), kept)).toMatchObject({ status: 'parsed' });
+    const memo = new RecordMemo(10);
+    expect(recall(digested(5, 'eyJ9'), memo, kept)).toMatchObject({ status: 'rejected', remembered: true });
+    expect(recall(digested(5, 'e30='), memo, kept)).toBeUndefined();
+    // This container's own verdict comes first.
+    memo.remember(at(0, 5), digestOf('eyJ9'), { status: 'stored' });
+    expect(recall(digested(5, 'eyJ9'), memo, kept)).toMatchObject({ status: 'duplicate', remembered: true });
   });
 
   it('treats an unreachable database as knowing nothing, and fails on a defect', async () => {

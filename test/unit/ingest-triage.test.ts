@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RecordMemo } from '../../functions/ingest/memo.js';
 import { batchResponse, summarize } from '../../functions/ingest/report.js';
 import type { FinalResult } from '../../functions/ingest/result.js';
-import { createTriage } from '../../functions/ingest/triage.js';
+import { recall } from '../../functions/ingest/shared-memo.js';
+import { createTriage, digestRecord } from '../../functions/ingest/triage.js';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
 import { readKafkaEvent } from '../../shared/kafka/event.js';
 import { reject } from '../../shared/order/classify.js';
@@ -21,11 +22,15 @@ const event = buildKafkaEvent([
   record(5, null),
 ]);
 
-/** Reads every record, then judges the parsed ones in event order (the handler judges them in lock order). */
+/**
+ * Recalls or reads every record, then judges the parsed ones in event order (the handler judges
+ * them in lock order); nothing kept in PostgreSQL.
+ */
 const triageAll = (memo: RecordMemo, kafkaEvent = event) => {
-  const triage = createTriage(memo);
+  const triage = createTriage();
   return [...readKafkaEvent(kafkaEvent).records].map((raw, index) => {
-    const read = triage.read(raw, index);
+    const record = digestRecord(raw, index);
+    const read = recall(record, memo, new Map()) ?? triage.read(record);
     return read.status === 'parsed' ? triage.judge(read) : read;
   });
 };
