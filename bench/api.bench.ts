@@ -19,15 +19,18 @@ import type pg from 'pg';
 import { fakeOrders } from '../local/tools/fake-orders.js';
 import { apiGatewayEvent } from '../test/support/api-events.js';
 import { lambdaContext } from '../test/support/lambda.js';
-import { benchDatabase, markdownTable, median, percentile, writeBenchmarkSection } from './support.js';
+import { benchDatabase, markdownTable, median, percentile, SMOKE, writeBenchmarkSection } from './support.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-const ORDERS = 2_000;
-const HIT_SAMPLES = Number(process.env.BENCH_HIT_SAMPLES ?? 50_000);
-const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 8);
+// A smoke run (BENCH_SMOKE=1): every step with the least work.
+const ORDERS = SMOKE ? 200 : 2_000;
+const HIT_SAMPLES = Number(process.env.BENCH_HIT_SAMPLES ?? (SMOKE ? 1_000 : 50_000));
+const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? (SMOKE ? 1 : 8));
 const CONNECTIONS = 10;
+/** Discarded calls before timing: the hits' and the stringify's (JIT). */
+const WARM_UP = SMOKE ? { hits: 1_000, stringifies: 1_000 } : { hits: 10_000, stringifies: 20_000 };
 
 const database = await benchDatabase('orders_bench_api');
 process.env.DATABASE_URL = database.url;
@@ -86,17 +89,17 @@ const missSamples = await timeEach(events.length, (i) => handler(events[i]!, con
 const tripsPerMiss = (roundTrips - tripsBefore) / events.length;
 
 // ---- hits: all orders are cached now; cycle over them ---------------------------------------
-await timeEach(10_000, (i) => handler(events[i % events.length]!, context), 'hit'); // warm-up (JIT)
+await timeEach(WARM_UP.hits, (i) => handler(events[i % events.length]!, context), 'hit'); // warm-up (JIT)
 const hitSamples = await timeEach(HIT_SAMPLES, (i) => handler(events[i % events.length]!, context), 'hit');
 const tripsDuringHits = roundTrips - tripsBefore - events.length * tripsPerMiss;
 
 // ---- what a hit avoids: serializing the order per request --------------------------------------
 const stringifySamples: number[] = [];
-for (let i = 0; i < 20_000 + HIT_SAMPLES; i++) {
+for (let i = 0; i < WARM_UP.stringifies + HIT_SAMPLES; i++) {
   const order = orders[i % orders.length]!;
   const start = process.hrtime.bigint();
   JSON.stringify(order);
-  if (i >= 20_000) stringifySamples.push(Number(process.hrtime.bigint() - start) / 1000);
+  if (i >= WARM_UP.stringifies) stringifySamples.push(Number(process.hrtime.bigint() - start) / 1000);
 }
 
 // ---- over HTTP: hits through the local gateway vs a bare node:http server ---------------------

@@ -25,9 +25,10 @@ import { fakeOrders } from '../local/tools/fake-orders.js';
 import { apiGatewayEvent, apiGet } from '../test/support/api-events.js';
 import { ordersEvent } from '../test/support/kafka-events.js';
 import { awsLikeDatabase } from './cold-start-aws.js';
-import { markdownTable, median, percentile, writeBenchmarkSection } from './support.js';
+import { markdownTable, median, percentile, SMOKE, writeBenchmarkSection } from './support.js';
 
-const ROUNDS = Math.max(12, Number(process.env.BENCH_COLD_ROUNDS ?? 12));
+// A smoke run (BENCH_SMOKE=1) may go below the floor of 12 rounds: one by default.
+const ROUNDS = SMOKE ? Number(process.env.BENCH_COLD_ROUNDS ?? 1) : Math.max(12, Number(process.env.BENCH_COLD_ROUNDS ?? 12));
 const REPO_ROOT = join(import.meta.dirname, '..');
 const CHILD = join(import.meta.dirname, 'cold-start-child.mjs');
 /** Targets (issue 25, with the AWS SDK): init beyond an empty Node start. */

@@ -31,14 +31,16 @@ import { createKafka } from '../shared/kafka/client.js';
 import type { KafkaEvent } from '../shared/kafka/event.js';
 import { apiGatewayEvent } from '../test/support/api-events.js';
 import { startPrivatePostgres } from '../test/support/database.js';
-import { markdownTable, median, percentile, writeBenchmarkSection } from './support.js';
+import { markdownTable, median, percentile, SMOKE, writeBenchmarkSection } from './support.js';
 
 const HEADING = '## End to end in execution environments (`npm run bench:e2e`)';
 const ROOT = join(import.meta.dirname, '..');
+// A smoke run (BENCH_SMOKE=1): a small count, one cold start per function, a short floor.
+const SCALE = SMOKE ? { count: '1000', coldStarts: 1, floorInvocations: 20 } : { count: '50000', coldStarts: 3, floorInvocations: 600 };
 
 const { values } = parseArgs({
   options: {
-    count: { type: 'string', default: '50000' },
+    count: { type: 'string', default: SCALE.count },
     'invalid-share': { type: 'string', default: '0.05' },
     'batch-size': { type: 'string' },
     concurrency: { type: 'string' },
@@ -183,7 +185,7 @@ async function ingestBundle(name: Code['name'], root: string, dir: string): Prom
   return { name, taskRoot };
 }
 
-const COLD_STARTS = 3;
+const COLD_STARTS = SCALE.coldStarts;
 
 /**
  * Init Duration one cold start at a time (nothing else starting), COLD_STARTS times per function:
@@ -250,7 +252,7 @@ function initTable(phases: readonly Phase[], alone: ReadonlyArray<Report & { nam
 
 /** A function that does nothing: what a re-delivery costs before any handler code runs. */
 const NOOP_HANDLER = 'export const handler = async () => ({ batchItemFailures: [] });\n';
-const FLOOR_INVOCATIONS = 600;
+const FLOOR_INVOCATIONS = SCALE.floorInvocations;
 
 /**
  * What a re-delivery costs, against its floor: the poison phase's extra time over its extra

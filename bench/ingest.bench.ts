@@ -17,19 +17,27 @@ import type { Order } from '../shared/order/schema.js';
 import { validateOrder } from '../shared/order/validate.js';
 import { ordersEvent } from '../test/support/kafka-events.js';
 import { lambdaContext } from '../test/support/lambda.js';
-import { benchDatabase, markdownTable, median, writeBenchmarkSection } from './support.js';
+import { benchDatabase, markdownTable, median, SMOKE, writeBenchmarkSection } from './support.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 // Rates: the best of several rounds (interference on a shared 2-core machine only ever adds time).
 // Ratios: the median of each round's own ratio, since the machine's speed drifts between rounds.
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+// A smoke run (BENCH_SMOKE=1) keeps both sizes and every approach, with the least work each.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SMOKE ? 1 : 9));
 const best = (values: number[]) => Math.max(...values);
-const SIZES = [
-  { batch: 100, batches: 10, naiveBatches: 5 },
-  { batch: 1000, batches: 4, naiveBatches: 1 },
-];
+const SIZES = SMOKE
+  ? [
+      { batch: 100, batches: 1, naiveBatches: 1 },
+      { batch: 1000, batches: 1, naiveBatches: 1 },
+    ]
+  : [
+      { batch: 100, batches: 10, naiveBatches: 5 },
+      { batch: 1000, batches: 4, naiveBatches: 1 },
+    ];
+/** The breakdown's orders per size (batch 1, then 100 and 1,000) and its passes. */
+const BREAKDOWN = SMOKE ? { single: 5, orders: 1000, passes: 1 } : { single: 300, orders: 2000, passes: 3 };
 
 const database = await benchDatabase('orders_bench_ingest');
 process.env.DATABASE_URL = database.url;
@@ -332,11 +340,11 @@ interface Breakdown {
   roundTrips: number;
 }
 
-/** Per invocation, over `orders` orders in batches of `size`: medians of wall time, totals of CPU (best of 3 passes by wall). */
-async function breakdown(size: number, orders = 2000): Promise<Breakdown> {
+/** Per invocation, over `orders` orders in batches of `size`: medians of wall time, totals of CPU (the best pass by wall). */
+async function breakdown(size: number, orders = BREAKDOWN.orders): Promise<Breakdown> {
   const batches = makeBatches(size, Math.ceil(orders / size), size * 13);
   let bestPass: Breakdown | undefined;
-  for (let pass = 0; pass < 3; pass += 1) {
+  for (let pass = 0; pass < BREAKDOWN.passes; pass += 1) {
     await truncate();
     const walls: number[] = [];
     const database = await backendCpuMs();
@@ -382,7 +390,7 @@ async function commitFlushMs(): Promise<number> {
   return on - off;
 }
 
-const breakdowns = [await breakdown(1, 300), await breakdown(100), await breakdown(1000)];
+const breakdowns = [await breakdown(1, BREAKDOWN.single), await breakdown(100), await breakdown(1000)];
 const loadNote = () => `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores at the end`;
 const flushMs = await commitFlushMs();
 

@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, one after another (each in its own process, so one's warm
-// caches and pools do not flatter the next). Each writes its table into docs/benchmarks.md.
+// caches and pools do not flatter the next). Each writes its table into docs/benchmarks.md; with
+// BENCH_SMOKE=1 (which the children inherit) each does the least work and writes nothing.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 

@@ -8,10 +8,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { bundleFunction, FUNCTION_NAMES } from '../infra/bundle.js';
-import { markdownTable, median, writeBenchmarkSection } from './support.js';
+import { markdownTable, median, SMOKE, writeBenchmarkSection } from './support.js';
 
-const PAIRS = 12;
-const DECODE_RUNS = 5;
+// A smoke run (BENCH_SMOKE=1): one pair and one decode per function.
+const PAIRS = SMOKE ? 1 : 12;
+const DECODE_RUNS = SMOKE ? 1 : 5;
 const REPO_ROOT = join(import.meta.dirname, '..');
 const root = mkdtempSync(join(tmpdir(), 'bench-source-maps-'));
 // The Lambda runtime provides @aws-sdk/*; the repository's node_modules stands in for it.

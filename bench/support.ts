@@ -4,6 +4,13 @@ import { createScratchDatabase, openScratchServer } from '../test/support/databa
 
 /** Helpers shared by the benchmarks: a migrated scratch database and the docs table writer. */
 
+/**
+ * BENCH_SMOKE=1 (CI): each benchmark does the least work that still runs all of its code and
+ * writes nothing, so that `npm run bench` keeps working between real runs.
+ */
+export const SMOKE = process.env.BENCH_SMOKE === '1';
+if (SMOKE) console.log('smoke run (BENCH_SMOKE=1): the least work that runs every step; the numbers mean nothing');
+
 export interface BenchDatabase {
   url: string;
   close(): Promise<void>;
@@ -19,8 +26,12 @@ export async function benchDatabase(name: string): Promise<BenchDatabase> {
   return { url: database.url, close: () => server.close() };
 }
 
-/** Replaces the body of one `## heading` section of docs/benchmarks.md, leaving the others alone. */
+/** Replaces the body of one `## heading` section of docs/benchmarks.md, leaving the others alone (not in a smoke run). */
 export async function writeBenchmarkSection(headingStart: string, body: string): Promise<void> {
+  if (SMOKE) {
+    console.log('smoke run: docs/benchmarks.md not written');
+    return;
+  }
   const path = join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
   const text = await readFile(path, 'utf8');
   const start = text.indexOf(`\n${headingStart}`);
