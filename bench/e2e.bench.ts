@@ -14,6 +14,7 @@
  * before/after pair.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,8 @@ interface Phase {
   durations: number[];
   initDurations: number[];
   toDlq: number;
+  /** CPU of the phase's execution environments (init included), ms; undefined where /proc cannot say. */
+  environmentsCpuMs: number | undefined;
 }
 
 interface Rig {
@@ -98,6 +101,29 @@ async function startService(
       else onLine(line);
     },
   });
+}
+
+/**
+ * CPU milliseconds used so far by the execution environments alive now (this process's children
+ * running AWS's runtime interface client), from /proc; undefined where /proc cannot say.
+ */
+function environmentsCpuMs(): number | undefined {
+  try {
+    let ticks = 0;
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        // After the command: state, ppid, ... utime and stime (fields 14 and 15), in USER_HZ (100 per second).
+        if (Number(fields[1]) !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('aws-lambda-ric')) continue;
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    return ticks * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 async function waitUntilDone(rig: Rig, topic: string, groupId: string, expectedRows: number, started: number): Promise<number> {
@@ -151,6 +177,8 @@ async function runPhase(rig: Rig, name: string, records: readonly PlannedRecord[
   await sending;
   const toDlq = emulator.stats.recordsToDlq;
   await emulator.stop();
+  // Fresh environments per phase: all of them are this phase's.
+  const environmentsCpu = environmentsCpuMs();
   await service.close();
   process.stderr.write(
     `${code.name} ${name}: ${records.length} records in ${seconds.toFixed(1)} s (${Math.round(records.length / seconds)}/s), ${toDlq} to the DLQ, ${rejectionsLogged} rejections logged\n`,
@@ -168,6 +196,7 @@ async function runPhase(rig: Rig, name: string, records: readonly PlannedRecord[
     durations,
     initDurations,
     toDlq,
+    environmentsCpuMs: environmentsCpu,
   };
 }
 
@@ -255,36 +284,43 @@ const NOOP_HANDLER = 'export const handler = async () => ({ batchItemFailures: [
 const FLOOR_INVOCATIONS = SCALE.floorInvocations;
 
 /**
- * What a re-delivery costs, against its floor: the poison phase's extra time over its extra
- * invocations (the same records, the clean phase's time subtracted), and the share of the clean
- * rate a function would keep whose re-deliveries cost only the floor.
+ * What a re-delivery costs, against its floor: the poison phase's extra wall time and extra
+ * environment CPU over its extra invocations (the same records: the clean phase's subtracted), and
+ * the share of the clean rate a function would keep whose re-deliveries cost only the floor.
  */
-function redeliveryLines(phases: readonly Phase[], floorMs: number): string {
+function redeliveryLines(phases: readonly Phase[], floor: Floor): string {
   const codes = [...new Set(phases.map((phase) => phase.code))];
+  const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(2)} ms`);
   const rows = codes.map((code) => {
     const [clean, poison] = phases.filter((phase) => phase.code === code) as [Phase, Phase];
     const extra = poison.invocations - clean.invocations;
-    const perRedelivery = ((poison.seconds - clean.seconds) * 1000) / extra;
-    const ceiling = clean.seconds / (clean.seconds + (extra * floorMs) / 1000);
+    const wallPerRedelivery = ((poison.seconds - clean.seconds) * 1000) / extra;
+    const cpuPerRedelivery =
+      poison.environmentsCpuMs === undefined || clean.environmentsCpuMs === undefined
+        ? undefined
+        : (poison.environmentsCpuMs - clean.environmentsCpuMs) / extra;
+    const ceiling = clean.seconds / (clean.seconds + (extra * floor.wallMs) / 1000);
     return [
       ...(BASELINE ? [code === 'this' ? 'this change' : 'baseline'] : []),
       extra.toLocaleString('en'),
-      `${perRedelivery.toFixed(2)} ms`,
-      `${floorMs.toFixed(2)} ms`,
+      `${ms(wallPerRedelivery)} / ${ms(floor.wallMs)}`,
+      `${ms(cpuPerRedelivery)} / ${ms(floor.cpuMs)}`,
       `${((clean.seconds / poison.seconds) * 100).toFixed(0)} %`,
       `${(ceiling * 100).toFixed(0)} %`,
     ];
   });
   return [
     'What a re-delivery costs, against its physical floor here (the same retried events sent to a function that',
-    'does nothing, in the same execution environments, at the same concurrency, measured in the same run):',
+    'does nothing, in the same execution environments, at the same concurrency, measured in the same run); the',
+    "environments' CPU is their processes' (AWS's runtime interface client and the function), the phases' cold",
+    'starts included:',
     '',
     markdownTable(
       [
         ...(BASELINE ? ['code'] : []),
         're-deliveries (invocations beyond the clean phase)',
-        'wall per re-delivery: this function',
-        'wall per re-delivery: floor (a function that does nothing)',
+        'wall per re-delivery: this function / floor',
+        "environments' CPU per re-delivery: this function / floor",
         'share of the clean rate',
         'ceiling: share if every re-delivery cost only the floor',
       ],
@@ -294,13 +330,19 @@ function redeliveryLines(phases: readonly Phase[], floorMs: number): string {
 }
 
 /**
- * The physical floor of a re-delivery here: wall time per invocation, at the mapping's
+ * The physical floor of a re-delivery here: wall time and environment CPU per invocation, at the mapping's
  * concurrency, of the events a poisoned stream is retried with (each batch from its first invalid
  * record on, as the mapping re-sends it) sent to a function that does nothing, in the same
  * execution environments (the local Lambda service, AWS's runtime interface client, the event's
  * bytes both ways). No handler re-delivers for less on this machine.
  */
-async function redeliveryFloorMs(rig: Rig, dir: string, batchSize: number, concurrency: number): Promise<number> {
+/** A re-delivery's floor: wall time per invocation, and the environments' CPU per invocation (undefined where /proc cannot say). */
+interface Floor {
+  wallMs: number;
+  cpuMs: number | undefined;
+}
+
+async function redeliveryFloor(rig: Rig, dir: string, batchSize: number, concurrency: number): Promise<Floor> {
   const taskRoot = join(dir, 'noop');
   await mkdir(taskRoot, { recursive: true });
   await writeFile(join(taskRoot, 'index.mjs'), NOOP_HANDLER);
@@ -320,12 +362,16 @@ async function redeliveryFloorMs(rig: Rig, dir: string, batchSize: number, concu
     // Every environment started first: cold starts are not re-deliveries.
     await Promise.all(Array.from({ length: concurrency }, () => invoke(retried[0])));
     let next = 0;
+    const cpuBefore = environmentsCpuMs();
     const started = performance.now();
     const worker = async () => {
       for (let index = next++; index < FLOOR_INVOCATIONS; index = next++) await invoke(retried[index % retried.length]);
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    return (performance.now() - started) / FLOOR_INVOCATIONS;
+    const wallMs = (performance.now() - started) / FLOOR_INVOCATIONS;
+    const cpuAfter = environmentsCpuMs();
+    const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / FLOOR_INVOCATIONS;
+    return { wallMs, cpuMs };
   } finally {
     await service.close();
   }
@@ -333,10 +379,10 @@ async function redeliveryFloorMs(rig: Rig, dir: string, batchSize: number, concu
 
 function report(
   phases: readonly Phase[],
-  settings: { batchSize: number; concurrency: number; windowMs: number; floorMs: number },
+  settings: { batchSize: number; concurrency: number; windowMs: number; floor: Floor },
   inits: string,
 ): string {
-  const { batchSize, concurrency, windowMs, floorMs } = settings;
+  const { batchSize, concurrency, windowMs, floor } = settings;
   const rate = (phase: Phase) => phase.records / phase.seconds;
   const pair = (code: string) => phases.filter((phase) => phase.code === code) as [Phase, Phase];
   const [clean, poison] = pair('this');
@@ -386,7 +432,7 @@ function report(
     'lowest failed offset on is kept in PostgreSQL (functions/ingest/shared-memo.ts), so a re-delivered',
     'record is neither written nor logged again in any environment.',
     '',
-    redeliveryLines(phases, floorMs),
+    redeliveryLines(phases, floor),
     '',
     `Init Duration of each function from the REPORT lines of its cold starts: process start, AWS's runtime interface client and the bundle (as \`cdk synth\` builds it) loaded, on this machine, not in AWS:`,
     '',
@@ -425,9 +471,9 @@ async function main() {
     const { ESM_DEFAULTS } = emulator;
     const batchSize = Number(values['batch-size'] ?? ESM_DEFAULTS.batchSize);
     const concurrency = Number(values.concurrency ?? ESM_DEFAULTS.concurrency);
-    const floorMs = await redeliveryFloorMs(rig, dir, batchSize, concurrency);
+    const floor = await redeliveryFloor(rig, dir, batchSize, concurrency);
     const inits = initTable(phases, await coldStarts(rig), settings);
-    const table = report(phases, { batchSize, concurrency, windowMs: ESM_DEFAULTS.batchWindowMs, floorMs }, inits);
+    const table = report(phases, { batchSize, concurrency, windowMs: ESM_DEFAULTS.batchWindowMs, floor }, inits);
     process.stdout.write(`${table}\n`);
     if (!values['no-write']) await writeBenchmarkSection(HEADING, table);
   } finally {
