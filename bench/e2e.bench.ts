@@ -329,6 +329,12 @@ function redeliveryLines(phases: readonly Phase[], floor: Floor): string {
   ].join('\n');
 }
 
+/** A re-delivery's floor: wall time per invocation, and the environments' CPU per invocation (undefined where /proc cannot say). */
+interface Floor {
+  wallMs: number;
+  cpuMs: number | undefined;
+}
+
 /**
  * The physical floor of a re-delivery here: wall time and environment CPU per invocation, at the mapping's
  * concurrency, of the events a poisoned stream is retried with (each batch from its first invalid
@@ -336,12 +342,6 @@ function redeliveryLines(phases: readonly Phase[], floor: Floor): string {
  * execution environments (the local Lambda service, AWS's runtime interface client, the event's
  * bytes both ways). No handler re-delivers for less on this machine.
  */
-/** A re-delivery's floor: wall time per invocation, and the environments' CPU per invocation (undefined where /proc cannot say). */
-interface Floor {
-  wallMs: number;
-  cpuMs: number | undefined;
-}
-
 async function redeliveryFloor(rig: Rig, dir: string, batchSize: number, concurrency: number): Promise<Floor> {
   const taskRoot = join(dir, 'noop');
   await mkdir(taskRoot, { recursive: true });
