@@ -32,7 +32,7 @@ import { createKafka } from '../shared/kafka/client.js';
 import type { KafkaEvent } from '../shared/kafka/event.js';
 import { apiGatewayEvent } from '../test/support/api-events.js';
 import { startPrivatePostgres } from '../test/support/database.js';
-import { markdownTable, median, percentile, SMOKE, writeBenchmarkSection } from './support.js';
+import { markdownTable, median, percentile, processStat, SMOKE, writeBenchmarkSection } from './support.js';
 
 const HEADING = '## End to end in execution environments (`npm run bench:e2e`)';
 const ROOT = join(import.meta.dirname, '..');
@@ -109,18 +109,17 @@ async function startService(
  */
 function environmentsCpuMs(): number | undefined {
   try {
-    let ticks = 0;
+    let cpuMs = 0;
     for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
       try {
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        // After the command: state, ppid, ... utime and stime (fields 14 and 15), in USER_HZ (100 per second).
-        if (Number(fields[1]) !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('aws-lambda-ric')) continue;
-        ticks += Number(fields[11]) + Number(fields[12]);
+        const stat = processStat(pid);
+        if (stat.ppid !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('aws-lambda-ric')) continue;
+        cpuMs += stat.cpuMs;
       } catch {
         // The process ended meanwhile.
       }
     }
-    return ticks * 10;
+    return cpuMs;
   } catch {
     return undefined;
   }

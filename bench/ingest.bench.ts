@@ -7,7 +7,6 @@
  * All three on the same database in one run, on truncated tables, same orders (1-5 items each).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -17,7 +16,7 @@ import type { Order } from '../shared/order/schema.js';
 import { validateOrder } from '../shared/order/validate.js';
 import { ordersEvent } from '../test/support/kafka-events.js';
 import { lambdaContext } from '../test/support/lambda.js';
-import { benchDatabase, markdownTable, median, SMOKE, writeBenchmarkSection } from './support.js';
+import { benchDatabase, markdownTable, median, processStat, SMOKE, writeBenchmarkSection } from './support.js';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -321,12 +320,7 @@ const paired = {
 async function backendCpuMs(): Promise<number | undefined> {
   const { rows } = await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = 'order-pipeline'");
   try {
-    let ticks = 0;
-    for (const { pid } of rows) {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime + stime, in USER_HZ (100 per second on Linux)
-    }
-    return ticks * 10;
+    return rows.reduce((sum, { pid }) => sum + processStat(pid).cpuMs, 0);
   } catch {
     return undefined;
   }

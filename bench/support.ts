@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createScratchDatabase, openScratchServer } from '../test/support/database.js';
@@ -40,6 +41,17 @@ export async function writeBenchmarkSection(headingStart: string, body: string):
   const next = text.indexOf('\n## ', bodyStart);
   const end = next < 0 ? text.length : next + 1;
   await writeFile(path, `${text.slice(0, bodyStart)}\n${body.trim()}\n\n${text.slice(end)}`.replace(/\n{3,}/g, '\n\n'));
+}
+
+/**
+ * A process's parent and the CPU it has used so far (user + system, ms), from /proc/<pid>/stat
+ * (Linux). Throws where /proc has no such process.
+ */
+export function processStat(pid: number | string): { ppid: number; cpuMs: number } {
+  // After the command's closing parenthesis: state, ppid, ... utime and stime (fields 14 and 15),
+  // in USER_HZ (100 per second).
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return { ppid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
 }
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;

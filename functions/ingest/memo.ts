@@ -32,7 +32,7 @@ export class RecordMemo {
     this.#entries.clear();
   }
 
-  /** Whether anything is remembered at `position` (so that a caller digests a value only when there is something to compare). */
+  /** Whether anything is remembered at `position` (an event whose records are all known here needs no look-up in PostgreSQL). */
   knows(position: RecordPosition): boolean {
     return this.#entries.has(keyOf(position));
   }
