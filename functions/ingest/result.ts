@@ -2,9 +2,10 @@
  * The words ingest has for one record, stage by stage (glossary in docs/ingest.md). Each record
  * keeps its `index` in the event from the first stage to the last, so that its final result is
  * found by where it came from:
- *  - digest (triage.ts): a `DigestedRecord`; recall (shared-memo.ts): the `FinalResult` an earlier
- *    delivery decided, if any (remembered);
- *  - read (triage.ts): a `ParsedRecord`, or already a `FinalResult` (unreadable);
+ *  - recall (shared-memo.ts): for a record known at its position, digested (a `DigestedRecord`),
+ *    the `FinalResult` an earlier delivery decided, if any (remembered);
+ *  - place (lock-order.ts): each other record (`Unread`) in lock order (`Placed`);
+ *  - read (triage.ts): digested, then a `ParsedRecord`, or already a `FinalResult` (unreadable);
  *  - judge (triage.ts): a `ValidRecord` (a valid order, for the store) or a rejected `FinalResult`;
  *  - store (store.ts): a `FinalResult` for every `ValidRecord` the database answered for;
  *  - report (report.ts): the `FinalResult` of every record, in event order (`assertFinal`).

@@ -65,6 +65,10 @@ export async function lookUpKept(
   }
 }
 
+/** Whether an earlier delivery decided anything at `position` (only such a record is digested before it is read). */
+export const isKnown = (position: RawRecord['position'], memo: RecordMemo, kept: KeptByPosition): boolean =>
+  memo.knows(position) || kept.has(positionKey(position));
+
 /**
  * What an earlier delivery decided about `record`, if anything, for the same value: this
  * container's memo, else what PostgreSQL kept (`kept`). Undefined: the record is read and judged.

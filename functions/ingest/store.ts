@@ -9,8 +9,8 @@
  * PostgreSQL inserts one chunk while the handler judges the next (the handler waits for
  * PostgreSQL only where PostgreSQL is behind). The verdicts hold once the transaction commits.
  *
- * Lock order: the handler gives the orders sorted by order_uid across the whole batch (it sorts
- * the parsed records before judging them), and the writer refuses any other order. Every writer
+ * Lock order: the handler gives the orders sorted by order_uid across the whole batch (it places
+ * the records in lock order before judging them, lock-order.ts), and the writer refuses any other order. Every writer
  * then takes its row locks in the same order for its whole transaction, so concurrent
  * invocations storing overlapping orders may wait for each other but never deadlock.
  *
@@ -211,6 +211,11 @@ export class OrderWriter {
     }
     const at = this.#boundaries.indexOf(this.#orders.length);
     if (at >= 0) await this.#transaction.send(this.#orders.slice(this.#boundaries[at - 1] ?? 0));
+  }
+
+  /** Rolls back whatever was sent (nothing of it is stored); the writer takes nothing more. */
+  async abandon(): Promise<void> {
+    await this.#transaction?.abandon();
   }
 
   /**

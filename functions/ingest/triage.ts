@@ -1,14 +1,14 @@
 /**
  * Triage: one record of the event on its own, without I/O, in two steps, so that the handler can
- * judge the parsed records in lock order (store.ts):
+ * read and judge the records in lock order (lock-order.ts, store.ts):
  *  - `read`: a record no earlier delivery decided (shared-memo.ts `recall`) is decoded and parsed
  *    as JSON (shared/order/classify.ts): a rejected `FinalResult`, or a `ParsedRecord`;
  *  - `judge`: a parsed record against the order contract: a rejected `FinalResult`, or a
  *    `ValidRecord` with its order. A later record with a valid order under an order_uid judged
  *    before is valid too when its content is the same (the store writes the order once and
  *    answers for both), and rejected as a conflict when it differs (the first judged is kept).
- * Every record is digested first (`digestRecord`): each final result carries the digest, and an
- * earlier delivery's verdict counts only for the same digest (memo.ts).
+ * Every record is digested before it is read (`digestRecord`): each final result carries the
+ * digest, and an earlier delivery's verdict counts only for the same digest (memo.ts).
  */
 import { decodeRecord, type RawRecord } from '../../shared/kafka/event.js';
 import { classifyParsed, parseText, type Rejection, reject } from '../../shared/order/classify.js';

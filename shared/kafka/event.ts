@@ -90,7 +90,8 @@ function decodeValue(value: unknown): DecodedRecord['value'] {
   return { ok: true, text };
 }
 
-function decodeKey(key: unknown): string | undefined {
+/** A record's key as UTF-8 text (strict base64 first); undefined when absent or unreadable. */
+export function decodeKey(key: unknown): string | undefined {
   if (typeof key !== 'string') return undefined;
   const bytes = decodeBase64(key);
   return bytes === undefined ? undefined : decodeText(bytes);

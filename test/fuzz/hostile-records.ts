@@ -5,7 +5,8 @@
  * surrogates, overlong text, dates PostgreSQL refuses, offsets beyond ±15:59, unknown and
  * prototype keys), other JSON values, text that is not JSON, bytes that are not UTF-8, values
  * that are not base64, absent values, deep nesting, and repeats of an order_uid in a batch with
- * the same or different content.
+ * the same or different content. Keys name the record's order_uid, are absent, or name another
+ * order_uid (a producer that keys by something else, or lies: ingest places records by key).
  */
 import fc from 'fast-check';
 import { fakeOrders } from '../../local/tools/fake-orders.js';
@@ -222,9 +223,13 @@ const orderText: fc.Arbitrary<{ kind: string; text: string; key?: string }> = fc
       },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('items'), count: fc.constantFrom(0, 1001) }) },
     ),
-    withKey: fc.boolean(),
+    keying: fc.oneof(
+      { weight: 5, arbitrary: fc.constant<'uid' | 'none'>('uid') },
+      { weight: 3, arbitrary: fc.constant<'uid' | 'none'>('none') },
+      { weight: 2, arbitrary: orderUid.map((other) => ({ other })) },
+    ),
   })
-  .map(({ base, uid, mutation, withKey }) => {
+  .map(({ base, uid, mutation, keying }) => {
     const order = structuredClone(BASE[base]!) as unknown as Json;
     order.order_uid = uid;
     let raw: string | undefined;
@@ -245,7 +250,8 @@ const orderText: fc.Arbitrary<{ kind: string; text: string; key?: string }> = fc
     }
     let text = JSON.stringify(order);
     if (raw !== undefined) text = text.replace('"@@RAW@@"', raw);
-    return { kind: mutation.kind, text, key: withKey && typeof uid === 'string' ? uid : undefined };
+    const key = keying === 'uid' ? (typeof uid === 'string' ? uid : undefined) : keying === 'none' ? undefined : keying.other;
+    return { kind: mutation.kind, text, key };
   });
 
 /** Values that are not an order at all, as base64 text unless said otherwise. */
