@@ -10,6 +10,7 @@ import type { KafkaEvent } from '../../../shared/kafka/event.js';
 import { PipelineError } from '../../../shared/errors.js';
 import { buildKafkaEvent, LOCAL_CLUSTER_ARN } from '../kafka-event.js';
 import { localLambdaContext } from '../lambda-context.js';
+import { serializesEvents } from '../serialized-events.js';
 import type { SourceRecord } from './batch.js';
 import type { Outcome } from './policy.js';
 
@@ -58,10 +59,32 @@ async function callWithTimeout(call: () => Promise<unknown>, timeoutMs: number):
   }
 }
 
+/**
+ * The MSK event for `records`. For a handler that only sends its events on as JSON
+ * (serialized-events.ts), a retry of the same records gets the event object of the previous
+ * attempt, kept by its first record until the batch is gone.
+ */
+function eventBuilder(handler: EsmFunction, bootstrapServers: string): (records: readonly SourceRecord[]) => KafkaEvent {
+  const build = (records: readonly SourceRecord[]) =>
+    buildKafkaEvent(records, { eventSource: 'aws:kafka', eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers });
+  if (!serializesEvents(handler)) return build;
+  const previous = new WeakMap<SourceRecord, { records: readonly SourceRecord[]; event: KafkaEvent }>();
+  return (records) => {
+    const first = records[0];
+    const last = first && previous.get(first);
+    if (last && last.records.length === records.length && last.records.every((record, index) => record === records[index]))
+      return last.event;
+    const event = build(records);
+    if (first) previous.set(first, { records, event });
+    return event;
+  };
+}
+
 export function createInvoker(settings: InvokerSettings): Invoke {
   const { handler, functionName, functionTimeoutMs, bootstrapServers, onInvoke } = settings;
+  const eventFor = eventBuilder(handler, bootstrapServers);
   return async (records) => {
-    const event = buildKafkaEvent(records, { eventSource: 'aws:kafka', eventSourceArn: LOCAL_CLUSTER_ARN, bootstrapServers });
+    const event = eventFor(records);
     const started = performance.now();
     const context = localLambdaContext({ functionName, timeoutMs: functionTimeoutMs });
     const outcome = await callWithTimeout(() => handler(event, context), functionTimeoutMs);

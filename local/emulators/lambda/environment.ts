@@ -131,7 +131,7 @@ export class ExecutionEnvironment {
   }
 
   /** Runs one invocation; past `timeoutMs` the environment is killed. */
-  async invoke(requestId: string, payload: string, timeoutMs: number, functionArn: string): Promise<EnvironmentOutcome> {
+  async invoke(requestId: string, payload: Buffer, timeoutMs: number, functionArn: string): Promise<EnvironmentOutcome> {
     let timer: NodeJS.Timeout | undefined;
     const deadlineMs = Date.now() + timeoutMs;
     const traceId = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${requestId.replaceAll('-', '').slice(0, 24)};Sampled=0`;

@@ -1,6 +1,7 @@
 // The execution environments of one function: an idle warm one for each invocation, else a new
 // one (a cold start) while fewer than `cap` run, else a throttle; an environment that timed out or
 // crashed leaves the pool. Each invocation logs its REPORT line.
+import { payloadOf } from '../serialized-events.js';
 import { randomUUID } from 'node:crypto';
 import { type EnvironmentOutcome, ExecutionEnvironment, InitError } from './environment.js';
 import { FunctionError, TooManyRequestsError } from './errors.js';
@@ -68,7 +69,7 @@ export class FunctionPool {
     const timeoutMs = settings.timeoutSeconds * 1000;
     const outcome = await environment.invoke(
       requestId,
-      JSON.stringify(event ?? null),
+      payloadOf(event),
       timeoutMs,
       `arn:aws:lambda:eu-west-1:000000000000:function:${name}`,
     );

@@ -22,7 +22,8 @@ export interface FunctionErrorBody {
 
 export interface RuntimeInvocation {
   requestId: string;
-  payload: string;
+  /** The event as JSON, in UTF-8. */
+  payload: Buffer;
   deadlineMs: number;
   functionArn: string;
   traceId: string;

@@ -10,6 +10,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { bundleFunction } from '../../../infra/bundle.js';
+import { serializing } from '../serialized-events.js';
 import { FunctionPool, type FunctionStats } from './function-pool.js';
 import type { FunctionSettings, LocalFunctionName } from './settings.js';
 
@@ -30,7 +31,7 @@ export interface LambdaServiceOptions {
 export interface LambdaService {
   /** Invokes synchronously (RequestResponse): the parsed answer, or a FunctionError / TooManyRequestsError. */
   invoke(name: LocalFunctionName, event: unknown): Promise<unknown>;
-  /** `invoke` bound to one function, shaped as a handler for the emulator and the gateway. */
+  /** `invoke` bound to one function, shaped as a handler for the emulator and the gateway (it sends events on as JSON: serialized-events.ts). */
   handler<Result>(name: LocalFunctionName): (event: unknown) => Promise<Result>;
   stats(name: LocalFunctionName): FunctionStats;
   /** Kills every environment and removes the bundles. */
@@ -78,7 +79,7 @@ export async function startLambdaService(options: LambdaServiceOptions): Promise
     invoke,
     handler: <Result>(name: LocalFunctionName) => {
       const pool = poolOf(name);
-      return (event: unknown) => pool.invoke(event) as Promise<Result>;
+      return serializing((event: unknown) => pool.invoke(event) as Promise<Result>);
     },
     stats: (name) => poolOf(name).stats(),
     close: async () => {
