@@ -310,9 +310,9 @@ function redeliveryLines(phases: readonly Phase[], floor: Floor): string {
   });
   return [
     'What a re-delivery costs, against its physical floor here (the same retried events sent to a function that',
-    'does nothing, in the same execution environments, at the same concurrency, measured in the same run); the',
-    "environments' CPU is their processes' (AWS's runtime interface client and the function), the phases' cold",
-    'starts included:',
+    'does nothing, in the same execution environments, at the same concurrency, measured in the same run; each',
+    "event serialized once, as the emulator serializes a batch's identical retries once); the environments' CPU is",
+    "their processes' (AWS's runtime interface client and the function), the phases' cold starts included:",
     '',
     markdownTable(
       [

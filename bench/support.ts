@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createScratchDatabase, openScratchServer } from '../test/support/database.js';
@@ -52,6 +54,29 @@ export function processStat(pid: number | string): { ppid: number; cpuMs: number
   // in USER_HZ (100 per second).
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return { ppid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+}
+
+/**
+ * `BENCH_PIN=1`: the PostgreSQL server that `backendPid` belongs to on the last core, this process
+ * on the others (Linux, `taskset`, a server on this machine), as in AWS, where RDS runs on its own
+ * host and never takes CPU from the function. Backends forked later inherit the server's core.
+ * Returns what it did, for the benchmark's notes.
+ */
+export function pinPostgresApart(backendPid: number): string {
+  const last = cpus().length - 1;
+  if (last < 1) throw new Error('BENCH_PIN=1 needs at least two cores');
+  const postmaster = processStat(backendPid).ppid;
+  const childOfPostmaster = (pid: string) => {
+    try {
+      return processStat(pid).ppid === postmaster;
+    } catch {
+      return false; // ended meanwhile
+    }
+  };
+  const children = readdirSync('/proc').filter((name) => /^\d+$/.test(name) && childOfPostmaster(name));
+  for (const pid of [String(postmaster), ...children]) execFileSync('taskset', ['-a', '-p', '-c', String(last), pid], { stdio: 'ignore' });
+  execFileSync('taskset', ['-a', '-p', '-c', last === 1 ? '0' : `0-${last - 1}`, String(process.pid)], { stdio: 'ignore' });
+  return `BENCH_PIN=1: PostgreSQL pinned to core ${last}, the benchmark to the ${last === 1 ? 'other core' : `other ${last} cores`}`;
 }
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
