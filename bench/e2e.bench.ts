@@ -14,7 +14,7 @@
  * before/after pair.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ import { createKafka } from '../shared/kafka/client.js';
 import type { KafkaEvent } from '../shared/kafka/event.js';
 import { apiGatewayEvent } from '../test/support/api-events.js';
 import { startPrivatePostgres } from '../test/support/database.js';
-import { markdownTable, median, percentile, processStat, SMOKE, writeBenchmarkSection } from './support.js';
+import { childProcesses, markdownTable, median, percentile, SMOKE, writeBenchmarkSection } from './support.js';
 
 const HEADING = '## End to end in execution environments (`npm run bench:e2e`)';
 const ROOT = join(import.meta.dirname, '..');
@@ -109,17 +109,16 @@ async function startService(
  */
 function environmentsCpuMs(): number | undefined {
   try {
-    let cpuMs = 0;
-    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    const isEnvironment = ({ pid }: { pid: string }) => {
       try {
-        const stat = processStat(pid);
-        if (stat.ppid !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('aws-lambda-ric')) continue;
-        cpuMs += stat.cpuMs;
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('aws-lambda-ric');
       } catch {
-        // The process ended meanwhile.
+        return false; // The process ended meanwhile.
       }
-    }
-    return cpuMs;
+    };
+    return childProcesses(process.pid)
+      .filter(isEnvironment)
+      .reduce((sum, { cpuMs }) => sum + cpuMs, 0);
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { createScratchDatabase, openScratchServer } from '../test/support/database.js';
 
@@ -56,6 +56,20 @@ export function processStat(pid: number | string): { ppid: number; cpuMs: number
   return { ppid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
 }
 
+/** The processes whose parent is `parentPid` now, with their CPU so far (/proc; one that ends meanwhile is left out). */
+export function childProcesses(parentPid: number): Array<{ pid: string; cpuMs: number }> {
+  const children: Array<{ pid: string; cpuMs: number }> = [];
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = processStat(pid);
+      if (stat.ppid === parentPid) children.push({ pid, cpuMs: stat.cpuMs });
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return children;
+}
+
 /**
  * `BENCH_PIN=1`: the PostgreSQL server that `backendPid` belongs to on the last core, this process
  * on the others (Linux, `taskset`, a server on this machine), as in AWS, where RDS runs on its own
@@ -66,16 +80,9 @@ export function pinPostgresApart(backendPid: number): string {
   const last = cpus().length - 1;
   if (last < 1) throw new Error('BENCH_PIN=1 needs at least two cores');
   const postmaster = processStat(backendPid).ppid;
-  const childOfPostmaster = (pid: string) => {
-    try {
-      return processStat(pid).ppid === postmaster;
-    } catch {
-      return false; // ended meanwhile
-    }
-  };
-  const children = readdirSync('/proc').filter((name) => /^\d+$/.test(name) && childOfPostmaster(name));
-  for (const pid of [String(postmaster), ...children]) execFileSync('taskset', ['-a', '-p', '-c', String(last), pid], { stdio: 'ignore' });
-  execFileSync('taskset', ['-a', '-p', '-c', last === 1 ? '0' : `0-${last - 1}`, String(process.pid)], { stdio: 'ignore' });
+  for (const pid of [String(postmaster), ...childProcesses(postmaster).map((child) => child.pid)])
+    execFileSync('taskset', ['-a', '-p', '-c', String(last), pid], { stdio: 'ignore' });
+  execFileSync('taskset', ['-a', '-p', '-c', `0-${last - 1}`, String(process.pid)], { stdio: 'ignore' });
   return `BENCH_PIN=1: PostgreSQL pinned to core ${last}, the benchmark to the ${last === 1 ? 'other core' : `other ${last} cores`}`;
 }
 

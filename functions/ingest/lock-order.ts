@@ -36,13 +36,15 @@ export function place(records: readonly Unread[], triage: Triage, by: 'key' | 'v
 function placeOne(record: Unread, triage: Triage, by: 'key' | 'value'): Placed {
   const key = by === 'key' ? decodeKey(record.raw.record.key) : undefined;
   if (key) return { ...record, claimed: key };
-  const read = triage.read(digestRecord(record.raw, record.index));
+  const read = readUnread(record, triage);
   return { ...record, claimed: read.status === 'parsed' ? read.claimedUid : '', read };
 }
 
-/** The record read (digested, decoded and parsed) if placing it did not already. */
-export const readPlaced = (record: Placed, triage: Triage): FinalResult | ParsedRecord =>
-  record.read ?? triage.read(digestRecord(record.raw, record.index));
+/** The record digested, decoded and parsed. */
+const readUnread = (record: Unread, triage: Triage): FinalResult | ParsedRecord => triage.read(digestRecord(record.raw, record.index));
+
+/** The record read, if placing it did not already. */
+export const readPlaced = (record: Placed, triage: Triage): FinalResult | ParsedRecord => record.read ?? readUnread(record, triage);
 
 /**
  * Judged under another order_uid than the one it was placed by, where that matters: a valid order
