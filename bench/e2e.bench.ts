@@ -27,6 +27,7 @@ import { createTopic, KAFKA_VERSION, startLocalKafka } from '../local/services/k
 import { parseReport, type Report } from '../local/emulators/lambda/report.js';
 import type { LambdaService } from '../local/emulators/lambda/service.js';
 import type { FunctionSettings, LocalFunctionName } from '../local/emulators/lambda/settings.js';
+import { unchanging } from '../local/emulators/serialized-events.js';
 import { BROKEN_KINDS, planRecords, type PlannedRecord, sendRecords } from '../local/tools/produce.js';
 import { createKafka } from '../shared/kafka/client.js';
 import type { KafkaEvent } from '../shared/kafka/event.js';
@@ -352,7 +353,8 @@ async function redeliveryFloor(rig: Rig, dir: string, batchSize: number, concurr
     const first = batch.findIndex(isInvalid);
     if (first < 0) continue;
     const messages = batch.map(({ key, value }, index) => ({ topic: 'orders', partition: 0, offset: start + index, key, value }));
-    retried.push(buildKafkaEvent(messages.slice(first), { bootstrapServers: rig.brokers }));
+    // Never changed: serialized once, as the emulator serializes a batch's identical retries.
+    retried.push(unchanging(buildKafkaEvent(messages.slice(first), { bootstrapServers: rig.brokers })));
   }
   const service = await startService(rig, { ingest: { ...rig.settings.ingest, taskRoot } }, []);
   try {

@@ -10,7 +10,7 @@ import type { KafkaEvent } from '../../../shared/kafka/event.js';
 import { PipelineError } from '../../../shared/errors.js';
 import { buildKafkaEvent, LOCAL_CLUSTER_ARN } from '../kafka-event.js';
 import { localLambdaContext } from '../lambda-context.js';
-import { serializesEvents } from '../serialized-events.js';
+import { serializesEvents, unchanging } from '../serialized-events.js';
 import type { SourceRecord } from './batch.js';
 import type { Outcome } from './policy.js';
 
@@ -62,7 +62,7 @@ async function callWithTimeout(call: () => Promise<unknown>, timeoutMs: number):
 /**
  * The MSK event for `records`. For a handler that only sends its events on as JSON
  * (serialized-events.ts), a retry of the same records gets the event object of the previous
- * attempt, kept by its first record until the batch is gone.
+ * attempt, kept by its first record until the batch is gone and never changed (`unchanging`).
  */
 function eventBuilder(handler: EsmFunction, bootstrapServers: string): (records: readonly SourceRecord[]) => KafkaEvent {
   const build = (records: readonly SourceRecord[]) =>
@@ -74,7 +74,7 @@ function eventBuilder(handler: EsmFunction, bootstrapServers: string): (records:
     const last = first && previous.get(first);
     if (last && last.records.length === records.length && last.records.every((record, index) => record === records[index]))
       return last.event;
-    const event = build(records);
+    const event = unchanging(build(records));
     if (first) previous.set(first, { records, event });
     return event;
   };

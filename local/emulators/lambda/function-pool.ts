@@ -1,8 +1,8 @@
 // The execution environments of one function: an idle warm one for each invocation, else a new
 // one (a cold start) while fewer than `cap` run, else a throttle; an environment that timed out or
 // crashed leaves the pool. Each invocation logs its REPORT line.
-import { payloadOf } from '../serialized-events.js';
 import { randomUUID } from 'node:crypto';
+import { payloadOf } from '../serialized-events.js';
 import { type EnvironmentOutcome, ExecutionEnvironment, InitError } from './environment.js';
 import { FunctionError, TooManyRequestsError } from './errors.js';
 import { reportLine } from './report.js';
