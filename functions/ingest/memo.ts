@@ -10,31 +10,44 @@
  * entries are forgotten first (a forgotten record is simply judged again, which is safe because
  * storing is idempotent). Per container; what a retry in another container needs is kept in
  * PostgreSQL (shared-memo.ts).
+ *
+ * The bound is lru-cache's: a Map evicting through `keys().next()` walks past every deleted slot
+ * at the head of V8's table, so a full memo made each record cost many times its own work
+ * (docs/benchmarks.md, "A full memo").
  */
 import { hash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { RecordPosition } from '../../shared/kafka/event.js';
 import type { Verdict } from './result.js';
 
 const ACKNOWLEDGED: Verdict = { status: 'duplicate' };
 const KEPT_VIOLATIONS = 20;
 
-export class RecordMemo {
-  readonly #entries = new Map<string, { digest: string; verdict: Verdict }>();
+interface Entry {
+  digest: string;
+  verdict: Verdict;
+}
 
-  constructor(readonly maxEntries: number) {}
+export class RecordMemo {
+  /** Undefined with a bound of 0: nothing is remembered. */
+  readonly #entries: LRUCache<string, Entry> | undefined;
+
+  constructor(readonly maxEntries: number) {
+    this.#entries = maxEntries > 0 ? new LRUCache<string, Entry>({ max: maxEntries }) : undefined;
+  }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#entries?.size ?? 0;
   }
 
   /** Forgets everything (a test or benchmark that empties the database behind the instance's back). */
   clear(): void {
-    this.#entries.clear();
+    this.#entries?.clear();
   }
 
   /** Whether anything is remembered at `position` (an event whose records are all known here needs no look-up in PostgreSQL). */
   knows(position: RecordPosition): boolean {
-    return this.#entries.has(keyOf(position));
+    return this.#entries?.has(keyOf(position)) ?? false;
   }
 
   /**
@@ -42,19 +55,12 @@ export class RecordMemo {
    * remembered as acknowledged comes back as `duplicate` (a re-delivery writes nothing).
    */
   lookup(position: RecordPosition, digest: string): Verdict | undefined {
-    const entry = this.#entries.get(keyOf(position));
+    const entry = this.#entries?.get(keyOf(position));
     return entry && entry.digest === digest ? entry.verdict : undefined;
   }
 
   remember(position: RecordPosition, digest: string, verdict: Verdict): void {
-    if (this.maxEntries <= 0) return;
-    const key = keyOf(position);
-    this.#entries.delete(key);
-    this.#entries.set(key, { digest, verdict: kept(verdict) });
-    if (this.#entries.size > this.maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
+    this.#entries?.set(keyOf(position), { digest, verdict: kept(verdict) });
   }
 }
 
