@@ -496,7 +496,7 @@ await writeBenchmarkSection(
   '## Ingest',
   `Orders per second through \`functions/ingest/handler.ts\` (the look-up of kept verdicts; the records placed in
 order_uid order by their Kafka keys, unread; then each one digested, base64-decoded, JSON-parsed and zod-validated,
-and a set-based INSERT: one statement under 50 records, else one transaction of two to five statements of growing
+and a set-based INSERT: one statement under 50 records, else one transaction of two to eight statements of growing
 chunks in order_uid order, each sent while the handler reads and validates the next),
 against the naive way of the seed services (decode and validate,
 then one transaction per order with one INSERT per row) and against PostgreSQL \`COPY\` of the same rows

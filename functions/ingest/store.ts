@@ -31,14 +31,18 @@ import { type FinalResult, fresh, IngestDefect, type ValidRecord, type Verdict }
 export type { OrderStore } from '../../shared/db/orders.js';
 
 export const PIPELINE_MIN_RECORDS = 50;
-const MAX_CHUNKS = 5;
+const MAX_CHUNKS = 8;
 /** Orders per chunk the chunk count aims at: each statement has a fixed cost for PostgreSQL, the bottleneck. */
 const ORDERS_PER_CHUNK = 50;
 /**
- * Each chunk this much larger than the one before: the first is small, so PostgreSQL starts early;
- * the handler judges faster than PostgreSQL inserts, so a larger next chunk is ready in time.
+ * Each chunk this much larger than the one before. Of two chunks the first is small, so PostgreSQL
+ * starts early, and the second carries the rest. Of more, PostgreSQL must not wait while the
+ * handler judges the next chunk, nor insert a large last chunk after the handler is done: they
+ * grow only a little faster than the handler judges what PostgreSQL inserts meanwhile
+ * (docs/benchmarks.md, the chunk schedule).
  */
-const CHUNK_GROWTH = 3;
+const TWO_CHUNK_GROWTH = 3;
+const CHUNK_GROWTH = 1.4;
 /** Orders per statement when the orders are written again after a failure. */
 const RETRY_CHUNK = 1_000;
 
@@ -47,7 +51,11 @@ export const chunkCount = (total: number): number =>
   total < PIPELINE_MIN_RECORDS ? 1 : Math.min(MAX_CHUNKS, Math.max(2, Math.round(total / ORDERS_PER_CHUNK)));
 
 /** Order counts after which a chunk is sent (the last chunk is sent at the end). */
-export function chunkBoundaries(total: number, chunks = chunkCount(total), growth = CHUNK_GROWTH): number[] {
+export function chunkBoundaries(
+  total: number,
+  chunks = chunkCount(total),
+  growth = chunks > 2 ? CHUNK_GROWTH : TWO_CHUNK_GROWTH,
+): number[] {
   const weights = Array.from({ length: chunks }, (_, index) => growth ** index);
   const sum = weights.reduce((a, b) => a + b, 0);
   let cumulative = 0;
