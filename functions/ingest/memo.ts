@@ -13,7 +13,7 @@
  *
  * The bound is lru-cache's: a Map evicting through `keys().next()` walks past every deleted slot
  * at the head of V8's table, so a full memo made each record cost many times its own work
- * (docs/benchmarks.md, "A full memo").
+ * (docs/benchmarks.md, the ingest section).
  */
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -33,7 +33,9 @@ export class RecordMemo {
   readonly #entries: LRUCache<string, Entry> | undefined;
 
   constructor(readonly maxEntries: number) {
-    this.#entries = maxEntries > 0 ? new LRUCache<string, Entry>({ max: maxEntries }) : undefined;
+    // Counted through maxSize, not max: lru-cache allocates `max` slots up front, which at the default bound
+    // cost the cold start milliseconds; counted, its storage grows with use.
+    this.#entries = maxEntries > 0 ? new LRUCache<string, Entry>({ maxSize: maxEntries, sizeCalculation: () => 1 }) : undefined;
   }
 
   get size(): number {

@@ -151,7 +151,7 @@ describe('ingest handler', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
-  it('writes a small batch in one statement and a large one in one transaction of at most five statements, whatever its size', async () => {
+  it('writes a small batch in one statement and a large one in one transaction of at most eight statements, whatever its size', async () => {
     const statements: string[] = [];
     const poolQuery = vi.spyOn(pg.Pool.prototype, 'query');
     const clientQuery = vi.spyOn(pg.Client.prototype, 'query');
@@ -180,8 +180,8 @@ describe('ingest handler', () => {
         '1: select-record-verdicts, insert-orders',
         `150: ${transaction(3)}`,
         `200: ${transaction(4)}`,
-        `1000: ${transaction(5)}`,
-        `3000: ${transaction(5)}`,
+        `1000: ${transaction(8)}`,
+        `3000: ${transaction(8)}`,
       ]);
       expect((await tableCounts()).orders).toBe(sizes.reduce((a, b) => a + b, 0));
     } finally {
