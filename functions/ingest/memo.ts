@@ -12,7 +12,7 @@
  * PostgreSQL (shared-memo.ts).
  *
  * The bound is lru-cache's: a Map evicting through `keys().next()` walks past every deleted slot
- * at the head of V8's table, so a full memo made each record cost many times its own work
+ * at the head of V8's table, so once full, every new record paid for that walk
  * (docs/benchmarks.md, the ingest section).
  */
 import { hash } from 'node:crypto';
