@@ -503,7 +503,8 @@ then one transaction per order with one INSERT per row) and against PostgreSQL \
 (no decoding, no validation) as the ceiling. The handler is a warm instance whose memo of decided records
 (functions/ingest/memo.ts) is full at its bound (\`INGEST_MEMO_MAX_ENTRIES\`, ${fmt(ingestConfig(readIngestConfig()).memoMaxEntries)} records here), as in a
 container that has been busy for a while; every measurement sends its records at Kafka positions the instance has
-not seen. Same database, same orders (1-5 items each), empty tables for each measurement, ${ROUNDS} rounds, each measuring every approach at both sizes within a few seconds:
+not seen. Same database, same orders (1-5 items each), empty tables for each measurement, ${ROUNDS} rounds, each
+measuring every approach at both sizes within a few seconds:
 rates are the best round's, ratios the median of each round's own ratio (on a machine whose speed drifts
 between rounds, a ratio within a round compares like with like). "INSERT statement alone" is \`storeOrders\` on already
 validated orders: the SQL's share. Targets at batch 1,000: ≥ 90 % of COPY, ≥ 15× naive; at batch 100 (AWS's default):

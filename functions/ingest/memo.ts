@@ -6,10 +6,10 @@
  * again without being judged or logged again.
  *
  * Keyed by topic, partition and offset, and checked against a digest of the value, so a record
- * at a reused position (a topic deleted and re-created) is judged afresh. Bounded: the oldest
- * entries are forgotten first (a forgotten record is simply judged again, which is safe because
- * storing is idempotent). Per container; what a retry in another container needs is kept in
- * PostgreSQL (shared-memo.ts).
+ * at a reused position (a topic deleted and re-created) is judged afresh. Bounded: the least
+ * recently used entries are forgotten first (a forgotten record is simply judged again, which is
+ * safe because storing is idempotent). Per container; what a retry in another container needs is
+ * kept in PostgreSQL (shared-memo.ts).
  *
  * The bound is lru-cache's: a Map evicting through `keys().next()` walks past every deleted slot
  * at the head of V8's table, so once full, every new record paid for that walk
@@ -33,8 +33,8 @@ export class RecordMemo {
   readonly #entries: LRUCache<string, Entry> | undefined;
 
   constructor(readonly maxEntries: number) {
-    // Counted through maxSize, not max: lru-cache allocates `max` slots up front, which at the default bound
-    // cost the cold start milliseconds; counted, its storage grows with use.
+    // Counted through maxSize, not max: lru-cache allocates `max` slots up front, at every cold start;
+    // counted, its storage grows with use.
     this.#entries = maxEntries > 0 ? new LRUCache<string, Entry>({ maxSize: maxEntries, sizeCalculation: () => 1 }) : undefined;
   }
 
