@@ -90,8 +90,9 @@ export class OrderCache {
     /** The TTL clock in milliseconds (tests pass their own). */
     clock: { now(): number } = performance,
   ) {
+    // No `max`: lru-cache allocates `max` slots up front, at every cold start. It bounds the bytes;
+    // `remember` bounds the entries.
     this.lru = new LRUCache<string, Entry>({
-      max: config.maxEntries,
       maxSize: config.maxBytes,
       // UTF-8 bytes of the JSON plus the key: what the bound is about. An order larger than
       // the whole bound is simply not cached (lru-cache refuses it).
@@ -123,13 +124,19 @@ export class OrderCache {
       pending = this.load(orderUid)
         .then((stored) => {
           const entry = stored && toEntry(stored);
-          if (entry) this.lru.set(orderUid, entry);
+          if (entry) this.remember(orderUid, entry);
           return entry;
         })
         .finally(() => this.inFlight.delete(orderUid));
       this.inFlight.set(orderUid, pending);
     }
     return pending;
+  }
+
+  /** Caches `entry`, first evicting the least recently used entry when the entry bound is reached. */
+  private remember(orderUid: string, entry: Entry): void {
+    if (!this.lru.has(orderUid) && this.lru.size >= this.config.maxEntries) this.lru.pop();
+    this.lru.set(orderUid, entry);
   }
 
   stats(now = Date.now()): OrderCacheStats {

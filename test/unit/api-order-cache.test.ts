@@ -69,6 +69,11 @@ describe('OrderCache', () => {
     const cache = new OrderCache({ ...config, maxEntries: 2 }, async (uid) => stored(uid));
     for (const uid of ['a', 'b', 'c', 'd']) await cache.get(uid);
     expect(cache.stats()).toMatchObject({ entries: 2, evictions: 2 });
+    // The least recently used goes first: d was read after c, then c again, so e evicts d.
+    await cache.get('c');
+    await cache.get('e');
+    expect([(await cache.get('c'))?.cache, (await cache.get('e'))?.cache]).toEqual(['hit', 'hit']);
+    expect(cache.stats()).toMatchObject({ entries: 2, evictions: 3 });
   });
 
   it('expires entries after the optional TTL', async () => {
