@@ -32,7 +32,7 @@ export class RecordMemo {
   /** Undefined with a bound of 0: nothing is remembered. */
   readonly #entries: LRUCache<string, Entry> | undefined;
 
-  constructor(readonly maxEntries: number) {
+  constructor(maxEntries: number) {
     // Counted through maxSize, not max: lru-cache allocates `max` slots up front, at every cold start;
     // counted, its storage grows with use.
     this.#entries = maxEntries > 0 ? new LRUCache<string, Entry>({ maxSize: maxEntries, sizeCalculation: () => 1 }) : undefined;
@@ -49,7 +49,7 @@ export class RecordMemo {
 
   /** Whether anything is remembered at `position` (an event whose records are all known here needs no look-up in PostgreSQL). */
   knows(position: RecordPosition): boolean {
-    return this.#entries?.has(keyOf(position)) ?? false;
+    return this.#entries?.has(positionKey(position)) ?? false;
   }
 
   /**
@@ -57,12 +57,12 @@ export class RecordMemo {
    * remembered as acknowledged comes back as `duplicate` (a re-delivery writes nothing).
    */
   lookup(position: RecordPosition, digest: string): Verdict | undefined {
-    const entry = this.#entries?.get(keyOf(position));
+    const entry = this.#entries?.get(positionKey(position));
     return entry && entry.digest === digest ? entry.verdict : undefined;
   }
 
   remember(position: RecordPosition, digest: string, verdict: Verdict): void {
-    this.#entries?.set(keyOf(position), { digest, verdict: kept(verdict) });
+    this.#entries?.set(positionKey(position), { digest, verdict: kept(verdict) });
   }
 }
 
@@ -74,7 +74,8 @@ export function kept(verdict: Verdict): Verdict {
   return { status: 'rejected', rejection: { ...rejection, violations: rejection.violations.slice(0, KEPT_VIOLATIONS) } };
 }
 
-const keyOf = (position: RecordPosition) => `${position.topic}\u0000${position.partition}\u0000${position.offset}`;
+/** A record's position as one string: the key of this memo and of the verdicts PostgreSQL kept (shared-memo.ts). */
+export const positionKey = (position: RecordPosition): string => `${position.topic}\u0000${position.partition}\u0000${position.offset}`;
 
 /** The value as the event carries it (base64 text); anything else (absent, not a string) digests by its type. */
 export function digestOf(value: unknown): string {

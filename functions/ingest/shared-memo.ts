@@ -16,12 +16,11 @@
 import { classifyError } from '../../shared/db/errors.js';
 import type { KeptVerdicts, OffsetRange, RecordVerdict } from '../../shared/db/record-verdicts.js';
 import type { RawRecord } from '../../shared/kafka/event.js';
-import { kept, type RecordMemo } from './memo.js';
+import { kept, positionKey, type RecordMemo } from './memo.js';
 import type { Digested, FinalResult, Verdict } from './result.js';
 import type { OrderStore } from './store.js';
 
 const partitionKey = (position: { topic: string; partition: number }) => `${position.topic}\u0000${position.partition}`;
-const positionKey = (position: { topic: string; partition: number; offset: number }) => `${partitionKey(position)}\u0000${position.offset}`;
 
 /** The offsets of each partition of the event, first to last. */
 function offsetRanges(records: readonly RawRecord[]): OffsetRange[] {
