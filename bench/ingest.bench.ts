@@ -85,9 +85,8 @@ const baselineModules = BASELINE
 // busy for a while holds a full memo, which is the deployed steady state. So one instance per code, its memo
 // filled to the bound before the rounds (`fillMemo`), and every measurement at Kafka positions no instance has
 // seen (`atFreshPositions`), so that no record is recalled and every round stores every order again.
-const SMOKE_MEMO_ENTRIES = 2_000;
-const ingestConfig = <C extends { memoMaxEntries: number }>(config: C): C =>
-  SMOKE ? { ...config, memoMaxEntries: SMOKE_MEMO_ENTRIES } : config;
+const MEMO_ENTRIES = SMOKE ? 2_000 : readIngestConfig().memoMaxEntries;
+const ingestConfig = <C extends { memoMaxEntries: number }>(config: C): C => ({ ...config, memoMaxEntries: MEMO_ENTRIES });
 const handler: Handler = createIngestHandler(ingestConfig(readIngestConfig()), ingestDependencies());
 const baseline: Handler | undefined = baselineModules?.handler.createIngestHandler(
   ingestConfig(baselineModules.config.readIngestConfig()),
@@ -309,8 +308,7 @@ const data = SIZES.map(({ batch, batches }) => makeBatches(batch, batches, batch
 /** Fills an instance's memo to its bound, as a container that ingested that many records: one batch at ever new positions. */
 async function fillMemo(run: Handler): Promise<void> {
   const [{ event }] = makeBatches(1000, 1, 99) as [Batch];
-  const entries = ingestConfig(readIngestConfig()).memoMaxEntries;
-  for (let filled = 0; filled < entries; filled += 1000) await run(atFreshPositions(event), context());
+  for (let filled = 0; filled < MEMO_ENTRIES; filled += 1000) await run(atFreshPositions(event), context());
 }
 for (const instance of [handler, baseline]) if (instance) await fillMemo(instance);
 // Warm-up: JIT, prepared statements, buffers.
@@ -501,7 +499,7 @@ chunks in order_uid order, each sent while the handler reads and validates the n
 against the naive way of the seed services (decode and validate,
 then one transaction per order with one INSERT per row) and against PostgreSQL \`COPY\` of the same rows
 (no decoding, no validation) as the ceiling. The handler is a warm instance whose memo of decided records
-(functions/ingest/memo.ts) is full at its bound (\`INGEST_MEMO_MAX_ENTRIES\`, ${fmt(ingestConfig(readIngestConfig()).memoMaxEntries)} records here), as in a
+(functions/ingest/memo.ts) is full at its bound (\`INGEST_MEMO_MAX_ENTRIES\`, ${fmt(MEMO_ENTRIES)} records here), as in a
 container that has been busy for a while; every measurement sends its records at Kafka positions the instance has
 not seen. Same database, same orders (1-5 items each), empty tables for each measurement, ${ROUNDS} rounds, each
 measuring every approach at both sizes within a few seconds:
