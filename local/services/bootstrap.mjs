@@ -4,7 +4,7 @@
 // machine has (Node 20 here) before anything is installed.
 //   node local/services/bootstrap.mjs <command> [args...]
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,21 @@ function ensureNode(env) {
   return toolsBin;
 }
 
+/**
+ * The install prefix of the Node in `nodeDir` when it ships its C headers, as a Node installed from a release
+ * and the registry's `node` package (in its platform package) do. Native builds (aws-lambda-ric) then compile
+ * against them rather than downloading them, which would need more than a package registry, or than whatever
+ * an npm configuration's `nodedir` names.
+ */
+function nodeHeaders(nodeDir) {
+  const binary = join(nodeDir, 'node');
+  if (!existsSync(binary)) return undefined;
+  const prefix = dirname(dirname(realpathSync(binary)));
+  return [prefix, join(prefix, 'node_modules', `node-${process.platform}-${process.arch}`)].find((candidate) =>
+    existsSync(join(candidate, 'include', 'node', 'node_version.h')),
+  );
+}
+
 /** Installs the dependencies when node_modules is missing or older than the lock file. */
 function ensureDependencies(env) {
   const lock = join(root, 'package-lock.json');
@@ -81,8 +96,14 @@ function buildLambdaRicOutside(env) {
   cpSync(installed, copy, { recursive: true });
   // The headers its binding.gyp requires, copied too: a path to them would have the whitespace again.
   cpSync(join(root, 'node_modules', 'node-addon-api'), join(work, 'node_modules', 'node-addon-api'), { recursive: true });
-  run('sh', ['scripts/preinstall.sh'], env, copy);
-  run('sh', ['scripts/postinstall.sh'], env, copy);
+  // Node's own headers, likewise, through a link whose path has none.
+  const buildEnv = { ...env };
+  if (env.npm_config_nodedir && /\s/.test(env.npm_config_nodedir)) {
+    buildEnv.npm_config_nodedir = join(work, 'node');
+    symlinkSync(env.npm_config_nodedir, buildEnv.npm_config_nodedir);
+  }
+  run('sh', ['scripts/preinstall.sh'], buildEnv, copy);
+  run('sh', ['scripts/postinstall.sh'], buildEnv, copy);
   copyFileSync(join(copy, 'rapid-client.node'), join(installed, 'rapid-client.node'));
   rmSync(work, { recursive: true, force: true });
 }
@@ -96,6 +117,8 @@ if (!command) {
 const env = { ...process.env };
 const nodeDir = ensureNode(env);
 env.PATH = [nodeDir, join(root, 'node_modules', '.bin'), env.PATH].join(':');
+const headers = nodeHeaders(nodeDir);
+if (headers && !env.npm_config_nodedir) env.npm_config_nodedir = headers;
 ensureDependencies(env);
 
 // The command runs in its own process group, so that a terminal's Ctrl+C reaches it once, from
