@@ -60,12 +60,14 @@ function nodeHeaders(nodeDir) {
   );
 }
 
-/** Installs the dependencies when node_modules is missing or older than the lock file. */
-function ensureDependencies(env) {
+/** Installs the dependencies when node_modules is missing or older than the lock file, native builds against `nodeDir`'s Node. */
+function ensureDependencies(commandEnv, nodeDir) {
   const lock = join(root, 'package-lock.json');
   const installed = join(root, 'node_modules', '.package-lock.json');
   const fresh = existsSync(installed) && (!existsSync(lock) || statSync(installed).mtimeMs >= statSync(lock).mtimeMs);
   if (fresh) return;
+  const headers = commandEnv.npm_config_nodedir ?? nodeHeaders(nodeDir);
+  const env = headers ? { ...commandEnv, npm_config_nodedir: headers } : commandEnv;
   const install = [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'];
   if (!/\s/.test(root)) {
     log('installing dependencies (npm ci)');
@@ -117,9 +119,7 @@ if (!command) {
 const env = { ...process.env };
 const nodeDir = ensureNode(env);
 env.PATH = [nodeDir, join(root, 'node_modules', '.bin'), env.PATH].join(':');
-const headers = nodeHeaders(nodeDir);
-if (headers && !env.npm_config_nodedir) env.npm_config_nodedir = headers;
-ensureDependencies(env);
+ensureDependencies(env, nodeDir);
 
 // The command runs in its own process group, so that a terminal's Ctrl+C reaches it once, from
 // here, whether the signal came from the terminal, from npm (which forwards it too) or from a
